@@ -1,0 +1,1 @@
+"""The one definition of every record type and output table."""
