@@ -1,0 +1,1 @@
+"""The pipeline stages: plain functions and the Beam composites that wire them."""

@@ -1,0 +1,135 @@
+"""Parse stage: feed bytes to stories with feedparser.
+
+`parse_feed` is plain Python; `ParseFeeds` wires it into Beam and returns
+stories, the finished fetch_log rows (now that the item count is known) and
+dead letters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterator, Union
+
+import apache_beam as beam
+import feedparser
+
+from schemas.records import DeadLetter, FetchResult, Story, dead_letter
+from transforms.metrics import counter
+from transforms.stories import (
+    InvalidStory,
+    build_story,
+    derive_story_id,
+    utc_from_struct,
+)
+
+STAGE = "parse"
+Output = Union[Story, DeadLetter, FetchResult]
+
+
+def _entry_body(entry) -> tuple[str | None, str | None]:
+    """(body markup, summary markup): full content when the feed has it."""
+    contents = entry.get("content") or []
+    body = next((c.get("value") for c in contents if c.get("value")), None)
+    summary = entry.get("summary")
+    if body is None:
+        return summary, None
+    return body, (summary if summary and summary != body else None)
+
+
+def _authors(entry) -> list[str]:
+    names = [a.get("name", "") for a in entry.get("authors") or []]
+    if not any(names) and entry.get("author"):
+        names = [entry["author"]]
+    return names
+
+
+def parse_feed(fetched: FetchResult) -> Iterator[Output]:
+    """Stories and dead letters of one fetched feed, then its fetch_log row.
+
+    A body that is not a feed at all (HTML page, JSON, empty) is one dead
+    letter and an error on the log row; a feed feedparser calls "bozo" but
+    that still has entries keeps its entries.
+    """
+    if fetched.error or fetched.not_modified or fetched.body is None:
+        yield fetched.log_row()
+        return
+    headers = {"content-type": fetched.content_type} if fetched.content_type else {}
+    parsed = feedparser.parse(fetched.body, response_headers=headers,
+                              sanitize_html=True, resolve_relative_uris=True)
+    if not parsed.entries and (parsed.bozo or not parsed.version):
+        reason = str(parsed.get("bozo_exception") or "no feed elements found")
+        yield dead_letter(fetched.run_id, STAGE, "NotAFeed", reason,
+                          ref=fetched.feed_url, payload=fetched.body[:4096])
+        yield dataclasses.replace(fetched.log_row(), error=f"NotAFeed: {reason}")
+        return
+
+    language = fetched.language or parsed.feed.get("language")
+    items = 0
+    for position, entry in enumerate(parsed.entries):
+        ref = f"{fetched.feed_url}#entry={position}"
+        try:
+            yield _entry_story(entry, fetched, language)
+            items += 1
+        except InvalidStory as err:
+            yield dead_letter(fetched.run_id, STAGE, "InvalidStory", str(err),
+                              ref=ref, payload=repr(dict(entry))[:4096])
+    yield dataclasses.replace(fetched.log_row(), items=items)
+
+
+def _entry_story(entry, fetched: FetchResult, language) -> Story:
+    published = (utc_from_struct(entry.get("published_parsed"))
+                 or utc_from_struct(entry.get("updated_parsed")))
+    url = entry.get("link")
+    body, summary = _entry_body(entry)
+    title = entry.get("title", "")
+    return build_story(
+        story_id=derive_story_id(fetched.feed_url, entry.get("id"), url,
+                                 title, published),
+        source=fetched.source, feed_url=fetched.feed_url, url=url,
+        title=title, body_markup=body, summary_markup=summary,
+        published_at=published, fetched_at=fetched.fetched_at,
+        language=language, authors=_authors(entry), run_id=fetched.run_id)
+
+
+class _ParseFn(beam.DoFn):
+    def setup(self):
+        self._seen = counter("entries_seen")
+        self._parsed = counter("entries_parsed")
+        self._dead = counter("entries_dead")
+
+    def process(self, fetched: FetchResult):
+        try:
+            outputs = list(parse_feed(fetched))
+        except Exception as err:  # a parser bug costs this feed, not the run
+            message = f"{type(err).__name__}: {err}"
+            yield beam.pvalue.TaggedOutput("dead_letters", dead_letter(
+                fetched.run_id, STAGE, "ParserCrashed", message,
+                ref=fetched.feed_url, payload=(fetched.body or b"")[:4096]))
+            yield beam.pvalue.TaggedOutput(
+                "fetch_log", dataclasses.replace(fetched.log_row(), error=message))
+            return
+        for record in outputs:
+            if isinstance(record, Story):
+                self._seen.inc()
+                self._parsed.inc()
+                yield record
+            elif isinstance(record, FetchResult):
+                yield beam.pvalue.TaggedOutput("fetch_log", record)
+            else:
+                if record.error != "NotAFeed":
+                    self._seen.inc()
+                    self._dead.inc()
+                yield beam.pvalue.TaggedOutput("dead_letters", record)
+
+
+class ParseFeeds(beam.PTransform):
+    """FetchResult -> (stories, fetch_log rows, dead letters)."""
+
+    def __init__(self, run_id: str):
+        super().__init__()
+        self._run_id = run_id
+
+    def expand(self, fetched):
+        results = fetched | "Parse" >> beam.ParDo(_ParseFn()).with_outputs(
+            "fetch_log", "dead_letters", main="stories")
+        return results.stories, results.fetch_log, results.dead_letters
