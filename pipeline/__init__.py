@@ -1,0 +1,1 @@
+"""Options, validation, pipeline wiring and the `wirestream` command."""

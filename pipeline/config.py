@@ -1,0 +1,118 @@
+"""Arguments to a validated RunConfig, before any pipeline is built.
+
+Everything a user can get wrong on the command line is caught here and
+reported as a one-line ConfigError (exit 2), never as a traceback from inside
+a running pipeline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources
+from typing import Optional
+
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline.feedlist import ConfigError, load_feed_list
+from pipeline.options import WirestreamOptions
+from schemas.records import FeedSpec
+from transforms.fetch import FetchConfig
+from transforms.nlp import ModelNotFound, resolve_model
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One batch run, fully resolved."""
+
+    feeds: tuple[FeedSpec, ...]
+    articles: tuple[str, ...]
+    output: str
+    model: str
+    run_id: str
+    started_at: datetime
+    fetch: FetchConfig = FetchConfig()
+    nlp_batch_size: int = 64
+    beam_args: tuple[str, ...] = field(default=())
+
+    @property
+    def run_date(self) -> str:
+        return self.started_at.strftime("%Y-%m-%d")
+
+    def pipeline_options(self) -> PipelineOptions:
+        return PipelineOptions(list(self.beam_args))
+
+
+def sample_feed_list() -> str:
+    """The bundled sample feed list, wherever wirestream is installed."""
+    return str(resources.files("wirestream_sample").joinpath("feeds.yaml"))
+
+
+def new_run_id(started_at: datetime) -> str:
+    return f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def known_beam_flags() -> argparse.ArgumentParser:
+    """A parser that knows every option of every PipelineOptions class loaded."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    classes, seen = [PipelineOptions], set()
+    while classes:
+        cls = classes.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        classes.extend(cls.__subclasses__())
+        try:
+            cls._add_argparse_args(parser)
+        except argparse.ArgumentError:
+            pass  # a flag two classes both define
+    return parser
+
+
+def parse_run_args(argv: list[str], *, now: Optional[datetime] = None) -> RunConfig:
+    """Validate `wirestream run` arguments; raise ConfigError with one line."""
+    _, unknown = known_beam_flags().parse_known_args(argv)
+    if unknown:
+        raise ConfigError(f"unknown option(s): {' '.join(unknown)}")
+    options = PipelineOptions(argv).view_as(WirestreamOptions)
+    if not options.output:
+        raise ConfigError("--output is required")
+    feed_lists = list(options.feeds or [])
+    articles = tuple(options.articles or [])
+    if not feed_lists and not articles:
+        feed_lists = [sample_feed_list()]
+    feeds: list[FeedSpec] = []
+    for path in feed_lists:
+        feeds.extend(load_feed_list(path))
+    for pattern in articles:
+        if not FileSystems.match([pattern])[0].metadata_list:
+            raise ConfigError(f"--articles {pattern}: no file matches")
+    if options.nlp_batch_size < 1:
+        raise ConfigError("--nlp_batch_size must be at least 1")
+    if options.max_feed_bytes < 1 or options.fetch_timeout <= 0:
+        raise ConfigError("--max_feed_bytes and --fetch_timeout must be positive")
+    try:
+        model = resolve_model(options.spacy_model)
+    except ModelNotFound as err:
+        raise ConfigError(str(err)) from None
+    started_at = now or datetime.now(timezone.utc)
+    fetch = FetchConfig(read_timeout_s=options.fetch_timeout,
+                        max_bytes=options.max_feed_bytes,
+                        user_agent=options.fetch_user_agent)
+    return RunConfig(
+        feeds=tuple(_unique_feeds(feeds)), articles=articles,
+        output=options.output.rstrip("/") or "/", model=model,
+        run_id=new_run_id(started_at), started_at=started_at, fetch=fetch,
+        nlp_batch_size=options.nlp_batch_size, beam_args=tuple(argv))
+
+
+def _unique_feeds(feeds: list[FeedSpec]) -> list[FeedSpec]:
+    seen, unique = set(), []
+    for spec in feeds:
+        if spec.url not in seen:
+            seen.add(spec.url)
+            unique.append(spec)
+    return unique

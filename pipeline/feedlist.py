@@ -1,0 +1,120 @@
+"""Reading the operator's feed list: YAML (contract format) or OPML.
+
+Errors are ConfigError with a one-line message naming the file and the
+problem, raised before any pipeline is built.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+
+from schemas.records import FeedSpec
+
+FEED_KEYS = {"url", "source", "language"}
+
+
+class ConfigError(Exception):
+    """A usage or configuration error: exit status 2 with this one line."""
+
+
+def load_feed_list(path: str) -> list[FeedSpec]:
+    """Feeds named by a YAML or OPML file (chosen by extension)."""
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"feed list not found: {path}")
+    suffix = file.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        specs = _from_yaml(file)
+    elif suffix in (".opml", ".xml"):
+        specs = _from_opml(file)
+    else:
+        raise ConfigError(f"{path}: feed list must be .yaml, .yml or .opml")
+    if not specs:
+        raise ConfigError(f"{path}: the feed list names no feeds")
+    return _unique(specs)
+
+
+def resolve_location(url: str, base: Path) -> str:
+    """An http(s)/file URL as given; a local path made absolute against the
+    feed list's folder, so a list works from any working directory."""
+    scheme = urlparse(url).scheme.lower()
+    if scheme in ("http", "https", "file"):
+        return url
+    if scheme and len(scheme) > 1:
+        raise ConfigError(f"unsupported feed URL scheme {scheme!r}: {url}")
+    path = Path(url).expanduser()
+    return str(path if path.is_absolute() else (base / path).resolve())
+
+
+def _from_yaml(file: Path) -> list[FeedSpec]:
+    try:
+        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"{file}: invalid YAML{where}: {problem}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: not UTF-8 text") from None
+    if not isinstance(document, dict) or set(document) != {"feeds"}:
+        raise ConfigError(f"{file}: expected a mapping with one key, 'feeds'")
+    feeds = document["feeds"]
+    if not isinstance(feeds, list):
+        raise ConfigError(f"{file}: 'feeds' must be a list")
+    return [_yaml_feed(file, number, item) for number, item in enumerate(feeds, 1)]
+
+
+def _yaml_feed(file: Path, number: int, item) -> FeedSpec:
+    where = f"{file}: feed {number}"
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}: expected a mapping with url and source")
+    unknown = set(item) - FEED_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}"
+                          f" (allowed: {', '.join(sorted(FEED_KEYS))})")
+    for key in ("url", "source"):
+        if not isinstance(item.get(key), str) or not item[key].strip():
+            raise ConfigError(f"{where}: '{key}' is required and must be a string")
+    language = item.get("language")
+    if language is not None and not isinstance(language, str):
+        raise ConfigError(f"{where}: 'language' must be a string")
+    return FeedSpec(url=resolve_location(item["url"].strip(), file.parent),
+                    source=item["source"].strip(),
+                    language=language.strip().lower() if language else None)
+
+
+def _from_opml(file: Path) -> list[FeedSpec]:
+    try:
+        root = ElementTree.parse(str(file)).getroot()
+    except ElementTree.ParseError as err:
+        raise ConfigError(f"{file}: invalid OPML: {err}") from None
+    except DefusedXmlException as err:
+        raise ConfigError(f"{file}: refused OPML: {type(err).__name__}") from None
+    if root.tag != "opml":
+        raise ConfigError(f"{file}: not OPML (root element is <{root.tag}>)")
+    specs = []
+    for outline in root.iter("outline"):
+        url = (outline.get("xmlUrl") or "").strip()
+        if not url:
+            continue  # a folder of feeds, not a feed
+        source = (outline.get("title") or outline.get("text") or "").strip() \
+            or urlparse(url).netloc or Path(url).stem
+        language = outline.get("language")
+        specs.append(FeedSpec(url=resolve_location(url, file.parent), source=source,
+                              language=language.strip().lower() if language else None))
+    return specs
+
+
+def _unique(specs: list[FeedSpec]) -> list[FeedSpec]:
+    """Each URL once: a feed listed twice is fetched once, under its first name."""
+    seen, unique = set(), []
+    for spec in specs:
+        if spec.url not in seen:
+            seen.add(spec.url)
+            unique.append(spec)
+    return unique

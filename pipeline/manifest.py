@@ -1,0 +1,132 @@
+"""The run manifest (counts per stage, in and out) and the printed summary.
+
+Built from Beam counters only, so it is the same on every runner. The
+`reconciliation` block is the promise that nothing is lost: each line is an
+equation between what went into a stage and where it ended up.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline.config import RunConfig
+from schemas.tables import FETCH_LOG, TABLES
+
+
+def _get(counts: dict, *names: str) -> int:
+    return sum(counts.get(n, 0) for n in names)
+
+
+def dead_by_stage(counts: dict) -> dict[str, int]:
+    prefix = "dead_letters_"
+    return {k[len(prefix):]: v for k, v in sorted(counts.items())
+            if k.startswith(prefix)}
+
+
+def reconciliation(counts: dict) -> dict[str, dict]:
+    """Equations that must hold for a run that lost nothing."""
+    dead = dead_by_stage(counts)
+    checks = {
+        # Every feed listed has exactly one fetch_log row.
+        "feeds": (_get(counts, "feeds_in"), _get(counts, "rows_fetch_log")),
+        # Every entry and archive line became a story or a dead letter.
+        "records": (_get(counts, "entries_seen", "archive_lines"),
+                    _get(counts, "stories_in", "entries_dead", "archive_dead")),
+        # Every story is a new row, was stored by an earlier run, or is the
+        # same story_id as one kept in this run.
+        "stories": (_get(counts, "stories_in"),
+                    _get(counts, "rows_stories", "stories_already_stored",
+                         "stories_same_id_merged")),
+        # Every canonical story was read by the model, failed (dead letter),
+        # or is not in a language the model reads.
+        "canonical": (_get(counts, "stories_canonical"),
+                      _get(counts, "nlp_stories", "nlp_failed",
+                           "nlp_skipped_language")),
+        "dead_letters": (sum(dead.values()), _get(counts, "rows_dead_letters")),
+    }
+    return {name: {"in": a, "out": b, "ok": a == b} for name, (a, b) in checks.items()}
+
+
+def build_manifest(config: RunConfig, counts: dict, state: str, *,
+                   seconds: float, finished_at: datetime) -> dict:
+    return {
+        "run_id": config.run_id,
+        "state": state,
+        "started_at": config.started_at.isoformat(),
+        "finished_at": finished_at.isoformat(),
+        "seconds": round(seconds, 2),
+        "output": config.output,
+        "model": config.model,
+        "inputs": {"feeds": len(config.feeds), "articles": list(config.articles)},
+        "stages": {
+            "fetch": {"in": _get(counts, "feeds_in"),
+                      "fetched": _get(counts, "feeds_fetched"),
+                      "failed": _get(counts, "feeds_failed")},
+            "parse": {"entries": _get(counts, "entries_seen"),
+                      "stories": _get(counts, "entries_parsed")},
+            "archive": {"lines": _get(counts, "archive_lines")},
+            "dedup": {"in": _get(counts, "stories_in"),
+                      "already_stored": _get(counts, "stories_already_stored"),
+                      "same_id_merged": _get(counts, "stories_same_id_merged"),
+                      "canonical": _get(counts, "stories_canonical"),
+                      "duplicates": _get(counts, "stories_duplicate")},
+            "extract": {"in": _get(counts, "stories_canonical"),
+                        "stories": _get(counts, "nlp_stories"),
+                        "skipped_language": _get(counts, "nlp_skipped_language"),
+                        "failed": _get(counts, "nlp_failed"),
+                        "entities": _get(counts, "entities"),
+                        "relations": _get(counts, "relations"),
+                        "quotes": _get(counts, "quotes")},
+            "write": {name: _get(counts, f"rows_{name}") for name in TABLES},
+        },
+        "dead_letters": dead_by_stage(counts),
+        "reconciliation": reconciliation(counts),
+        "counters": dict(sorted(counts.items())),
+    }
+
+
+def failed_feeds(config: RunConfig) -> list[tuple[str, str]]:
+    """(feed_url, error) of this run's failed feeds, read back from fetch_log."""
+    path = FileSystems.join(config.output, FETCH_LOG.name,
+                            f"{FETCH_LOG.partition_column}={config.run_date}",
+                            f"part-{config.run_id}.parquet")
+    if not FileSystems.exists(path):
+        return []
+    with FileSystems.open(path) as handle:
+        rows = pq.read_table(handle, columns=["feed_url", "error"]).to_pylist()
+    return sorted((r["feed_url"], r["error"]) for r in rows if r["error"])
+
+
+def summary_lines(manifest: dict) -> list[str]:
+    stages = manifest["stages"]
+    dedup, extract, write = stages["dedup"], stages["extract"], stages["write"]
+    lines = [f"wirestream run {manifest['run_id']}: {manifest['state']} "
+             f"in {manifest['seconds']:.1f} s"]
+    failed = manifest.get("failed_feeds") or []
+    if failed:
+        lines.append(f"  FAILED FEEDS ({len(failed)}):")
+        lines += [f"    {url}: {error}" for url, error in failed]
+    if manifest["inputs"]["feeds"]:
+        lines.append(f"  feeds:        {stages['fetch']['in']} listed, "
+                     f"{stages['fetch']['fetched']} fetched, {stages['fetch']['failed']} failed")
+    lines += [
+        f"  stories:      {dedup['in']} read, {write['stories']} new "
+        f"({dedup['canonical']} canonical, {dedup['duplicates']} duplicates), "
+        f"{dedup['already_stored']} already stored",
+        f"  extracted:    {extract['stories']} stories -> {extract['entities']} entities, "
+        f"{extract['relations']} relations, {extract['quotes']} quotes",
+        f"  dead letters: {write['dead_letters']}"
+        + (f" ({', '.join(f'{k}: {v}' for k, v in manifest['dead_letters'].items())})"
+           if manifest["dead_letters"] else ""),
+    ]
+    broken = [k for k, v in manifest["reconciliation"].items() if not v["ok"]]
+    lines.append("  counts reconcile" if not broken else
+                 f"  COUNTS DO NOT RECONCILE: {', '.join(broken)}")
+    lines.append(f"  tables:       {manifest['output']}/"
+                 f"{{{','.join(TABLES)}}}/")
+    if "manifest_path" in manifest:
+        lines.append(f"  manifest:     {manifest['manifest_path']}")
+    return lines

@@ -1,0 +1,73 @@
+"""Running one batch: pick a runner, build, wait, then manifest and summary."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import datetime, timezone
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.options.pipeline_options import (
+    DirectOptions,
+    PipelineOptions,
+    StandardOptions,
+)
+
+from pipeline.build import build
+from pipeline.config import RunConfig
+from pipeline.manifest import build_manifest, failed_feeds, summary_lines
+from transforms.metrics import NAMESPACE
+
+LOG = logging.getLogger("wirestream")
+LOCAL_RUNNERS = (None, "DirectRunner", "SwitchingDirectRunner")
+
+
+def choose_runner(options: PipelineOptions):
+    """The runner to use; None means "as --runner says".
+
+    For a local run we pick Beam's FnApiRunner ourselves: in Beam 2.77 the
+    DirectRunner first tries to download the Prism runner on every run, and a
+    local run must never reach for the network. The FnApiRunner honours
+    --direct_running_mode and --direct_num_workers as the DirectRunner would.
+    """
+    if options.view_as(StandardOptions).runner not in LOCAL_RUNNERS:
+        return None
+    if options.view_as(DirectOptions).direct_running_mode == "multi_threading":
+        LOG.warning("--direct_running_mode=multi_threading lost elements in Beam "
+                    "2.77 tests; use in_memory or multi_processing for correct results")
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+    return FnApiRunner()
+
+
+def counters(result) -> dict[str, int]:
+    """Committed counter values by name, summed over steps."""
+    totals: dict[str, int] = {}
+    query = result.metrics().query(MetricsFilter().with_namespace(NAMESPACE))
+    for counter in query["counters"]:
+        value = counter.committed if counter.committed is not None else counter.attempted
+        totals[counter.key.metric.name] = totals.get(counter.key.metric.name, 0) + (value or 0)
+    return totals
+
+
+def run(config: RunConfig) -> dict:
+    """Run the pipeline to completion; returns the manifest it wrote."""
+    options = config.pipeline_options()
+    started = time.monotonic()
+    pipeline = beam.Pipeline(runner=choose_runner(options), options=options)
+    build(pipeline, config)
+    result = pipeline.run()
+    result.wait_until_finish()
+    manifest = build_manifest(config, counters(result), str(result.state),
+                              seconds=time.monotonic() - started,
+                              finished_at=datetime.now(timezone.utc))
+    path = FileSystems.join(config.output, "_manifests", f"{config.run_id}.json")
+    with FileSystems.create(path) as handle:
+        handle.write(json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
+    manifest["manifest_path"] = path
+    manifest["failed_feeds"] = failed_feeds(config)
+    print("\n".join(summary_lines(manifest)))
+    return manifest

