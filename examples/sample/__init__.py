@@ -1,0 +1,1 @@
+"""Sample feeds and archive bundled with wirestream (see examples/README.md)."""
