@@ -1,0 +1,292 @@
+"""Evaluation corpora for benchmarks and tests (no Beam, stdlib only).
+
+The corpora live outside the repository, in ``../shared/data`` beside the repo
+root, or wherever the ``WIRESTREAM_DATA`` environment variable points. Some of
+them (Reuters-21578 among them) are for evaluation only and must never be
+copied into the repository: this module reads them in place. When a corpus is
+absent (a user's clone has no shared data) ``data_path`` raises
+``CorpusMissing``, which tests turn into a skip.
+
+Reuters-21578 is turned into wirestream archive records (see CONTRACT.md,
+"Archive records"), plus a few ``_``-prefixed keys that carry the collection's
+own annotations for evaluation; ``write_jsonl`` drops those keys.
+
+Command line::
+
+    python benchmarks/corpora.py reuters [--limit N] --out FILE.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(
+    os.environ.get("WIRESTREAM_DATA") or REPO_ROOT.parent / "shared" / "data"
+).expanduser()
+
+
+class CorpusMissing(FileNotFoundError):
+    """An evaluation corpus is not on this machine (tests skip on it)."""
+
+
+def data_path(*parts: str) -> Path:
+    """Return ``DATA_DIR / parts...``, or raise ``CorpusMissing`` if absent."""
+    path = DATA_DIR.joinpath(*parts)
+    if not path.exists():
+        raise CorpusMissing(
+            f"evaluation data not found: {path} "
+            "(put shared/data beside the repo or set WIRESTREAM_DATA)"
+        )
+    return path
+
+
+# --------------------------------------------------------------------------
+# Reuters-21578 (SGML, 22 files reut2-000.sgm .. reut2-021.sgm)
+# --------------------------------------------------------------------------
+
+REUTERS_SOURCE = "reuters21578"
+
+_DOC = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.S)
+_NEWID = re.compile(r'\bNEWID="(\d+)"')
+_FIELDS = {
+    name: re.compile(rf"<{name}>(.*?)</{name}>", re.S)
+    for name in ("DATE", "TOPICS", "PLACES", "TITLE", "DATELINE", "AUTHOR", "BODY")
+}
+_D = re.compile(r"<D>(.*?)</D>", re.S)
+
+# The files only use &lt; &amp; and numeric references (&#3; ends each story,
+# &#1; &#2; &#5; &#22; &#31; are wire control codes, &#127; replaced a lost
+# character, &#27;[B is a terminal escape that leaked into two stories).
+_ENTITY = re.compile(r"&(#\d+|lt|gt|amp|quot|apos);")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+_CARET_M = re.compile(r"\^M(?=\n|$)")  # carriage returns printed as "^M"
+
+_DATE = re.compile(
+    r"\s*(\d{1,2})-([A-Z]{3})-(\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,2}))?"
+)
+_MONTHS = {m: i for i, m in enumerate(
+    "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), start=1)}
+
+# DATELINE is "    SALVADOR, Feb 26 - ", but some swallowed the first words
+# of the body ("RIO DE JANEIRO, Feb 26 - Brazil's "Cruzado" anti- "), some
+# have no date ("CHICAGO, April - ", "WASHINGTON - ") and some are table rows
+# or headings (" MAR8  --     --", "COPPER GRADE A - 2650 tonnes ..."). The 82
+# that have neither a comma nor a date before the dash get dateline "".
+_DATELINE_DASH = re.compile(r"\s*-+(?:\s+|$)")  # not the one in WINSTON-SALEM
+_MONTH_DAY = re.compile(r"[A-Za-z]{3,9}\.?\s+\d{1,2}$")  # "DETROIT June 18"
+_DATELINE_REUTER = re.compile(r"[\s,]*(?:Reuter)?[\s,]*$")  # "ROME, March 13, Reuter"
+# Sign-off(s) at the end of a story: "Reuter", "REUTER", "REUTER...",
+# "Reuters", misspellings, operator codes ("REUTER11:43/VB", "Reuter4",
+# "REUTER E");
+# 5 stories end with two ("... Noranda said. Reuter\n Reuter").
+_SIGNOFF = re.compile(
+    r"(?:(?:^|\s+)(?:reuters?|reuiter|reueter|reute)"
+    r"(?:\.{3}|\d\d:\d\d/[a-z]+|\d|\s+[a-z])?)+\s*$",
+    re.I,
+)
+_AUTHOR_BY = re.compile(r"^\s*by\s+", re.I)
+_AUTHOR_AGENCY = re.compile(r"[\s,]+reuters?\w*\.?\s*$", re.I)  # "Reutersd"
+
+
+def _entity(match: re.Match) -> str:
+    name = match.group(1)
+    return chr(int(name[1:])) if name[0] == "#" else _NAMED[name]
+
+
+def _clean(raw: str) -> str:
+    """Decode entities and drop wire control codes; newlines are kept."""
+    text = _ENTITY.sub(_entity, raw)
+    text = _ANSI_ESCAPE.sub("", text)
+    text = _CARET_M.sub("", text.replace("\x7f", " "))
+    return _CONTROL.sub("", text)
+
+
+def _paragraphs(text: str) -> str:
+    """Unwrap the wire's hard line breaks into paragraphs joined by blank lines.
+
+    A paragraph starts after a blank line or at an indented line (Reuters
+    indents each paragraph; table rows are indented too, so they stay one row
+    per paragraph); unindented lines continue the paragraph above.
+    """
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if current and (not stripped or line[:1] in " \t"):
+            paragraphs.append(" ".join(current))
+            current = []
+        if stripped:
+            current.append(stripped)
+    if current:
+        paragraphs.append(" ".join(current))
+    return "\n\n".join(paragraphs)
+
+
+def _published(raw: str) -> str | None:
+    """ "26-FEB-1987 15:01:01.79" -> "1987-02-26T15:01:01.790+00:00".
+
+    The collection gives no time zone; the stamps are taken as UTC. Returns
+    None when the stamp is malformed (one story has hour 605).
+    """
+    m = _DATE.match(raw)
+    if not m or m.group(2) not in _MONTHS:
+        return None
+    day, mon, year, hour, minute, sec, frac = m.groups()
+    try:
+        stamp = datetime(
+            int(year), _MONTHS[mon], int(day), int(hour), int(minute), int(sec),
+            int((frac or "0").ljust(2, "0")) * 10_000, tzinfo=timezone.utc,
+        )
+    except ValueError:
+        return None
+    return stamp.isoformat(timespec="milliseconds")
+
+
+def _authors(raw: str) -> list[str]:
+    """ "    By Jonathan Lynn and Anthony Williams, Reuters" -> two names."""
+    names = _AUTHOR_AGENCY.sub("", _AUTHOR_BY.sub("", _clean(raw))).strip()
+    return [n for n in re.split(r"\s+and\s+|\s*,\s*", names, flags=re.I) if n]
+
+
+def _split_dateline(text: str) -> tuple[str, str]:
+    """Split DATELINE text into (dateline, text that belongs to the body).
+
+    The dateline is what comes before the first dash, if it has a comma
+    ("COLUMBUS, Ohio, March 5") or ends in a date ("DETROIT June 18"); else
+    the whole text is body text and the dateline is "".
+    """
+    parts = _DATELINE_DASH.split(text.lstrip(), maxsplit=1)
+    head = _DATELINE_REUTER.sub("", " ".join(parts[0].split()))
+    if len(parts) == 2 and len(head) <= 60 and ("," in head or _MONTH_DAY.search(head)):
+        return head, parts[1]
+    return "", text
+
+
+def _field(name: str, doc: str) -> str | None:
+    m = _FIELDS[name].search(doc)
+    return m.group(1) if m else None
+
+
+def _reuters_record(attrs: str, doc: str) -> dict | None:
+    body_raw = _field("BODY", doc)
+    if body_raw is None:
+        return None
+    newid = int(_NEWID.search(attrs).group(1))
+
+    dateline, spill = _split_dateline(_clean(_field("DATELINE", doc) or ""))
+    body = _clean(body_raw)
+    if spill.strip():  # text the SGML conversion put in DATELINE is body text
+        body = spill.lstrip() + body
+
+    body = _SIGNOFF.sub("", body.rstrip())
+    author_raw = _field("AUTHOR", doc)
+    return {
+        "id": f"reuters-{newid}",
+        "title": " ".join(_clean(_field("TITLE", doc) or "").split()),
+        "body": _paragraphs(body),
+        "url": None,
+        "published": _published(_clean(_field("DATE", doc) or "")),
+        "source": REUTERS_SOURCE,
+        "summary": None,
+        "authors": _authors(author_raw) if author_raw else [],
+        "_dateline": dateline,
+        "_newid": newid,
+        "_topics": _D.findall(_field("TOPICS", doc) or ""),
+        "_places": _D.findall(_field("PLACES", doc) or ""),
+    }
+
+
+def iter_reuters(limit: int | None = None) -> Iterator[dict]:
+    """Yield one archive record per Reuters-21578 story that has a BODY.
+
+    Stories come in file order (NEWID 1..21578). Raises ``CorpusMissing`` if
+    the corpus is absent. Besides the archive fields, each record carries
+    ``_dateline`` (place and date, e.g. "SALVADOR, Feb 26"), ``_newid`` (int),
+    ``_topics`` and ``_places`` (lists of category codes).
+    """
+    if limit is not None and limit <= 0:
+        return
+    files = sorted(data_path(REUTERS_SOURCE, "sgm-data").glob("*.sgm"))
+    if not files:
+        raise CorpusMissing(f"no .sgm files in {data_path(REUTERS_SOURCE, 'sgm-data')}")
+    count = 0
+    for path in files:
+        # ASCII except one stray 0xFC byte (reut2-017.sgm); latin-1 never fails.
+        text = path.read_text(encoding="latin-1")
+        for m in _DOC.finditer(text):
+            record = _reuters_record(m.group(1), m.group(2))
+            if record is None:
+                continue
+            yield record
+            count += 1
+            if limit is not None and count >= limit:
+                return
+
+
+# --------------------------------------------------------------------------
+# Helpers shared by corpora
+# --------------------------------------------------------------------------
+
+def write_jsonl(records: Iterable[dict], path: str | os.PathLike) -> int:
+    """Write records as JSON Lines (UTF-8), dropping ``_`` keys; return count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        for record in records:
+            public = {k: v for k, v in record.items() if not k.startswith("_")}
+            out.write(json.dumps(public, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def identical_body_groups(
+    records: Iterable[dict], min_chars: int = 1
+) -> list[list[str]]:
+    """Ids of records whose bodies are identical once whitespace is collapsed.
+
+    Only groups of two or more; bodies shorter than ``min_chars`` (after
+    normalising) are ignored, so empty bodies never group. Groups and the ids
+    in them are in order of first appearance.
+    """
+    groups: dict[str, list[str]] = {}
+    for record in records:
+        body = " ".join((record.get("body") or "").split())
+        if len(body) >= max(min_chars, 1):
+            groups.setdefault(body, []).append(record["id"])
+    return [ids for ids in groups.values() if len(ids) >= 2]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Write an evaluation corpus as a wirestream JSON Lines archive.")
+    sub = parser.add_subparsers(dest="corpus", required=True)
+    reuters = sub.add_parser("reuters", help="Reuters-21578 stories with a body")
+    reuters.add_argument("--limit", type=int, default=None, help="at most N stories")
+    reuters.add_argument("--out", required=True, help="output .jsonl file")
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    try:
+        count = write_jsonl(iter_reuters(limit=args.limit), args.out)
+    except CorpusMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    elapsed = time.perf_counter() - start
+    print(f"wrote {count} stories to {args.out} in {elapsed:.2f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
