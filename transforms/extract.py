@@ -53,6 +53,9 @@ TITLE_NOUNS = {
 }
 _QUOTE = re.compile(r"\u201c(?P<a>[^\u201c\u201d]{3,}?)\u201d|\"(?P<b>[^\"]{3,}?)\"")
 _PRONOUNS = {"he", "she", "they"}
+# Characters between two quotations for the second, unattributed one to be
+# taken as the same speaker going on.
+CONTINUATION_GAP = 120
 
 
 def story_text(story: Story) -> str:
@@ -163,10 +166,6 @@ def resolve_canonical(mentions: list[_Entity]) -> None:
             mention.canonical, mention.canonical_label = mention.text, mention.label
 
 
-def _entity_at(token_index: int, by_token: dict[int, _Entity]) -> Optional[_Entity]:
-    return by_token.get(token_index)
-
-
 def _entity_of_token(token, by_token) -> Optional[_Entity]:
     """The entity a syntactic head token stands for, through compounds."""
     entity = by_token.get(token.i)
@@ -219,6 +218,10 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
             subjects, objects = agents, [("", s) for s in subjects] + [
                 o for o in objects if o[1] not in agents]
         for subject_token in subjects:
+            if subject_token.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
+                # "Mary Brown, who lives in Boston": the subject is the noun
+                # the relative clause hangs on.
+                subject_token = verb.head
             subject = _entity_of_token(subject_token, by_token)
             if not subject:
                 continue
@@ -276,12 +279,14 @@ def _title_relations(doc, by_token) -> Iterable[_RawRelation]:
                     if place and place.canonical_label in PLACE_LABELS:
                         yield _RawRelation(person, "of", place, "lives_in")
         if person.canonical_label in PLACE_LABELS:
-            for child in head.children:
-                other = _entity_of_token(child, by_token)
-                if child.dep_ in ("appos", "npadvmod", "conj") and other and \
-                        other.canonical_label in PLACE_LABELS and other is not person \
-                        and child.i > head.i and doc[other.start - 1].text == ",":
-                    yield _RawRelation(person, "in", other, "located_in")
+            # "LYON, France": a place, a comma, a larger place. Read off the
+            # surface, since the parser often hangs the second on the verb.
+            after = person.end
+            other = by_token.get(after + 1) if after + 1 < len(doc) else None
+            if other and doc[after].text == "," and other.start == after + 1 and \
+                    other.canonical_label in PLACE_LABELS and \
+                    not _in_list(doc, person, by_token):
+                yield _RawRelation(person, "in", other, "located_in")
         if person.canonical_label == "ORG":
             for child in head.children:
                 if child.lower_.endswith("based") or child.lemma_ == "base":
@@ -293,6 +298,22 @@ def _title_relations(doc, by_token) -> Iterable[_RawRelation]:
                         else None
                     if place and place.canonical_label in PLACE_LABELS:
                         yield _RawRelation(person, "base in", place, "based_in")
+
+
+def _in_list(doc, entity: _Entity, by_token) -> bool:
+    """Whether a place is an item of an enumeration ("Sweden, Belgium and
+    England"), where "X, Y" does not mean X lies in Y."""
+    after = doc[entity.end] if entity.end < len(doc) else None
+    if after is not None and (after.dep_ == "cc" or after.lower_ in ("and", "or")):
+        return True
+    if after is not None and after.text == "," and entity.end + 1 < len(doc):
+        if doc[entity.end + 1].lower_ in ("and", "or"):  # "Syria, and Yemen"
+            return True
+        following = by_token.get(entity.end + 1)
+        if following and following.start == entity.end + 1:
+            return _in_list(doc, following, by_token) or \
+                (following.end < len(doc) and doc[following.end].lower_ in ("and", "or"))
+    return False
 
 
 def _has_title(head, person: _Entity) -> bool:
@@ -396,6 +417,16 @@ def extract(story: Story, doc) -> Extraction:
                       quotes=tuple(_quotes(story, doc, mentions, by_token)))
 
 
+def _continues(gap: str) -> bool:
+    """Whether a quotation after `gap` goes on from the one before it: the
+    gap is at most the earlier quote's attribution, and the new quotation
+    starts a sentence."""
+    enders = sum(gap.count(mark) for mark in ".!?")
+    tail = gap.rstrip(" ")
+    return len(gap) <= CONTINUATION_GAP and enders <= 1 and (
+        not tail or tail[-1] in ".!?:\n")
+
+
 def _quotes(story: Story, doc, mentions, by_token) -> Iterable[Quote]:
     if not story.body:
         return
@@ -407,6 +438,7 @@ def _quotes(story: Story, doc, mentions, by_token) -> Iterable[Quote]:
         earlier = [p for p in people if p.end_char <= char]
         return earlier[-1] if earlier else None
 
+    previous = None  # (end offset, speaker, verb) of the last quote
     for match in _QUOTE.finditer(doc.text, body_start):
         group = "a" if match.group("a") is not None else "b"
         text = match.group(group).strip()
@@ -415,6 +447,12 @@ def _quotes(story: Story, doc, mentions, by_token) -> Iterable[Quote]:
         start, end = match.start(group), match.end(group)
         speaker, verb = _speaker_for(doc, match.start(), match.end(), by_token,
                                      person_before)
+        if speaker is None and previous and previous[1] is not None and \
+                _continues(doc.text[previous[0]:match.start()]):
+            # An unattributed quotation right after an attributed one
+            # ("...," Cook told reporters. "...") goes on with the same speaker.
+            speaker, verb = previous[1], previous[2]
+        previous = (match.end(), speaker, verb)
         yield Quote(
             story_id=story.story_id,
             speaker=speaker.canonical if speaker else None,

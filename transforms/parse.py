@@ -56,7 +56,7 @@ def parse_feed(fetched: FetchResult) -> Iterator[Output]:
     headers = {"content-type": fetched.content_type} if fetched.content_type else {}
     parsed = feedparser.parse(fetched.body, response_headers=headers,
                               sanitize_html=True, resolve_relative_uris=True)
-    if not parsed.entries and (parsed.bozo or not parsed.version):
+    if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
         reason = str(parsed.get("bozo_exception") or "no feed elements found")
         yield dead_letter(fetched.run_id, STAGE, "NotAFeed", reason,
                           ref=fetched.feed_url, payload=fetched.body[:4096])
@@ -77,8 +77,9 @@ def parse_feed(fetched: FetchResult) -> Iterator[Output]:
 
 
 def _entry_story(entry, fetched: FetchResult, language) -> Story:
-    published = (utc_from_struct(entry.get("published_parsed"))
-                 or utc_from_struct(entry.get("updated_parsed")))
+    # dict.get: FeedParserDict.get maps a missing key to another, with a warning.
+    published = (utc_from_struct(dict.get(entry, "published_parsed"))
+                 or utc_from_struct(dict.get(entry, "updated_parsed")))
     url = entry.get("link")
     body, summary = _entry_body(entry)
     title = entry.get("title", "")

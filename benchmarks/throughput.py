@@ -1,0 +1,199 @@
+"""Throughput of wirestream against bare spaCy, on real Reuters-21578 stories.
+
+One run measures, over the same N stories (default 2000):
+
+1. bare nlp.pipe       -- `list(nlp.pipe(texts, batch_size=64))` with the model
+                          wirestream loads, over exactly the texts the pipeline
+                          gives the model (title + blank line + cleaned body of
+                          each canonical story after dedup). Model load time is
+                          reported apart and not counted.
+2. nlp.pipe + extract  -- the same, plus `transforms.extract.extract` per Doc:
+                          what wirestream's post-processing adds.
+3. pipeline            -- `wirestream run --articles FILE --output DIR` in a
+                          subprocess, wall clock (interpreter start-up, model
+                          load, dedup, writing Parquet, everything), on the
+                          default local runner (FnApiRunner, in_memory).
+4. pipeline multi_proc -- optional (--also-multiprocessing): the same with
+                          --direct_running_mode=multi_processing --direct_num_workers=2.
+
+Rates are stories/s, where a story is one text the model reads (the pipeline
+reads all N archive lines but parses only canonical stories), so every row
+counts the same work. The ratio column is rate / bare nlp.pipe rate; the
+target for the pipeline is >= 0.8.
+
+The corpus is evaluation-only data, read in place from ../shared/data (or
+$WIRESTREAM_DATA); the JSON Lines archive is written to a temp dir.
+
+    python benchmarks/throughput.py [--stories N] [--runs K] [--also-multiprocessing]
+
+Exits 2 with one line when the corpus or the spaCy model is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.corpora import CorpusMissing, iter_reuters, write_jsonl  # noqa: E402
+from schemas.records import Story  # noqa: E402
+from transforms.archive import parse_archive_line  # noqa: E402
+from transforms.dedup import member_of_story  # noqa: E402
+from transforms.extract import extract, story_text  # noqa: E402
+from transforms.nlp import (  # noqa: E402
+    DEFAULT_MODEL,
+    NEEDED_COMPONENTS,
+    ModelNotFound,
+    resolve_model,
+)
+
+BATCH_SIZE = 64  # wirestream's default --nlp_batch_size
+TARGET = 0.8
+
+
+def canonical_stories(archive: Path) -> list[Story]:
+    """The stories the pipeline hands to the model, parsed as it parses them.
+
+    Reuters records have no URL, so dedup clusters by story_id and content
+    hash only; the earliest copy (by the pipeline's own ordering) is canonical.
+    """
+    fetched_at = datetime.now(timezone.utc)
+    by_id: dict[str, Story] = {}
+    for number, line in enumerate(archive.read_text(encoding="utf-8").splitlines(), 1):
+        story = parse_archive_line(line, f"{archive}:{number}", "bench", fetched_at)
+        if isinstance(story, Story):
+            by_id.setdefault(story.story_id, story)
+    by_hash: dict[str, Story] = {}
+    for story in sorted(by_id.values(), key=member_of_story):
+        by_hash.setdefault(story.content_hash, story)
+    return sorted(by_hash.values(), key=member_of_story)
+
+
+def load_model():
+    """The model as wirestream's SpacyModelHandler loads it (same pipes)."""
+    import spacy
+
+    nlp = spacy.load(resolve_model(DEFAULT_MODEL))
+    unused = [name for name in nlp.pipe_names if name not in NEEDED_COMPONENTS]
+    if unused:
+        nlp.select_pipes(disable=unused)
+    return nlp
+
+
+def time_bare(nlp, texts: list[str]) -> float:
+    start = time.perf_counter()
+    list(nlp.pipe(texts, batch_size=BATCH_SIZE))
+    return time.perf_counter() - start
+
+
+def time_extract(nlp, stories: list[Story]) -> float:
+    start = time.perf_counter()
+    docs = nlp.pipe((story_text(s) for s in stories), batch_size=BATCH_SIZE)
+    for story, doc in zip(stories, docs):
+        extract(story, doc)
+    return time.perf_counter() - start
+
+
+def time_pipeline(archive: Path, extra: list[str]) -> tuple[float, dict, int]:
+    """`wirestream run` in a fresh output dir: wall seconds, manifest, exit status.
+
+    A run that wrote its manifest but then exited non-zero (it has been seen
+    to abort at interpreter shutdown) still counts; the status is reported.
+    """
+    wirestream = Path(sys.executable).with_name("wirestream")
+    command = ([str(wirestream)] if wirestream.exists()
+               else [sys.executable, "-m", "pipeline.cli"])
+    with tempfile.TemporaryDirectory(prefix="wirestream-bench-out-") as output:
+        start = time.perf_counter()
+        done = subprocess.run(command + ["run", "--articles", str(archive),
+                                         "--output", output] + extra,
+                              capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        manifests = list(Path(output, "_manifests").glob("*.json"))
+        if not manifests:
+            sys.exit(f"wirestream run {' '.join(extra)} failed ({done.returncode}):\n"
+                     f"{done.stdout[-1000:]}{done.stderr[-2000:]}")
+        return seconds, json.loads(manifests[0].read_text()), done.returncode
+
+
+def best(k: int, measure):
+    """The fastest of k runs of measure() -> (seconds, ...) or seconds."""
+    results = [measure() for _ in range(k)]
+    return min(results, key=lambda r: r[0] if isinstance(r, tuple) else r)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stories", type=int, default=2000, help="Reuters stories (default 2000)")
+    parser.add_argument("--runs", type=int, default=1, help="repeat each measurement, keep the best")
+    parser.add_argument("--also-multiprocessing", action="store_true",
+                        help="also run the pipeline with multi_processing, 2 workers")
+    args = parser.parse_args(argv)
+
+    try:
+        records = list(iter_reuters(args.stories))
+        model_name = resolve_model(DEFAULT_MODEL)
+    except (CorpusMissing, ModelNotFound) as err:
+        print(f"throughput: {err}", file=sys.stderr)
+        return 2
+
+    with tempfile.TemporaryDirectory(prefix="wirestream-bench-") as tmp:
+        archive = Path(tmp, "reuters.jsonl")
+        write_jsonl(records, archive)
+        stories = canonical_stories(archive)
+        texts = [story_text(s) for s in stories]
+        words = sum(len(t.split()) for t in texts)
+
+        start = time.perf_counter()
+        nlp = load_model()
+        load_seconds = time.perf_counter() - start
+        # The first nlp.pipe call pays a one-off warm-up (~1.5 s here); the
+        # pipeline pays it too, but the reference is spaCy at its best.
+        warm_seconds = time_bare(nlp, texts[:BATCH_SIZE])
+
+        rows = [("bare nlp.pipe", best(args.runs, lambda: time_bare(nlp, texts))),
+                ("nlp.pipe + extract", best(args.runs, lambda: time_extract(nlp, stories)))]
+        pipelines = [("pipeline in_memory", [])]
+        if args.also_multiprocessing:
+            pipelines.append(("pipeline multi_processing 2",
+                              ["--direct_running_mode=multi_processing",
+                               "--direct_num_workers=2"]))
+        notes = []
+        for label, extra in pipelines:
+            seconds, manifest, status = best(args.runs, lambda: time_pipeline(archive, extra))
+            rows.append((label, seconds))
+            parsed = manifest["stages"]["extract"]["stories"]
+            notes.append(f"{label}: {manifest['seconds']:.1f} s in run() (manifest), "
+                         f"{seconds - manifest['seconds']:.1f} s outside it (start-up, exit); "
+                         f"model read {parsed} stories"
+                         + ("" if parsed == len(stories) else f" (expected {len(stories)}!)")
+                         + ("" if status == 0 else
+                            f"; state {manifest['state']} but exit status {status}!"))
+
+    print(f"corpus: {len(records)} Reuters-21578 stories -> {len(stories)} canonical "
+          f"(texts the model reads), {words} words; model {model_name} "
+          f"(load {load_seconds:.1f} s + warm-up {warm_seconds:.1f} s, not counted); "
+          f"batch {BATCH_SIZE}; best of {args.runs}")
+    bare_rate = len(stories) / rows[0][1]
+    print(f"{'measure':<28} {'stories':>7} {'words':>8} {'seconds':>8} "
+          f"{'stories/s':>9} {'vs bare':>7}")
+    for label, seconds in rows:
+        rate = len(stories) / seconds
+        target = f"  (target >= {TARGET})" if label.startswith("pipeline") else ""
+        print(f"{label:<28} {len(stories):>7} {words:>8} {seconds:>8.2f} "
+              f"{rate:>9.1f} {rate / bare_rate:>7.2f}{target}")
+    for note in notes:
+        print(note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+import json
+from datetime import datetime, timezone
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.util import assert_that, equal_to
+
+from schemas.records import DeadLetter, Story
+from tests.conftest import SAMPLE
+from transforms.archive import ReadArchive, iter_archive, parse_archive_line
+from transforms.stories import derive_story_id, utc_from_iso
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def line(**record) -> str:
+    return json.dumps(record)
+
+
+def test_archive_line_becomes_a_clean_story():
+    story = parse_archive_line(line(
+        id="a-1", title="Quake <b>hits</b> coast", body="<p>LIMA, Peru (AP) \u2014 A quake hit.</p>",
+        url="https://example.org/q?utm_source=x", published="2024-03-01T10:00:00+02:00",
+        source="example", authors=["Jane Roe"]), "f:1", "run", NOW)
+    assert isinstance(story, Story)
+    assert story.story_id == "a-1"  # kept verbatim (contract)
+    assert story.title == "Quake hits coast"
+    assert story.body == "LIMA, Peru (AP) \u2014 A quake hit."
+    assert story.published_at == datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
+    assert (story.agency, story.dateline) == ("AP", "LIMA, Peru")
+    assert story.authors == ("Jane Roe",)
+    assert story.fetched_at == NOW and story.run_id == "run"
+
+
+def test_without_id_the_story_id_comes_from_the_canonical_url():
+    a = parse_archive_line(line(title="t", body="b", url="https://x.org/a?utm_medium=m"), "f:1", "r", NOW)
+    b = parse_archive_line(line(title="t2", body="b2", url="https://X.org/a"), "f:2", "r", NOW)
+    assert a.story_id == b.story_id == derive_story_id(None, None, "https://x.org/a", "", None)
+
+
+@pytest.mark.parametrize("raw, error", [
+    ("{not json", "InvalidJSON"),
+    (line(url="https://x.org/only-url"), "InvalidStory"),
+    (line(title="", body="  "), "InvalidStory"),
+    (line(title="t", published="yesterday"), "InvalidStory"),
+    (line(title="t", authors=[1, 2]), "InvalidStory"),
+    ("[1, 2]", "InvalidStory"),
+])
+def test_bad_lines_are_dead_letters_with_their_line(raw, error):
+    letter = parse_archive_line(raw, "archive.jsonl:7", "run", NOW)
+    assert isinstance(letter, DeadLetter)
+    assert (letter.stage, letter.error, letter.ref) == ("archive", error, "archive.jsonl:7")
+    assert letter.payload == raw
+
+
+def test_naive_timestamps_are_utc():
+    assert utc_from_iso("2017-07-18T12:00:00") == datetime(2017, 7, 18, 12, tzinfo=timezone.utc)
+    assert utc_from_iso("2017-07-18T12:00:00Z") == datetime(2017, 7, 18, 12, tzinfo=timezone.utc)
+
+
+def test_iter_archive_numbers_lines_and_skips_blank_ones():
+    records = list(iter_archive(['{"title": "a"}\n', "\n", "oops\n"], "x.jsonl", "r", NOW))
+    assert [type(r).__name__ for r in records] == ["Story", "DeadLetter"]
+    assert records[1].ref == "x.jsonl:3"
+
+
+def test_read_archive_composite_returns_stories_and_dead_letters(beam_pipeline):
+    path = str(SAMPLE / "archive-with-errors.jsonl")
+    with beam_pipeline as p:
+        stories, dead = p | ReadArchive([path], "run", NOW)
+        assert_that(stories | beam.Map(lambda s: s.source), equal_to(["wikinews-archive"] * 5),
+                    label="stories")
+        assert_that(dead | beam.Map(lambda d: (d.error, d.ref.rsplit("/", 1)[-1])),
+                    equal_to([("InvalidJSON", "archive-with-errors.jsonl:6"),
+                              ("InvalidStory", "archive-with-errors.jsonl:7")]),
+                    label="dead")

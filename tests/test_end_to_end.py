@@ -1,0 +1,148 @@
+"""The whole path on a local Beam runner: the bundled sample in, six tables out,
+read back with pyarrow and DuckDB; then a rerun and a backfill into the same DIR."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pytest
+
+from pipeline.cli import main
+from schemas.tables import TABLES
+from tests.conftest import SAMPLE
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+
+def table(out: Path, name: str) -> pa.Table:
+    return ds.dataset(str(out / name), partitioning="hive", format="parquet").to_table()
+
+
+def sql(out: Path, query: str) -> list[tuple]:
+    """`query` with {name} standing for each table read as a Hive dataset."""
+    sources = {name: f"read_parquet('{out}/{name}/**/*.parquet', hive_partitioning=true)"
+               for name in TABLES}
+    return duckdb.connect().execute(query.format(**sources)).fetchall()
+
+
+def manifests(out: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((out / "_manifests").glob("*.json"))]
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    """One run of `wirestream run` on the bundled sample (no --feeds: the default)."""
+    out = tmp_path_factory.mktemp("e2e") / "out"
+    assert main(["run", "--output", str(out)]) == 0
+    return out
+
+
+def test_every_table_is_written_typed_and_partitioned(sample_run):
+    out = sample_run
+    for name, spec in TABLES.items():
+        data = table(out, name)
+        for field in spec.schema:
+            assert data.schema.field(field.name).type == field.type, (name, field.name)
+        folders = {p.name.split("=")[0] for p in (out / name).iterdir()}
+        assert folders == {spec.partition_column}, name
+    stories = table(out, "stories").to_pylist()
+    assert len(stories) == 24
+    for row in stories:
+        published = row["published_at"] or row["fetched_at"]
+        assert row["published_date"] == published.date().isoformat()  # folder = UTC date
+    assert table(out, "stories").schema.field("published_at").type == TIMESTAMP
+    assert table(out, "fetch_log").num_rows == 3
+    assert table(out, "dead_letters").num_rows == 0
+
+
+def test_the_story_published_by_two_feeds_is_one_cluster(sample_run):
+    rows = sql(sample_run, """
+        select d.source, c.source, d.cluster_id = c.story_id, c.cluster_id = c.story_id
+        from {stories} d join {stories} c on d.duplicate_of = c.story_id
+        order by d.story_id""")
+    assert len(rows) == 3
+    assert all(dup_source == "example-syndicator" and original.startswith("wikinews-")
+               and points and canonical for dup_source, original, points, canonical in rows)
+    assert sql(sample_run, "select count(*) from {stories} where duplicate_of is null "
+                           "and cluster_id <> story_id") == [(0,)]
+
+
+def test_extraction_covers_canonical_stories_only(sample_run):
+    out = sample_run
+    canonical = {r[0] for r in sql(out, "select story_id from {stories} where duplicate_of is null")}
+    for name in ("entities", "relations", "quotes"):
+        ids = {r[0] for r in sql(out, f"select distinct story_id from {{{name}}}")}
+        assert ids and ids <= canonical, name
+    assert len({r[0] for r in sql(out, "select distinct story_id from {entities}")}) == len(canonical)
+    # Offsets point into the stored text of the field they name.
+    bad = sql(out, """
+        select count(*) from {entities} e join {stories} s using (story_id)
+        where e.text <> substr(case e.field when 'title' then s.title else s.body end,
+                               e.start_char + 1, e.end_char - e.start_char)""")
+    assert bad == [(0,)]
+    people = sql(out, "select count(distinct entity_id) from {entities} where label = 'PERSON'")
+    assert people[0][0] > 20
+    assert sql(out, "select count(*) from {quotes} where speaker is not null")[0][0] > 10
+
+
+def test_manifest_counts_reconcile_with_the_tables(sample_run):
+    (manifest,) = manifests(sample_run)
+    assert manifest["state"] == "DONE"
+    assert all(check["ok"] for check in manifest["reconciliation"].values()), manifest["reconciliation"]
+    write = manifest["stages"]["write"]
+    for name in TABLES:
+        assert write[name] == table(sample_run, name).num_rows, name
+    assert manifest["stages"]["dedup"] == {"in": 24, "already_stored": 0, "same_id_merged": 0,
+                                           "canonical": 21, "duplicates": 3}
+
+
+def test_rerun_adds_no_story_level_rows_then_a_backfill_dead_letters_bad_lines(sample_run, capsys):
+    out = sample_run
+    before = {name: table(out, name).num_rows for name in TABLES}
+    assert main(["run", "--feeds", str(SAMPLE / "feeds.opml"), "--output", str(out)]) == 0
+    after = {name: table(out, name).num_rows for name in TABLES}
+    assert {n: after[n] - before[n] for n in TABLES} == {
+        "stories": 0, "entities": 0, "relations": 0, "quotes": 0, "fetch_log": 3, "dead_letters": 0}
+    assert "24 already stored" in capsys.readouterr().out
+
+    assert main(["run", "--articles", str(SAMPLE / "archive-with-errors.jsonl"), "--output", str(out)]) == 0
+    summary = capsys.readouterr().out
+    assert "counts reconcile" in summary
+    letters = sql(out, "select stage, error, ref from {dead_letters} order by ref")
+    assert [(s, e, r.rsplit("/", 1)[-1]) for s, e, r in letters] == [
+        ("archive", "InvalidJSON", "archive-with-errors.jsonl:6"),
+        ("archive", "InvalidStory", "archive-with-errors.jsonl:7")]
+    archived = sql(out, "select story_id, duplicate_of is not null from {stories} "
+                        "where source = 'wikinews-archive' order by story_id")
+    assert len(archived) == 5
+    # Archive copies of stories already fetched from a feed join their clusters.
+    assert sum(is_copy for _, is_copy in archived) == 2
+    assert all(m["reconciliation"][k]["ok"] for m in manifests(out) for k in m["reconciliation"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "--output", "OUT", "--no_such_flag", "1"], "unknown option(s): --no_such_flag"),
+    (["run", "--feeds", "missing.yaml", "--output", "OUT"], "feed list not found: missing.yaml"),
+    (["run", "--articles", "nothing-*.jsonl", "--output", "OUT"], "no file matches"),
+    (["run"], "--output is required"),
+    (["frobnicate"], "unknown command"),
+])
+def test_usage_errors_exit_2_with_one_line(tmp_path, args, message):
+    args = [a.replace("OUT", str(tmp_path / "o")) for a in args]
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if line.startswith("wirestream:")]
+    assert len(errors) == 1 and message in errors[0], done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_invalid_yaml_exits_2(tmp_path):
+    bad = tmp_path / "feeds.yaml"
+    bad.write_text("feeds:\n  - url: [unclosed\n")
+    assert main(["run", "--feeds", str(bad), "--output", str(tmp_path / "o")]) == 2

@@ -1,0 +1,82 @@
+from pathlib import Path
+
+import pytest
+
+from pipeline.feedlist import ConfigError, load_feed_list
+from tests.conftest import SAMPLE
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_bundled_yaml_and_opml_name_the_same_feeds():
+    from_yaml = load_feed_list(str(SAMPLE / "feeds.yaml"))
+    from_opml = load_feed_list(str(SAMPLE / "feeds.opml"))
+    assert [(f.url, f.source) for f in from_yaml] == [(f.url, f.source) for f in from_opml]
+    assert {f.source for f in from_yaml} == {"wikinews-world", "wikinews-science",
+                                             "example-syndicator"}
+    # Relative paths are resolved against the list's folder, so the list
+    # works from any working directory.
+    assert all(Path(f.url).is_absolute() and Path(f.url).is_file() for f in from_yaml)
+
+
+def test_yaml_urls_keep_their_scheme_and_language_hint(tmp_path):
+    path = write(tmp_path, "f.yaml", """
+feeds:
+  - url: https://example.org/rss.xml
+    source: example
+    language: EN
+  - url: file:///srv/feeds/a.xml
+    source: local
+  - url: https://example.org/rss.xml
+    source: listed-twice
+""")
+    feeds = load_feed_list(path)
+    assert [(f.url, f.source, f.language) for f in feeds] == [
+        ("https://example.org/rss.xml", "example", "en"),
+        ("file:///srv/feeds/a.xml", "local", None)]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("feeds:\n  - url: http://a/x\n    source: a\n    color: red\n", "unknown key(s) color"),
+    ("feeds:\n  - url: http://a/x\n", "'source' is required"),
+    ("feeds: [\n", "invalid YAML"),
+    ("- url: http://a/x\n", "expected a mapping with one key, 'feeds'"),
+    ("feeds: []\n", "names no feeds"),
+    ("feeds:\n  - url: ftp://a/x\n    source: a\n", "unsupported feed URL scheme 'ftp'"),
+])
+def test_bad_yaml_is_one_clear_line(tmp_path, text, message):
+    path = write(tmp_path, "feeds.yaml", text)
+    with pytest.raises(ConfigError) as err:
+        load_feed_list(path)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_bad_opml_and_missing_or_unknown_files(tmp_path):
+    with pytest.raises(ConfigError, match="invalid OPML"):
+        load_feed_list(write(tmp_path, "a.opml", "<opml><body><outline"))
+    with pytest.raises(ConfigError, match="not OPML"):
+        load_feed_list(write(tmp_path, "b.opml", "<rss/>"))
+    with pytest.raises(ConfigError, match="refused OPML"):
+        load_feed_list(write(tmp_path, "c.opml", '<!DOCTYPE x [<!ENTITY a "aaaa">'
+                                                 ' <!ENTITY b "&a;&a;&a;">]><opml>&b;</opml>'))
+    with pytest.raises(ConfigError, match="feed list not found"):
+        load_feed_list(str(tmp_path / "missing.yaml"))
+    with pytest.raises(ConfigError, match="must be .yaml, .yml or .opml"):
+        load_feed_list(write(tmp_path, "feeds.txt", "x"))
+
+
+def test_opml_folders_are_walked_and_titles_become_sources(tmp_path):
+    path = write(tmp_path, "list.opml", """<?xml version="1.0"?>
+<opml version="2.0"><body>
+  <outline text="News">
+    <outline type="rss" text="World" xmlUrl="https://example.org/world.xml"/>
+    <outline type="rss" title="Tech" text="t" xmlUrl="https://example.org/tech.xml"/>
+  </outline>
+</body></opml>""")
+    assert [(f.url, f.source) for f in load_feed_list(path)] == [
+        ("https://example.org/world.xml", "World"), ("https://example.org/tech.xml", "Tech")]

