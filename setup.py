@@ -40,5 +40,5 @@ setup(
         "test": ["pytest>=8", "pytest-httpserver>=1.0", "duckdb>=1.1"],
         "bench": ["datasketch>=1.6"],
     },
-    entry_points={"console_scripts": ["wirestream = pipeline.cli:main"]},
+    entry_points={"console_scripts": ["wirestream = pipeline.cli:entry"]},
 )

@@ -8,6 +8,7 @@ pipeline failure.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from pipeline.feedlist import ConfigError
@@ -63,5 +64,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def entry() -> None:
+    """The console script: main(), then exit without interpreter teardown.
+
+    With Beam 2.77 a finished run sometimes aborted during interpreter
+    shutdown ("terminate called without an active exception", status 134)
+    after everything was written: a native thread outliving the interpreter.
+    The result is already on disk by then, so flush and leave directly; the
+    exit status is the one the contract promises.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
