@@ -11,9 +11,9 @@ import dataclasses
 from typing import Iterator, Union
 
 import apache_beam as beam
-import feedparser
 
 from schemas.records import DeadLetter, FetchResult, Story, dead_letter
+from transforms.feed_bytes import parse_bytes
 from transforms.metrics import counter
 from transforms.stories import (
     InvalidStory,
@@ -53,10 +53,10 @@ def parse_feed(fetched: FetchResult) -> Iterator[Output]:
     if fetched.error or fetched.not_modified or fetched.body is None:
         yield fetched.log_row()
         return
-    headers = {"content-type": fetched.content_type} if fetched.content_type else {}
-    parsed = feedparser.parse(fetched.body, response_headers=headers,
-                              sanitize_html=True, resolve_relative_uris=True)
-    if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
+    parsed = parse_bytes(fetched.body, fetched.content_type)
+    # No entries and no recognisable feed: not a feed. A feed that is merely
+    # flawed (bozo) but has no items today is an empty feed, not a failure.
+    if not parsed.entries and not parsed.get("version"):
         reason = str(parsed.get("bozo_exception") or "no feed elements found")
         yield dead_letter(fetched.run_id, STAGE, "NotAFeed", reason,
                           ref=fetched.feed_url, payload=fetched.body[:4096])
@@ -64,6 +64,10 @@ def parse_feed(fetched: FetchResult) -> Iterator[Output]:
         return
 
     language = fetched.language or parsed.feed.get("language")
+    # A feed with a flaw that still carries entries keeps them; the flaw is
+    # noted on its fetch_log row.
+    warning = (f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"[:300]
+               if parsed.get("bozo") else None)
     items = 0
     for position, entry in enumerate(parsed.entries):
         ref = f"{fetched.feed_url}#entry={position}"
@@ -73,7 +77,7 @@ def parse_feed(fetched: FetchResult) -> Iterator[Output]:
         except InvalidStory as err:
             yield dead_letter(fetched.run_id, STAGE, "InvalidStory", str(err),
                               ref=ref, payload=repr(dict(entry))[:4096])
-    yield dataclasses.replace(fetched.log_row(), items=items)
+    yield dataclasses.replace(fetched.log_row(), items=items, warning=warning)
 
 
 def _entry_story(entry, fetched: FetchResult, language) -> Story:
