@@ -10,7 +10,8 @@ from schemas.records import Story
 from schemas.tables import story_date
 from transforms.archive import ReadArchive
 from transforms.dedup import Deduplicate, StoredStory
-from transforms.fetch import FetchFeeds
+from transforms.feed_state import state_path
+from transforms.fetch_feeds import FetchFeeds, ReplayRaw, SaveFeedStates
 from transforms.metrics import Count
 from transforms.nlp import ExtractEntities
 from transforms.parse import ParseFeeds
@@ -25,29 +26,39 @@ def stored_stories_pattern(output: str) -> str:
 
 
 def read_stored_stories(p: beam.Pipeline, output: str) -> beam.PCollection:
-    """The stories earlier runs committed to OUTPUT, as dedup needs them."""
-    pattern = stored_stories_pattern(output)
-    if not FileSystems.match([pattern])[0].metadata_list:
-        return p | "NoStoredStories" >> beam.Create([])
+    """The stories earlier runs committed to OUTPUT, as dedup needs them.
+
+    Matched when the pipeline runs, not when it is built, so a first run
+    (nothing stored yet) and a templated job both work.
+    """
     return (
         p
-        | "ReadStored" >> beam.io.ReadFromParquet(pattern, columns=STORED_COLUMNS)
+        | "StoredPattern" >> beam.Create([stored_stories_pattern(output)])
+        | "ReadStored" >> beam.io.ReadAllFromParquet(columns=STORED_COLUMNS)
         | "ToStored" >> beam.Map(lambda row: StoredStory(**row)))
 
 
 def build(p: beam.Pipeline, config: RunConfig) -> beam.PCollection:
     """All stages of one batch run; returns the commit's output."""
     stories, fetch_log, dead_letters = [], [], []
+    feed_states = None
+    fetched = None
     if config.feeds:
-        fetched, fetch_dead = (
+        fetched, feed_states, fetch_dead = (
             p
             | "Feeds" >> beam.Create(list(config.feeds))
             | Count("feeds_in")
-            | "Fetch" >> FetchFeeds(config.run_id, config.fetch))
+            | "Fetch" >> FetchFeeds(config.run_id, config.run_date, config.fetch,
+                                    state_path(config.output), config.raw))
+        dead_letters.append(fetch_dead)
+    elif config.replay:
+        fetched = (p | "Replay" >> ReplayRaw(config.replay, config.run_id)
+                   | Count("feeds_in"))
+    if fetched is not None:
         feed_stories, logs, parse_dead = fetched | "Parse" >> ParseFeeds(config.run_id)
         stories.append(feed_stories)
         fetch_log.append(logs)
-        dead_letters += [fetch_dead, parse_dead]
+        dead_letters.append(parse_dead)
     if config.articles:
         archived, archive_dead = p | "Archive" >> ReadArchive(
             list(config.articles), config.run_id, config.started_at)
@@ -66,12 +77,18 @@ def build(p: beam.Pipeline, config: RunConfig) -> beam.PCollection:
                                        config.nlp_batch_size))
     dead_letters.append(nlp_dead)
 
-    return {
+    committed = {
         "stories": clustered | "ByDay" >> beam.Map(lambda s: (story_date(s), s)),
         "extractions": extractions,
         "fetch_log": _flatten(p, "AllLogs", fetch_log),
         "dead_letters": _flatten(p, "AllDead", dead_letters),
     } | "Write" >> WriteTables(config.output, config.run_id, config.run_date)
+    if feed_states is not None:
+        # Only once the tables are committed: state written before them would
+        # make the next run skip (304) what this run never stored.
+        committed | "SaveState" >> SaveFeedStates(state_path(config.output),
+                                                  config.run_id, feed_states)
+    return committed
 
 
 def _flatten(p, label: str, pcolls: list) -> beam.PCollection:

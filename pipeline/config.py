@@ -17,9 +17,10 @@ from typing import Optional
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.feedlist import ConfigError, load_feed_list
+from pipeline.feedlist import ConfigError, load_feed_list, unique_feeds
 from pipeline.options import WirestreamOptions
 from schemas.records import FeedSpec
+from transforms import raw_archive
 from transforms.fetch import FetchConfig
 from transforms.nlp import ModelNotFound, resolve_model
 
@@ -37,6 +38,9 @@ class RunConfig:
     fetch: FetchConfig = FetchConfig()
     nlp_batch_size: int = 64
     beam_args: tuple[str, ...] = field(default=())
+    replay: Optional[str] = None
+    # Where raw responses are kept; None keeps none.
+    raw: Optional[str] = None
 
     @property
     def run_date(self) -> str:
@@ -82,37 +86,43 @@ def parse_run_args(argv: list[str], *, now: Optional[datetime] = None) -> RunCon
         raise ConfigError("--output is required")
     feed_lists = list(options.feeds or [])
     articles = tuple(options.articles or [])
-    if not feed_lists and not articles:
+    if options.replay and feed_lists:
+        raise ConfigError("--replay rebuilds from raw responses: give it instead of --feeds")
+    if not feed_lists and not articles and not options.replay:
         feed_lists = [sample_feed_list()]
     feeds: list[FeedSpec] = []
     for path in feed_lists:
         feeds.extend(load_feed_list(path))
+    if options.replay and not any(
+            m.metadata_list for m in FileSystems.match(raw_archive.patterns(options.replay))):
+        raise ConfigError(f"--replay {options.replay}: no raw responses found there")
     for pattern in articles:
         if not FileSystems.match([pattern])[0].metadata_list:
             raise ConfigError(f"--articles {pattern}: no file matches")
     if options.nlp_batch_size < 1:
         raise ConfigError("--nlp_batch_size must be at least 1")
-    if options.max_feed_bytes < 1 or options.fetch_timeout <= 0:
-        raise ConfigError("--max_feed_bytes and --fetch_timeout must be positive")
+    for name in ("max_feed_bytes", "fetch_timeout", "fetch_connect_timeout",
+                 "fetch_budget", "fetch_per_host", "fetch_threads"):
+        if getattr(options, name) <= 0:
+            raise ConfigError(f"--{name} must be positive")
+    if options.fetch_host_gap < 0:
+        raise ConfigError("--fetch_host_gap must not be negative")
     try:
         model = resolve_model(options.spacy_model)
     except ModelNotFound as err:
         raise ConfigError(str(err)) from None
     started_at = now or datetime.now(timezone.utc)
     fetch = FetchConfig(read_timeout_s=options.fetch_timeout,
-                        max_bytes=options.max_feed_bytes,
-                        user_agent=options.fetch_user_agent)
+                        connect_timeout_s=options.fetch_connect_timeout,
+                        budget_s=options.fetch_budget, max_bytes=options.max_feed_bytes,
+                        per_host=options.fetch_per_host, host_gap_s=options.fetch_host_gap,
+                        threads=options.fetch_threads, contact=options.fetch_contact)
+    output = options.output.rstrip("/") or "/"
+    raw = None if (options.raw or "").lower() == "none" else (
+        options.raw or FileSystems.join(output, "raw"))
     return RunConfig(
-        feeds=tuple(_unique_feeds(feeds)), articles=articles,
-        output=options.output.rstrip("/") or "/", model=model,
+        feeds=tuple(unique_feeds(feeds)), articles=articles, output=output, model=model,
         run_id=new_run_id(started_at), started_at=started_at, fetch=fetch,
-        nlp_batch_size=options.nlp_batch_size, beam_args=tuple(argv))
+        nlp_batch_size=options.nlp_batch_size, beam_args=tuple(argv),
+        replay=options.replay, raw=raw)
 
-
-def _unique_feeds(feeds: list[FeedSpec]) -> list[FeedSpec]:
-    seen, unique = set(), []
-    for spec in feeds:
-        if spec.url not in seen:
-            seen.add(spec.url)
-            unique.append(spec)
-    return unique

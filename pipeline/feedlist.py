@@ -36,7 +36,7 @@ def load_feed_list(path: str) -> list[FeedSpec]:
         raise ConfigError(f"{path}: feed list must be .yaml, .yml or .opml")
     if not specs:
         raise ConfigError(f"{path}: the feed list names no feeds")
-    return _unique(specs)
+    return unique_feeds(specs)
 
 
 def resolve_location(url: str, base: Path) -> str:
@@ -110,7 +110,7 @@ def _from_opml(file: Path) -> list[FeedSpec]:
     return specs
 
 
-def _unique(specs: list[FeedSpec]) -> list[FeedSpec]:
+def unique_feeds(specs: list[FeedSpec]) -> list[FeedSpec]:
     """Each URL once: a feed listed twice is fetched once, under its first name."""
     seen, unique = set(), []
     for spec in specs:

@@ -64,7 +64,12 @@ def build_manifest(config: RunConfig, counts: dict, state: str, *,
         "stages": {
             "fetch": {"in": _get(counts, "feeds_in"),
                       "fetched": _get(counts, "feeds_fetched"),
-                      "failed": _get(counts, "feeds_failed")},
+                      "not_modified": _get(counts, "feeds_not_modified"),
+                      "failed": _get(counts, "feeds_failed"),
+                      "skipped_backoff": _get(counts, "feeds_backoff"),
+                      "skipped_dead": _get(counts, "feeds_dead"),
+                      "moved_permanently": _get(counts, "feeds_moved"),
+                      "replayed": _get(counts, "feeds_replayed")},
             "parse": {"entries": _get(counts, "entries_seen"),
                       "stories": _get(counts, "entries_parsed")},
             "archive": {"lines": _get(counts, "archive_lines")},
@@ -88,16 +93,21 @@ def build_manifest(config: RunConfig, counts: dict, state: str, *,
     }
 
 
-def failed_feeds(config: RunConfig) -> list[tuple[str, str]]:
-    """(feed_url, error) of this run's failed feeds, read back from fetch_log."""
+def feed_problems(config: RunConfig) -> dict[str, list[tuple[str, str]]]:
+    """This run's failing feeds and moved feeds, read back from its fetch_log."""
     path = FileSystems.join(config.output, FETCH_LOG.name,
                             f"{FETCH_LOG.partition_column}={config.run_date}",
                             f"part-{config.run_id}.parquet")
     if not FileSystems.exists(path):
-        return []
+        return {"failed": [], "moved": []}
     with FileSystems.open(path) as handle:
-        rows = pq.read_table(handle, columns=["feed_url", "error"]).to_pylist()
-    return sorted((r["feed_url"], r["error"]) for r in rows if r["error"])
+        rows = pq.read_table(handle, columns=["feed_url", "error", "moved_permanently",
+                                              "effective_url"]).to_pylist()
+    return {
+        "failed": sorted((r["feed_url"], r["error"]) for r in rows if r["error"]),
+        "moved": sorted((r["feed_url"], r["effective_url"]) for r in rows
+                        if r["moved_permanently"]),
+    }
 
 
 def summary_lines(manifest: dict) -> list[str]:
@@ -105,13 +115,21 @@ def summary_lines(manifest: dict) -> list[str]:
     dedup, extract, write = stages["dedup"], stages["extract"], stages["write"]
     lines = [f"wirestream run {manifest['run_id']}: {manifest['state']} "
              f"in {manifest['seconds']:.1f} s"]
-    failed = manifest.get("failed_feeds") or []
-    if failed:
-        lines.append(f"  FAILED FEEDS ({len(failed)}):")
-        lines += [f"    {url}: {error}" for url, error in failed]
-    if manifest["inputs"]["feeds"]:
-        lines.append(f"  feeds:        {stages['fetch']['in']} listed, "
-                     f"{stages['fetch']['fetched']} fetched, {stages['fetch']['failed']} failed")
+    problems = manifest.get("feed_problems") or {}
+    if problems.get("failed"):
+        lines.append(f"  FAILING FEEDS ({len(problems['failed'])}):")
+        lines += [f"    {url}: {error}" for url, error in problems["failed"]]
+    if problems.get("moved"):
+        lines.append(f"  MOVED FEEDS ({len(problems['moved'])}), update the feed list:")
+        lines += [f"    {url} -> {new}" for url, new in problems["moved"]]
+    fetch = stages["fetch"]
+    if fetch["replayed"]:
+        lines.append(f"  feeds:        {fetch['replayed']} replayed from raw responses")
+    elif fetch["in"]:
+        skipped = fetch["skipped_backoff"] + fetch["skipped_dead"]
+        lines.append(f"  feeds:        {fetch['in']} listed, {fetch['fetched']} fetched, "
+                     f"{fetch['not_modified']} not modified, {fetch['failed']} failed, "
+                     f"{skipped} skipped")
     lines += [
         f"  stories:      {dedup['in']} read, {write['stories']} new "
         f"({dedup['canonical']} canonical, {dedup['duplicates']} duplicates), "

@@ -34,11 +34,34 @@ class WirestreamOptions(PipelineOptions):
             "--nlp_batch_size", type=int, default=64,
             help="Stories per nlp.pipe batch.")
         parser.add_argument(
+            "--replay", default=None,
+            help="Rebuild from raw responses kept by earlier runs (a RAW_DIR such as "
+                 "OUTPUT/raw) instead of fetching: no network, feed state untouched.")
+        parser.add_argument(
+            "--raw", default=None,
+            help="Where to keep the raw response of every changed fetch "
+                 "(default OUTPUT/raw; 'none' keeps nothing).")
+        parser.add_argument(
             "--fetch_timeout", type=float, default=_FETCH.read_timeout_s,
-            help="Seconds to wait for a feed server to send data.")
+            help="Seconds to wait for a feed server to send the next bytes.")
+        parser.add_argument(
+            "--fetch_connect_timeout", type=float, default=_FETCH.connect_timeout_s,
+            help="Seconds to wait for a connection.")
+        parser.add_argument(
+            "--fetch_budget", type=float, default=_FETCH.budget_s,
+            help="Longest one feed's fetch may take, redirects and retries included.")
         parser.add_argument(
             "--max_feed_bytes", type=int, default=_FETCH.max_bytes,
             help="Largest feed body accepted, after decompression.")
         parser.add_argument(
-            "--fetch_user_agent", default=_FETCH.user_agent,
-            help="User-Agent sent with every request; include a contact URL.")
+            "--fetch_per_host", type=int, default=_FETCH.per_host,
+            help="Requests in flight to one host at most.")
+        parser.add_argument(
+            "--fetch_host_gap", type=float, default=_FETCH.host_gap_s,
+            help="Seconds between the starts of two requests to one host.")
+        parser.add_argument(
+            "--fetch_threads", type=int, default=_FETCH.threads,
+            help="Feeds fetched at once by one worker.")
+        parser.add_argument(
+            "--fetch_contact", default=_FETCH.contact,
+            help="Contact URL or mailto: sent in the User-Agent, so feed owners can reach you.")

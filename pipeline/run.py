@@ -18,7 +18,7 @@ from apache_beam.options.pipeline_options import (
 
 from pipeline.build import build
 from pipeline.config import RunConfig
-from pipeline.manifest import build_manifest, failed_feeds, summary_lines
+from pipeline.manifest import build_manifest, feed_problems, summary_lines
 from transforms.metrics import NAMESPACE
 
 LOG = logging.getLogger("wirestream")
@@ -68,6 +68,6 @@ def run(config: RunConfig) -> dict:
     with FileSystems.create(path) as handle:
         handle.write(json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
     manifest["manifest_path"] = path
-    manifest["failed_feeds"] = failed_feeds(config)
+    manifest["feed_problems"] = feed_problems(config)
     print("\n".join(summary_lines(manifest)))
     return manifest

@@ -38,7 +38,19 @@ class FetchResult:
     duration_ms: int
     error: Optional[str]
     fetched_at: datetime
-    # Not a fetch_log column: the raw body handed to the parser.
+    # fetched | not_modified | failed | backoff (skipped, not due yet) |
+    # dead (410 Gone earlier) | replayed (read from a raw archive).
+    outcome: str = "fetched"
+    # The URL the body came from, after redirects.
+    effective_url: Optional[str] = None
+    # True when a 301/308 chain moved the feed: the operator should update
+    # the feed list.
+    moved_permanently: bool = False
+    # Where the raw response is kept, for --replay.
+    raw_path: Optional[str] = None
+    # Parsed with a problem that did not cost the entries (feedparser bozo).
+    warning: Optional[str] = None
+    # Not fetch_log columns: what the parser needs.
     body: Optional[bytes] = field(default=None, repr=False)
     language: Optional[str] = None
     content_type: Optional[str] = None

@@ -1,146 +1,360 @@
-"""Fetch stage: one feed's bytes over HTTP(S) or from a file.
+"""Fetch stage: one feed's bytes over HTTP(S) or from a file, politely.
 
-`fetch_feed` is plain Python and never raises for a feed that misbehaves: a
-failure is a FetchResult with `error` set, which becomes a fetch_log row and a
-dead letter while the run goes on.
+`fetch_feed` is plain Python and never raises for a feed that misbehaves: it
+returns the FetchResult (a fetch_log row plus the body to parse) and the
+feed's new FeedState. What it does, in order:
+
+- skip a feed marked dead (410 Gone) or still backing off after failures;
+- send If-None-Match / If-Modified-Since from the last success (304: no body);
+- follow at most `max_redirects` redirects, each checked against the address
+  policy; a chain of permanent ones (301/308) moves the feed's effective URL;
+- honour Retry-After on 429/503 (wait briefly, or come back when told);
+- enforce connect and read timeouts, a total time budget, and a body cap on
+  the decompressed size while streaming.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from typing import Optional
+from urllib.parse import unquote, urljoin, urlparse
 
-import apache_beam as beam
 import requests
 
-from schemas.records import FeedSpec, FetchResult, dead_letter
-from transforms.metrics import counter
+from schemas.records import FeedSpec, FetchResult
+from transforms.addresses import (
+    AddressPolicy,
+    AddressRefused,
+    check_redirect,
+    host_and_port,
+    resolve,
+)
+from transforms.feed_state import Backoff, FeedState
 
-STAGE = "fetch"
+PERMANENT_REDIRECTS = (301, 308)
+REDIRECTS = (301, 302, 303, 307, 308)
+THROTTLED = (429, 503)
+DEFAULT_CONTACT = "https://github.com/wirestream/wirestream"
 
 
 @dataclass(frozen=True)
 class FetchConfig:
-    """How politely and how far the fetcher goes."""
+    """How politely, how fast and how far the fetcher goes."""
 
     connect_timeout_s: float = 10.0
+    # Longest wait for the next bytes from a server.
     read_timeout_s: float = 30.0
-    # Bodies larger than this are refused while streaming, before they fill memory.
+    # Longest a whole fetch may take, redirects and retries included.
+    budget_s: float = 60.0
+    # Bodies larger than this (after decompression) are refused while streaming.
     max_bytes: int = 10 * 1024 * 1024
-    user_agent: str = "wirestream/0.1 (+https://github.com/wirestream/wirestream)"
+    max_redirects: int = 5
+    # Politeness: requests in flight to one host, and the gap between two
+    # requests to it starting.
+    per_host: int = 2
+    host_gap_s: float = 1.0
+    # A Retry-After up to this long is waited out within the run; a longer
+    # one makes the feed due again only after it.
+    retry_after_wait_s: float = 5.0
+    # Feeds fetched at once by one worker, and the number of host shards the
+    # feed list is split into (each host in exactly one shard, so per-host
+    # limits hold across workers).
+    threads: int = 64
+    shards: int = 8
+    contact: str = DEFAULT_CONTACT
+    backoff: Backoff = field(default_factory=Backoff)
+    policy: AddressPolicy = field(default_factory=AddressPolicy)
+
+    @property
+    def user_agent(self) -> str:
+        return f"wirestream/0.1 (+{self.contact})"
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a server said to send back for a conditional GET."""
+
+    etag: Optional[str]
+    last_modified: Optional[str]
 
 
 class FetchError(Exception):
     """A feed that could not be fetched; the message is the one-line reason."""
 
+    status: Optional[int] = None
 
-def _now() -> datetime:
+
+class _HttpError(FetchError):
+    def __init__(self, status: int, reason: str):
+        self.status = status
+        super().__init__(f"HTTP {status} {reason}")
+
+
+class _Throttled(FetchError):
+    def __init__(self, status: int, retry_after: Optional[float]):
+        self.status, self.retry_after = status, retry_after
+        when = f", retry after {retry_after:.0f} s" if retry_after is not None else ""
+        super().__init__(f"HTTP {status}{when}")
+
+
+class _Gone(FetchError):
+    pass
+
+
+def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def fetch_feed(spec: FeedSpec, run_id: str, config: FetchConfig) -> FetchResult:
+class HostGate:
+    """At most `per_host` requests in flight per host, `gap_s` between starts."""
+
+    def __init__(self, per_host: int, gap_s: float):
+        self._per_host, self._gap_s = per_host, gap_s
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.Semaphore] = {}
+        self._next_start: dict[str, float] = {}
+
+    @contextmanager
+    def request(self, host: str):
+        with self._lock:
+            slot = self._slots.setdefault(host, threading.Semaphore(self._per_host))
+        with slot:
+            with self._lock:
+                start = max(time.monotonic(), self._next_start.get(host, 0.0))
+                self._next_start[host] = start + self._gap_s
+            delay = start - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            yield
+
+
+def _is_file(url: str) -> bool:
+    scheme = urlparse(url).scheme.lower()
+    return scheme == "file" or not scheme or len(scheme) == 1  # C:\\ paths
+
+
+def fetch_feed(spec: FeedSpec, state: Optional[FeedState], run_id: str,
+               config: FetchConfig, *, session: Optional[requests.Session] = None,
+               gate: Optional[HostGate] = None,
+               now: Optional[datetime] = None) -> tuple[FetchResult, FeedState]:
+    """Fetch one feed; returns its log row (with body) and its new state."""
+    now = now or now_utc()
+    state = state or FeedState(url=spec.url)
+    base = FetchResult(run_id=run_id, feed_url=spec.url, source=spec.source,
+                       status=None, not_modified=False, items=0, bytes=0,
+                       duration_ms=0, error=None, fetched_at=now,
+                       language=spec.language)
+    if state.dead:
+        return dataclasses.replace(
+            base, outcome="dead", status=410,
+            error="skipped: gone (HTTP 410); remove it from the feed list"), state
+    if state.next_fetch_after and now < state.next_fetch_after:
+        return dataclasses.replace(
+            base, outcome="backoff",
+            error=f"skipped: backing off until {state.next_fetch_after:%Y-%m-%dT%H:%M:%SZ} "
+                  f"after {state.consecutive_failures} failure(s): {state.last_error}"), state
+
     started = time.monotonic()
-    fetched_at = _now()
-    status, body, content_type, error = None, None, None, None
+    attempt = dataclasses.replace(state, last_attempt=now)
     try:
-        if urlparse(spec.url).scheme in ("http", "https"):
-            status, body, content_type = _fetch_http(spec.url, config)
+        if _is_file(spec.url):
+            result, validators = _fetch_file(base, attempt, config.max_bytes)
         else:
-            body = _read_file(spec.url, config.max_bytes)
+            result, validators = _fetch_http(base, attempt, config,
+                                             session or requests.Session(),
+                                             gate or HostGate(config.per_host, 0.0))
+    except _Gone as err:
+        return _failed(base, attempt, err, started, dead=True), \
+            dataclasses.replace(attempt, dead=True, last_status=410, last_error=str(err))
+    except _Throttled as err:
+        failed = _failed(base, attempt, err, started, status=err.status)
+        return failed, _after_failure(attempt, config, now, str(err), err.status,
+                                      retry_after=err.retry_after)
     except FetchError as err:
-        error = str(err)
+        return _failed(base, attempt, err, started, status=err.status), \
+            _after_failure(attempt, config, now, str(err), err.status)
+    except AddressRefused as err:
+        return _failed(base, attempt, err, started), \
+            _after_failure(attempt, config, now, str(err), None)
     except requests.RequestException as err:
-        error = f"{type(err).__name__}: {_first_line(err)}"
-    return FetchResult(
-        run_id=run_id, feed_url=spec.url, source=spec.source, status=status,
-        not_modified=False, items=0, bytes=len(body) if body else 0,
-        duration_ms=int((time.monotonic() - started) * 1000), error=error,
-        fetched_at=fetched_at, body=None if error else body,
-        language=spec.language, content_type=content_type)
+        message = f"{type(err).__name__}: {_first_line(err)}"
+        return _failed(base, attempt, message, started), \
+            _after_failure(attempt, config, now, message, None)
+
+    duration = int((time.monotonic() - started) * 1000)
+    result = dataclasses.replace(result, duration_ms=duration,
+                                 bytes=len(result.body) if result.body else 0)
+    return result, _after_success(attempt, result, validators, now)
+
+
+def _failed(base: FetchResult, state: FeedState, error, started: float,
+            status: Optional[int] = None, dead: bool = False) -> FetchResult:
+    return dataclasses.replace(
+        base, outcome="failed", error=str(error), status=410 if dead else status,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        effective_url=state.effective_url or base.feed_url)
+
+
+def _after_failure(state: FeedState, config: FetchConfig, now: datetime, error: str,
+                   status: Optional[int], retry_after: Optional[float] = None) -> FeedState:
+    failures = state.consecutive_failures + 1
+    wait = config.backoff.delay(state.url, failures)
+    if retry_after is not None:
+        wait = max(wait, timedelta(seconds=retry_after))
+    return dataclasses.replace(state, consecutive_failures=failures,
+                               next_fetch_after=now + wait, last_status=status,
+                               last_error=error)
+
+
+def _after_success(state: FeedState, result: FetchResult, validators: "Validators",
+                   now: datetime) -> FeedState:
+    changes = dict(consecutive_failures=0, next_fetch_after=None, last_success=now,
+                   last_status=result.status, last_error=None)
+    if result.moved_permanently:
+        changes["effective_url"] = result.effective_url
+    if not result.not_modified:
+        # A new body brings new validators (or none: then send none next time).
+        changes.update(etag=validators.etag, last_modified=validators.last_modified)
+    return dataclasses.replace(state, **changes)
 
 
 def _first_line(err: Exception) -> str:
     return (str(err).splitlines() or [""])[0][:300]
 
 
-def _fetch_http(url: str, config: FetchConfig) -> tuple[int, bytes, str | None]:
+def _retry_after(value: Optional[str], now: datetime) -> Optional[float]:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max((when - now).total_seconds(), 0.0)
+
+
+def _fetch_http(base: FetchResult, state: FeedState, config: FetchConfig,
+                session: requests.Session, gate: HostGate
+                ) -> tuple[FetchResult, Validators]:
+    deadline = time.monotonic() + config.budget_s
+    url = state.effective_url or base.feed_url
+    host, port = host_and_port(url)
+    origin_public = config.policy.all_public(resolve(host, port))
     headers = {"User-Agent": config.user_agent,
-               "Accept": "application/rss+xml, application/atom+xml, "
-                         "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"}
-    with requests.get(url, headers=headers, stream=True,
-                      timeout=(config.connect_timeout_s, config.read_timeout_s)
-                      ) as response:
-        if response.status_code >= 400:
-            raise FetchError(f"HTTP {response.status_code} {response.reason}")
+               "Accept": "application/rss+xml, application/atom+xml, application/rdf+xml, "
+                         "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+               "Accept-Encoding": "gzip, deflate"}
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+
+    visited, permanent, retried = [url], True, False
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(f"time budget of {config.budget_s:.0f} s exhausted")
+        with gate.request(urlparse(url).hostname or ""):
+            response = session.get(
+                url, headers=headers, stream=True, allow_redirects=False,
+                timeout=(min(config.connect_timeout_s, remaining),
+                         min(config.read_timeout_s, remaining)))
+            try:
+                status = response.status_code
+                if status in REDIRECTS and response.headers.get("Location"):
+                    target = urljoin(url, response.headers["Location"])
+                    permanent = permanent and status in PERMANENT_REDIRECTS
+                    if target in visited:
+                        raise FetchError(f"redirect loop: {' -> '.join(visited + [target])}")
+                    if len(visited) > config.max_redirects:
+                        raise FetchError(f"more than {config.max_redirects} redirects")
+                    check_redirect(config.policy, origin_public, target)
+                    visited.append(target)
+                    url = target
+                    continue
+                if status in THROTTLED:
+                    wait = _retry_after(response.headers.get("Retry-After"), now_utc())
+                    if not retried and wait is not None and wait <= min(
+                            config.retry_after_wait_s, deadline - time.monotonic()):
+                        retried = True
+                        time.sleep(wait)
+                        continue
+                    raise _Throttled(status, wait)
+                if status == 410:
+                    raise _Gone("HTTP 410 Gone: the feed was removed")
+                moved = permanent and len(visited) > 1
+                common = dict(status=status, effective_url=url, moved_permanently=moved,
+                              content_type=response.headers.get("Content-Type"))
+                if status == 304:
+                    return dataclasses.replace(base, outcome="not_modified",
+                                               not_modified=True, **common), \
+                        Validators(state.etag, state.last_modified)
+                if status >= 400:
+                    raise _HttpError(status, response.reason)
+                body = _read_body(response, config, deadline)
+                return dataclasses.replace(base, body=body, **common), Validators(
+                    response.headers.get("ETag"), response.headers.get("Last-Modified"))
+            finally:
+                response.close()
+
+
+def _read_body(response: requests.Response, config: FetchConfig, deadline: float) -> bytes:
+    # A server that trickles bytes slower than the budget allows is cut off
+    # by closing the response from a timer: no single read can outlast it.
+    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), response.close)
+    timer.daemon = True
+    timer.start()
+    chunks, size = [], 0
+    try:
         # iter_content decompresses gzip/deflate, so the cap applies to what
-        # would land in memory, not to the compressed size on the wire.
-        chunks, size = [], 0
+        # lands in memory, not to the compressed size on the wire.
         for chunk in response.iter_content(chunk_size=64 * 1024):
             size += len(chunk)
             if size > config.max_bytes:
                 raise FetchError(f"body larger than {config.max_bytes} bytes")
             chunks.append(chunk)
-        return response.status_code, b"".join(chunks), \
-            response.headers.get("Content-Type")
+    except (requests.RequestException, AttributeError, ValueError) as err:
+        if time.monotonic() >= deadline:
+            raise FetchError(f"time budget of {config.budget_s:.0f} s exhausted "
+                             "while reading the body") from None
+        raise FetchError(f"{type(err).__name__}: {_first_line(err)}") from None
+    finally:
+        timer.cancel()
+    if time.monotonic() >= deadline:
+        raise FetchError(f"time budget of {config.budget_s:.0f} s exhausted "
+                         "while reading the body")
+    return b"".join(chunks)
 
 
-def _read_file(location: str, max_bytes: int) -> bytes:
-    parsed = urlparse(location)
-    if parsed.scheme == "file":
-        path = Path(unquote(parsed.path))
-    elif parsed.scheme and len(parsed.scheme) > 1:
-        raise FetchError(f"unsupported URL scheme {parsed.scheme!r}")
-    else:
-        path = Path(location)
+def _fetch_file(base: FetchResult, state: FeedState,
+                max_bytes: int) -> tuple[FetchResult, Validators]:
+    """A feed in a file; its size and mtime play the part of an ETag."""
+    parsed = urlparse(base.feed_url)
+    path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(base.feed_url)
     try:
+        info = path.stat()
+        etag = f'"{info.st_size}-{info.st_mtime_ns}"'
+        if etag == state.etag:
+            return dataclasses.replace(base, outcome="not_modified", not_modified=True,
+                                       effective_url=base.feed_url), \
+                Validators(state.etag, None)
         with open(path, "rb") as handle:
             body = handle.read(max_bytes + 1)
     except OSError as err:
         raise FetchError(f"{type(err).__name__}: {err.strerror}: {path}") from None
     if len(body) > max_bytes:
         raise FetchError(f"body larger than {max_bytes} bytes")
-    return body
-
-
-class _FetchFn(beam.DoFn):
-    def __init__(self, run_id: str, config: FetchConfig):
-        self._run_id, self._config = run_id, config
-
-    def setup(self):
-        self._fetched = counter("feeds_fetched")
-        self._failed = counter("feeds_failed")
-
-    def process(self, spec: FeedSpec):
-        result = fetch_feed(spec, self._run_id, self._config)
-        if result.error:
-            self._failed.inc()
-            yield beam.pvalue.TaggedOutput("dead_letters", dead_letter(
-                self._run_id, STAGE, "FetchFailed", result.error, ref=spec.url,
-                at=result.fetched_at))
-        else:
-            self._fetched.inc()
-        yield result
-
-
-class FetchFeeds(beam.PTransform):
-    """FeedSpec -> (FetchResult for every feed, dead letters of failed ones).
-
-    Failed feeds are in both outputs: their fetch_log row carries the error and
-    the dead letter makes them visible beside every other loss.
-    """
-
-    def __init__(self, run_id: str, config: FetchConfig = FetchConfig()):
-        super().__init__()
-        self._run_id, self._config = run_id, config
-
-    def expand(self, specs):
-        results = (
-            specs
-            # Spread feeds over workers: the feed list arrives as one bundle.
-            | "Spread" >> beam.Reshuffle()
-            | "Fetch" >> beam.ParDo(_FetchFn(self._run_id, self._config))
-            .with_outputs("dead_letters", main="fetched"))
-        return results.fetched, results.dead_letters
+    return dataclasses.replace(base, body=body, effective_url=base.feed_url), \
+        Validators(etag, None)

@@ -1,0 +1,183 @@
+"""Fetch stage in Beam: state in, feeds fetched concurrently per host shard,
+raw responses kept, state out after the tables are committed.
+
+Politeness needs one place that sees every request to a host. Feeds are
+keyed by a shard of their host, so all feeds of a host land in the same
+`_FetchShard` call on one worker, whatever the runner and worker count;
+inside it a thread pool fetches many hosts at once while a HostGate holds
+each host to `per_host` requests in flight and `host_gap_s` between them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from typing import Optional
+from urllib.parse import urlparse
+
+import apache_beam as beam
+import requests
+from apache_beam.io import fileio
+from requests.adapters import HTTPAdapter
+
+from schemas.records import FeedSpec, FetchResult, dead_letter
+from transforms import raw_archive
+from transforms.feed_state import FeedState, read_states, write_states
+from transforms.fetch import FetchConfig, HostGate, fetch_feed
+from transforms.metrics import Count, counter
+
+STAGE = "fetch"
+
+
+def host_of(url: str) -> str:
+    return (urlparse(url).hostname or "").lower()
+
+
+def shard_of(url: str, shards: int) -> int:
+    digest = hashlib.sha1(host_of(url).encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % shards
+
+
+def interleave_hosts(pairs: list[tuple[FeedSpec, Optional[FeedState]]]):
+    """Order feeds round-robin over hosts, so the pool's threads spread over
+    many hosts instead of queueing behind one."""
+    by_host = defaultdict(list)
+    for pair in sorted(pairs, key=lambda p: p[0].url):
+        by_host[host_of(pair[0].url)].append(pair)
+    rounds = itertools.zip_longest(*(by_host[h] for h in sorted(by_host)))
+    return [pair for batch in rounds for pair in batch if pair is not None]
+
+
+class _FetchShard(beam.DoFn):
+    """All feeds of a few hosts, fetched concurrently and politely."""
+
+    def __init__(self, run_id: str, run_date: str, config: FetchConfig,
+                 raw_root: Optional[str]):
+        self._run_id, self._run_date = run_id, run_date
+        self._config, self._raw_root = config, raw_root
+
+    def setup(self):
+        self._session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=256, pool_maxsize=self._config.threads,
+                              max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._counters = {name: counter(f"feeds_{name}") for name in (
+            "fetched", "not_modified", "failed", "backoff", "dead", "moved")}
+
+    def teardown(self):
+        self._session.close()
+
+    def process(self, element):
+        _shard, pairs = element
+        gate = HostGate(self._config.per_host, self._config.host_gap_s)
+        with ThreadPoolExecutor(max_workers=self._config.threads) as pool:
+            futures = [pool.submit(self._fetch_one, spec, state, gate)
+                       for spec, state in interleave_hosts(list(pairs))]
+            for future in futures:
+                result, state = future.result()
+                yield from self._emit(result, state)
+
+    def _fetch_one(self, spec: FeedSpec, state: Optional[FeedState], gate: HostGate):
+        result, new_state = fetch_feed(spec, state, self._run_id, self._config,
+                                       session=self._session, gate=gate)
+        if result.body is not None and self._raw_root:
+            path = raw_archive.raw_path(self._raw_root, self._run_date, self._run_id,
+                                        spec.url)
+            raw_archive.write(path, result)
+            result = dataclasses.replace(result, raw_path=path)
+        return result, new_state
+
+    def _emit(self, result: FetchResult, state: FeedState):
+        self._counters[result.outcome].inc()
+        if result.moved_permanently:
+            self._counters["moved"].inc()
+        if result.outcome == "failed":
+            yield beam.pvalue.TaggedOutput("dead_letters", dead_letter(
+                self._run_id, STAGE, "FetchFailed", result.error or "",
+                ref=result.feed_url, at=result.fetched_at))
+        yield beam.pvalue.TaggedOutput("states", state)
+        yield result
+
+
+def _join_state(grouped):
+    """(url, (specs, states)) -> (shard key, (spec, state)) or a carried-over state."""
+    url, (specs, states) = grouped
+    state = states[0] if states else None
+    if not specs:
+        # A feed no longer listed keeps its state, should it come back.
+        yield beam.pvalue.TaggedOutput("unlisted", state)
+        return
+    yield specs[0], state
+
+
+class FetchFeeds(beam.PTransform):
+    """FeedSpec -> (FetchResult per feed, new FeedStates, dead letters).
+
+    `state_file` is read at the start (missing: every feed is new); the new
+    states are only written by SaveFeedStates, after the tables are committed.
+    """
+
+    def __init__(self, run_id: str, run_date: str, config: FetchConfig,
+                 state_file: Optional[str], raw_root: Optional[str]):
+        super().__init__()
+        self._run_id, self._run_date, self._config = run_id, run_date, config
+        self._state_file, self._raw_root = state_file, raw_root
+
+    def expand(self, specs):
+        pipeline = specs.pipeline
+        stored = (pipeline
+                  | "StateFile" >> beam.Create([self._state_file] if self._state_file else [])
+                  | "ReadState" >> beam.FlatMap(read_states)
+                  | "StateByUrl" >> beam.Map(lambda s: (s.url, s)))
+        joined = (
+            (specs | "SpecByUrl" >> beam.Map(lambda s: (s.url, s)), stored)
+            | "JoinState" >> beam.CoGroupByKey()
+            | "Pair" >> beam.FlatMap(_join_state).with_outputs("unlisted", main="pairs"))
+        shards = self._config.shards
+        fetched = (
+            joined.pairs
+            | "ByHostShard" >> beam.Map(lambda pair: (shard_of(pair[0].url, shards), pair))
+            | "GroupShards" >> beam.GroupByKey()
+            | "Fetch" >> beam.ParDo(_FetchShard(self._run_id, self._run_date, self._config,
+                                                self._raw_root))
+            .with_outputs("states", "dead_letters", main="results"))
+        states = ((fetched.states, joined.unlisted) | "AllStates" >> beam.Flatten())
+        # Parsing is CPU work: spread the fetched bodies over the workers again.
+        results = fetched.results | "Spread" >> beam.Reshuffle()
+        return results, states, fetched.dead_letters
+
+
+class SaveFeedStates(beam.PTransform):
+    """Write the new feed states once `after` (the table commit) has produced."""
+
+    def __init__(self, state_file: str, run_id: str, states):
+        super().__init__()
+        self._state_file, self._run_id, self._states = state_file, run_id, states
+
+    def expand(self, after):
+        state_file, run_id = self._state_file, self._run_id
+        return after | "WriteState" >> beam.Map(
+            lambda _done, states: write_states(state_file, states, run_id),
+            states=beam.pvalue.AsList(self._states))
+
+
+class ReplayRaw(beam.PTransform):
+    """RAW_DIR -> FetchResults read back from raw files, as if just fetched."""
+
+    def __init__(self, raw_dir: str, run_id: str):
+        super().__init__()
+        self._raw_dir, self._run_id = raw_dir, run_id
+
+    def expand(self, pbegin):
+        run_id = self._run_id
+        return (pbegin
+                | "Patterns" >> beam.Create(raw_archive.patterns(self._raw_dir))
+                | "Match" >> fileio.MatchAll()
+                | "Paths" >> beam.Map(lambda metadata: metadata.path)
+                | "Spread" >> beam.Reshuffle()
+                | "ReadRaw" >> beam.Map(lambda path: raw_archive.read(path, run_id))
+                | Count("feeds_replayed"))
