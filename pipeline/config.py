@@ -81,6 +81,23 @@ def parse_run_args(argv: list[str], *, now: Optional[datetime] = None) -> RunCon
     _, unknown = known_beam_flags().parse_known_args(argv)
     if unknown:
         raise ConfigError(f"unknown option(s): {' '.join(unknown)}")
+    # s3:// and friends need their options (credentials, endpoint) before
+    # the checks below look at any path.
+    FileSystems.set_options(PipelineOptions(argv))
+    try:
+        return _validated(argv, now)
+    except ValueError as err:
+        # e.g. gs:// without apache-beam[gcp]: Beam says "Unable to get
+        # filesystem from specified path".
+        raise ConfigError(f"{_first_line(err)} (for gs:// or s3:// install "
+                          "wirestream[gcp] or wirestream[aws])") from None
+
+
+def _first_line(err: Exception) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+
+
+def _validated(argv: list[str], now: Optional[datetime]) -> RunConfig:
     options = PipelineOptions(argv).view_as(WirestreamOptions)
     if not options.output:
         raise ConfigError("--output is required")
