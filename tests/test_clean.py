@@ -52,3 +52,69 @@ def test_datelines_and_wire_credits():
     assert find_agency("Markets fell.", ("The Associated Press",)) == "AP"
     assert agency_name("agence france-presse") == "AFP"
     assert agency_name("Jane Doe") is None
+
+
+# --- Wire cleaning ----------------------------------------------------------------------
+
+from transforms.clean import (  # noqa: E402
+    clean_title,
+    clean_wire_body,
+    detect_language,
+    strip_markup_furniture,
+)
+
+
+def test_a_dateline_leaves_the_body_for_its_column():
+    assert clean_wire_body("BRUSSELS (Reuters) - EU ministers met.") == (
+        "EU ministers met.", "BRUSSELS", "Reuters")
+    # Reuters' 1990s layout: the dateline on a line of its own
+    assert clean_wire_body("LONDON 1996-08-30\nWest Indian all-rounder Phil Simmons took four.") == (
+        "West Indian all-rounder Phil Simmons took four.", "LONDON", None)
+    assert clean_wire_body("WASHINGTON, Jan. 5, 2024 (AP) \u2014 Congress met.")[1:] == (
+        "WASHINGTON", "AP")
+    # ordinary first sentences stay
+    assert clean_wire_body("The minister said on Monday - briefly.") == (
+        "The minister said on Monday - briefly.", None, None)
+
+
+def test_credits_captions_and_furniture_leave_the_body():
+    body = ("NAIROBI, Kenya (AP) \u2014 Rain fell across the city on Monday.\n\n"
+            "Residents wade through a flooded street in Nairobi. (AP Photo/Brian Inganga)\n\n"
+            "Advertisement\n\n"
+            "More rain is expected, officials said.\n\n"
+            "Read more: Floods in East Africa\n\n"
+            "Reporting by Duncan Miriri; Editing by Alison Williams\n\n"
+            "Copyright 2024 The Associated Press. All rights reserved.")
+    cleaned, dateline, agency = clean_wire_body(body)
+    assert (dateline, agency) == ("NAIROBI, Kenya", "AP")
+    assert cleaned == ("Rain fell across the city on Monday.\n\n"
+                       "More rain is expected, officials said.")
+
+
+def test_the_agency_comes_from_a_credit_line_when_there_is_no_dateline():
+    assert clean_wire_body("Markets fell on Monday.\n\nBy Jane Doe, Reuters")[2] == "Reuters"
+    assert find_agency("", ("Jane Doe, Associated Press",)) == "AP"
+
+
+def test_html_captions_and_asides_never_reach_the_text():
+    markup = ("<p>Rain fell.</p><figure><img src='a.jpg'><figcaption>Residents in Nairobi."
+              "</figcaption></figure><aside>Related: more</aside>"
+              "<div class='article-caption'>Photo: AFP</div><p>More rain came.</p>")
+    assert html_to_text(strip_markup_furniture(markup)) == "Rain fell.\n\nMore rain came."
+
+
+def test_outlet_suffixes_leave_the_title():
+    assert clean_title("Floods hit Kenya | Reuters") == ("Floods hit Kenya", "Reuters")
+    assert clean_title("Floods hit Kenya - The Associated Press") == ("Floods hit Kenya", "AP")
+    assert clean_title("AP - a title about the AP") == ("AP - a title about the AP", None)
+
+
+def test_language_is_detected_with_a_shipped_model_and_left_open_when_unsure():
+    assert detect_language("The minister said on Monday that the talks with the union "
+                           "had broken down and that a strike was now likely.") == "en"
+    assert detect_language("Die Ministerin sagte am Montag, die Gespräche mit der Gewerkschaft "
+                           "seien gescheitert und ein Streik sei nun wahrscheinlich. Die "
+                           "Arbeitgeber wiesen die Vorwürfe zurück und kündigten an, sich "
+                           "nicht erpressen zu lassen.") == "de"
+    assert detect_language("Benetton (Italy) 92 Dinamo (Russia) 81") is None  # too short
+    assert detect_language("") is None

@@ -17,7 +17,7 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInf
 
 from schemas.records import Extraction, Story, dead_letter
 from schemas.tables import story_date
-from transforms.extract import extract, story_text
+from transforms.extract import extract, model_text
 from transforms.metrics import Count, counter
 
 STAGE = "extract"
@@ -86,7 +86,7 @@ class SpacyModelHandler(ModelHandler[Story, PredictionResult, Any]):
     def run_inference(self, batch: Sequence[Story], model,
                       inference_args: Optional[dict] = None
                       ) -> Iterable[PredictionResult]:
-        docs = model.pipe((story_text(s) for s in batch),
+        docs = model.pipe((model_text(s) for s in batch),
                           batch_size=self._batch_size)
         for story, doc in zip(batch, docs):
             try:

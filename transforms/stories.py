@@ -10,12 +10,15 @@ from typing import Iterable, Optional
 from schemas.records import Story
 from transforms.clean import (
     canonical_url,
+    clean_title,
+    clean_wire_body,
     content_hash,
+    detect_language,
     find_agency,
-    find_dateline,
     html_to_text,
     normalize_text,
     stable_id,
+    strip_markup_furniture,
 )
 
 
@@ -74,16 +77,24 @@ def build_story(*, story_id: str, source: str, feed_url: Optional[str],
                 summary_markup: Optional[str], published_at: Optional[datetime],
                 fetched_at: datetime, language: Optional[str],
                 authors: Iterable[str], run_id: str) -> Story:
-    """A clean Story from raw fields; raises InvalidStory for an empty one."""
-    title_text = html_to_text(title)
-    body = html_to_text(body_markup)
-    summary = html_to_text(summary_markup) or None
+    """A clean Story from raw fields; raises InvalidStory for an empty one.
+
+    Wire cleaning happens here, before anything reads the text: the dateline
+    moves to `dateline`, the credited wire service to `agency`, and
+    captions, credits and site furniture leave the body. The stored body is
+    the cleaned text, so every offset computed later points into it. The
+    language is the feed's hint, else detected from the cleaned text.
+    """
+    title_text, title_agency = clean_title(html_to_text(title))
+    body = html_to_text(strip_markup_furniture(body_markup))
+    summary = html_to_text(strip_markup_furniture(summary_markup)) or None
     if not body and summary:
         body, summary = summary, None
+    body, dateline, text_agency = clean_wire_body(body)
     if not title_text and not body:
         raise InvalidStory("story has neither title nor body")
     author_names = tuple(normalize_text(a) for a in authors if a and a.strip())
-    dateline, _ = find_dateline(body)
+    hint = (language or "").strip().lower() or None
     return Story(
         story_id=story_id,
         source=source,
@@ -94,8 +105,8 @@ def build_story(*, story_id: str, source: str, feed_url: Optional[str],
         summary=summary,
         published_at=published_at,
         fetched_at=fetched_at,
-        language=(language or "").strip().lower() or None,
-        agency=find_agency(body, author_names),
+        language=hint or detect_language(f"{title_text}\n{body}"),
+        agency=text_agency or find_agency("", author_names) or title_agency,
         dateline=dateline,
         authors=author_names,
         content_hash=content_hash(title_text, body),

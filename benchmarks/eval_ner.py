@@ -1,0 +1,411 @@
+"""Entity quality of wirestream on CoNLL-2003 valid (Reuters newswire, 1996).
+
+What it measures: the `entities` table that `wirestream run --articles FILE
+--output DIR` writes, scored against the CoNLL-2003 gold mentions, with
+spaCy's OntoNotes labels mapped to CoNLL's four (PERSON->PER, ORG->ORG,
+GPE/LOC/FAC->LOC, NORP/EVENT/PRODUCT/WORK_OF_ART/LAW/LANGUAGE->MISC, numeric
+types dropped). In the same run it scores bare spaCy (`nlp(text)` with the
+model wirestream loads, no cleaning, no post-processing) over the raw texts,
+so the ratio is visible.
+
+How the corpus becomes an archive (one JSON line per -DOCSTART- document):
+tokens are joined with single spaces, with light detokenisation (no space
+before , . ; : ? ! ) % 's n't, none after '('), sentences with newlines, as
+the wire's one-paragraph-per-line layout. The first sentence is the `title`
+when the document has the Reuters layout (second or third line a dateline
+ending in a date, as "LONDON 1996-08-30"); else everything is `body`. Every
+token keeps its character offsets, so a predicted span is mapped back to
+tokens and scored exactly (a mention is right when its token span and mapped
+label equal a gold mention's).
+
+The dateline is wire furniture: wirestream moves it out of the body into
+stories.dateline. A dateline place is still a LOC mention of CoNLL's, so the
+stored dateline column is credited as a LOC prediction on the dateline's
+tokens when it spells them; the report gives the figures with and without
+that credit.
+
+Dedup runs before extraction: documents with identical bodies would collapse
+into one cluster. Every document has its own id; only canonical stories (no
+duplicate_of) are scored, and the number of non-canonical ones is printed.
+
+    python benchmarks/eval_ner.py [--limit N] [--keep DIR] [--no-bare]
+
+Exits 2 with one line when the corpus or the model is missing. Evaluation
+data is read in place from ../shared/data (or $WIRESTREAM_DATA), never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.corpora import CorpusMissing, data_path  # noqa: E402
+
+ONTONOTES_TO_CONLL = {
+    "PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC",
+    "NORP": "MISC", "EVENT": "MISC", "PRODUCT": "MISC", "WORK_OF_ART": "MISC",
+    "LAW": "MISC", "LANGUAGE": "MISC",
+}
+
+# --------------------------------------------------------------------------
+# Shared by the three evaluation scripts: text with token offsets, running
+# the real pipeline, reading its tables back.
+# --------------------------------------------------------------------------
+
+_NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "%", "'s", "n't", "'S", "N'T"}
+_NO_SPACE_AFTER = {"("}
+
+
+@dataclass
+class TextBuilder:
+    """Builds a text from tokens, remembering each token's (start, end)."""
+
+    text: str = ""
+    offsets: list = field(default_factory=list)
+
+    def add_tokens(self, tokens: list[str], detokenize: bool = True) -> list[tuple[int, int]]:
+        spans = []
+        for i, tok in enumerate(tokens):
+            if i > 0:
+                glue = not detokenize or (tok not in _NO_SPACE_BEFORE
+                                          and tokens[i - 1] not in _NO_SPACE_AFTER)
+                if glue:
+                    self.text += " "
+            start = len(self.text)
+            self.text += tok
+            spans.append((start, len(self.text)))
+        self.offsets.extend(spans)
+        return spans
+
+    def add(self, literal: str) -> None:
+        self.text += literal
+
+
+def token_span(offsets: list[tuple[int, int]], start: int, end: int) -> Optional[tuple[int, int]]:
+    """Token indices [i, j) covering the characters [start, end), or None."""
+    first = next((i for i, (s, e) in enumerate(offsets) if e > start), None)
+    if first is None or offsets[first][0] >= end:
+        return None
+    last = first
+    while last + 1 < len(offsets) and offsets[last + 1][0] < end:
+        last += 1
+    return first, last + 1
+
+
+def wirestream_command() -> list[str]:
+    exe = Path(sys.executable).with_name("wirestream")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "pipeline.cli"]
+
+
+def run_wirestream(records: list[dict], workdir: Path, extra: Iterable[str] = ()) -> Path:
+    """Write records as a JSON Lines archive, run `wirestream run` on it,
+    return the output directory."""
+    archive = workdir / "archive.jsonl"
+    with archive.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    output = workdir / "out"
+    if output.exists():
+        shutil.rmtree(output)  # a fresh run: stored stories would not be re-extracted
+    started = time.perf_counter()
+    done = subprocess.run(wirestream_command() + ["run", "--articles", str(archive),
+                                                  "--output", str(output), *extra],
+                          capture_output=True, text=True, cwd=REPO)
+    if not list((output / "_manifests").glob("*.json")):
+        raise SystemExit(f"wirestream run failed ({done.returncode}):\n"
+                         f"{done.stdout[-2000:]}{done.stderr[-3000:]}")
+    summary = [line for line in done.stdout.splitlines() if line.strip()]
+    print(f"wirestream run: {len(records)} records in {time.perf_counter() - started:.1f} s; "
+          + "; ".join(s.strip() for s in summary[1:4]))
+    return output
+
+
+def read_table(output: Path, name: str) -> list[dict]:
+    import pyarrow.dataset as ds
+
+    path = output / name
+    if not path.exists() or not any(path.rglob("*.parquet")):
+        return []
+    return ds.dataset(str(path), partitioning="hive", format="parquet").to_table().to_pylist()
+
+
+def canonical_stories(output: Path) -> dict[str, dict]:
+    """story_id -> stories row, for canonical stories only."""
+    return {row["story_id"]: row for row in read_table(output, "stories")
+            if row["duplicate_of"] is None}
+
+
+def prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def load_bare_model():
+    """The model exactly as wirestream's handler loads it, minus nothing:
+    bare spaCy with the pipes wirestream keeps enabled."""
+    import spacy
+
+    from transforms.nlp import DEFAULT_MODEL, resolve_model
+    return spacy.load(resolve_model(DEFAULT_MODEL))
+
+
+# --------------------------------------------------------------------------
+# CoNLL-2003
+# --------------------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class Conll03Doc:
+    doc_id: str
+    title: str
+    body: str
+    title_offsets: list  # token index -> (start, end) in title; None if not in title
+    body_offsets: list
+    title_tokens: int  # tokens [0, title_tokens) are in the title
+    gold: set  # (token start, token end, label)
+    dateline_tokens: Optional[tuple[int, int]]  # token range of the dateline line
+
+    @property
+    def raw_text(self) -> str:
+        return f"{self.title}\n\n{self.body}" if self.title else self.body
+
+
+def _iob_spans(tags: list[str]) -> set[tuple[int, int, str]]:
+    spans, start, label = set(), None, None
+    for i, tag in enumerate(tags + ["O"]):
+        if tag == "O" or tag.startswith("B-") or (tag.startswith("I-") and tag[2:] != label):
+            if start is not None:
+                spans.add((start, i, label))
+                start, label = None, None
+            if tag != "O":
+                start, label = i, tag[2:]
+    return spans
+
+
+def read_conll03(path: Path, limit: Optional[int] = None) -> list[Conll03Doc]:
+    raw = path.read_text(encoding="utf-8")
+    docs = []
+    for number, chunk in enumerate(raw.split("-DOCSTART- -X- -X- O")[1:], 1):
+        sentences = [[line.split() for line in block.split("\n") if line.strip()]
+                     for block in chunk.strip().split("\n\n") if block.strip()]
+        if not sentences:
+            continue
+        tokens = [[row[0] for row in s] for s in sentences]
+        tags = [t for s in sentences for t in (row[-1] for row in s)]
+        # Reuters layout: headline, optional byline, dateline ending in a date.
+        dateline_at = next((i for i in (1, 2) if i < len(tokens)
+                            and _ISO_DATE.match(tokens[i][-1])), None)
+        title_b, body_b = TextBuilder(), TextBuilder()
+        title_tokens = 0
+        body_sentences = tokens
+        if dateline_at is not None:
+            title_b.add_tokens(tokens[0])
+            title_tokens = len(tokens[0])
+            body_sentences = tokens[1:]
+        for i, sent in enumerate(body_sentences):
+            if i:
+                body_b.add("\n")
+            body_b.add_tokens(sent)
+        dateline = None
+        if dateline_at is not None:
+            first = sum(len(s) for s in tokens[:dateline_at])
+            dateline = (first, first + len(tokens[dateline_at]))
+        docs.append(Conll03Doc(
+            doc_id=f"conll03-valid-{number:03d}", title=title_b.text, body=body_b.text,
+            title_offsets=title_b.offsets, body_offsets=body_b.offsets,
+            title_tokens=title_tokens, gold=_iob_spans(tags), dateline_tokens=dateline))
+        if limit and len(docs) >= limit:
+            break
+    return docs
+
+
+def _doc_span(doc: Conll03Doc, field_name: str, start: int, end: int):
+    if field_name == "title":
+        span = token_span(doc.title_offsets, start, end)
+        return span
+    span = token_span(doc.body_offsets, start, end)
+    return (span[0] + doc.title_tokens, span[1] + doc.title_tokens) if span else None
+
+
+def _dateline_credit(doc: Conll03Doc, dateline: Optional[str]) -> Optional[tuple[int, int, str]]:
+    """The stored dateline as a LOC mention on the dateline tokens it spells."""
+    if not dateline or doc.dateline_tokens is None:
+        return None
+    first, last = doc.dateline_tokens
+    words = [doc.body[s:e] for s, e in doc.body_offsets][first - doc.title_tokens:
+                                                        last - doc.title_tokens]
+    # the place before any ", Region": CoNLL tags "TAVILDARA , Tajikistan" as two LOCs
+    place = dateline.split(",")[0].split()
+    if words[:len(place)] == place:
+        return (first, first + len(place), "LOC")
+    return None
+
+
+def score(docs: list[Conll03Doc], predicted: dict[str, set]) -> dict:
+    """Mention-level and document-level entity-set scores."""
+    tp = n_pred = n_gold = 0
+    per_label = defaultdict(lambda: [0, 0, 0])
+    set_tp = set_pred = set_gold = 0
+    for doc in docs:
+        gold = doc.gold
+        pred = predicted.get(doc.doc_id, set())
+        hits = gold & pred
+        tp, n_pred, n_gold = tp + len(hits), n_pred + len(pred), n_gold + len(gold)
+        for _, _, label in hits:
+            per_label[label][0] += 1
+        for _, _, label in pred:
+            per_label[label][1] += 1
+        for _, _, label in gold:
+            per_label[label][2] += 1
+        words = [doc.title[s:e] for s, e in doc.title_offsets] + \
+                [doc.body[s:e] for s, e in doc.body_offsets]
+
+        def as_set(spans):
+            return {(" ".join(words[a:b]).casefold(), label) for a, b, label in spans}
+        gs, ps = as_set(gold), as_set(pred)
+        set_tp, set_pred, set_gold = set_tp + len(gs & ps), set_pred + len(ps), set_gold + len(gs)
+    return {"mention": prf(tp, n_pred, n_gold), "counts": (tp, n_pred, n_gold),
+            "set": prf(set_tp, set_pred, set_gold),
+            "labels": {k: prf(*v) for k, v in sorted(per_label.items())}}
+
+
+def bare_predictions(nlp, docs: list[Conll03Doc]) -> dict[str, set]:
+    out = {}
+    texts = [d.raw_text for d in docs]
+    for doc, parsed in zip(docs, nlp.pipe(texts, batch_size=64)):
+        spans = set()
+        body_base = len(doc.title) + 2 if doc.title else 0
+        for ent in parsed.ents:
+            label = ONTONOTES_TO_CONLL.get(ent.label_)
+            if not label:
+                continue
+            if doc.title and ent.end_char <= len(doc.title):
+                span = _doc_span(doc, "title", ent.start_char, ent.end_char)
+            elif ent.start_char >= body_base:
+                span = _doc_span(doc, "body", ent.start_char - body_base, ent.end_char - body_base)
+            else:
+                span = None
+            if span:
+                spans.add((span[0], span[1], label))
+        out[doc.doc_id] = spans
+    return out
+
+
+def pipeline_predictions(docs: list[Conll03Doc], output: Path,
+                         credit_dateline: bool) -> tuple[dict[str, set], list[Conll03Doc], dict]:
+    """Predicted mentions of canonical stories, the docs they cover, and the
+    stored stories (for the dateline column)."""
+    stories = canonical_stories(output)
+    by_doc = {d.doc_id: d for d in docs}
+    kept = [d for d in docs if d.doc_id in stories]
+    predicted: dict[str, set] = {d.doc_id: set() for d in kept}
+    for row in read_table(output, "entities"):
+        doc = by_doc.get(row["story_id"])
+        label = ONTONOTES_TO_CONLL.get(row["label"])
+        if doc is None or doc.doc_id not in predicted or not label:
+            continue
+        stored = stories[doc.doc_id]
+        text = stored["title"] if row["field"] == "title" else stored["body"]
+        raw = doc.title if row["field"] == "title" else doc.body
+        start, end = row["start_char"], row["end_char"]
+        if text != raw:
+            # The stored body is the cleaned text: map its offsets back into
+            # the raw body through the text they spell (cleaning only cuts).
+            shift = _cleaned_shift(raw, text)
+            if shift is None:
+                continue
+            start, end = start + shift, end + shift
+        span = _doc_span(doc, row["field"], start, end)
+        if span:
+            predicted[doc.doc_id].add((span[0], span[1], label))
+    if credit_dateline:
+        for doc in kept:
+            credit = _dateline_credit(doc, stories[doc.doc_id]["dateline"])
+            if credit:
+                predicted[doc.doc_id].add(credit)
+    return predicted, kept, stories
+
+
+def _cleaned_shift(raw: str, cleaned: str) -> Optional[int]:
+    """Where the cleaned body starts in the raw one, when cleaning cut a
+    prefix only (the dateline); None when it changed more than that."""
+    at = raw.find(cleaned)
+    return at if at >= 0 else None
+
+
+def print_scores(label: str, result: dict) -> None:
+    p, r, f = result["mention"]
+    sp, sr, sf = result["set"]
+    tp, n_pred, n_gold = result["counts"]
+    per = "  ".join(f"{k} {v[2]:.3f}" for k, v in result["labels"].items())
+    print(f"{label:<38} mention P {p:.3f} R {r:.3f} F1 {f:.3f} "
+          f"(tp {tp}, pred {n_pred}, gold {n_gold}) | doc-set F1 {sf:.3f} | {per}")
+
+
+def evaluate(limit: Optional[int] = None, keep: Optional[str] = None,
+             bare: bool = True) -> dict:
+    path = data_path("conll2003", "valid.txt")
+    docs = read_conll03(path, limit)
+    records = [{"id": d.doc_id, "title": d.title, "body": d.body,
+                "published": "1996-08-30T00:00:00Z", "source": "conll2003-valid"}
+               for d in docs]
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="wirestream-eval-ner-") as tmp:
+        workdir = Path(keep) if keep else Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        output = run_wirestream(records, workdir)
+        with_credit, kept, stories = pipeline_predictions(docs, output, True)
+        without, _, _ = pipeline_predictions(docs, output, False)
+        lost = len(docs) - len(kept)
+        print(f"corpus: CoNLL-2003 valid, {len(docs)} documents, "
+              f"{sum(len(d.gold) for d in docs)} gold mentions; "
+              f"{sum(1 for d in docs if d.title)} with a title; "
+              f"{lost} not canonical after dedup (not scored)")
+        if bare:
+            nlp = load_bare_model()
+            results["bare"] = score(kept, bare_predictions(nlp, kept))
+            print_scores("bare en_core_web_sm (raw text)", results["bare"])
+        results["pipeline"] = score(kept, with_credit)
+        results["pipeline_no_dateline"] = score(kept, without)
+        print_scores("wirestream entities + dateline column", results["pipeline"])
+        print_scores("wirestream entities only", results["pipeline_no_dateline"])
+        if bare:
+            ratio = results["pipeline"]["mention"][2] / max(results["bare"]["mention"][2], 1e-9)
+            print(f"mention F1 ratio wirestream / bare: {ratio:.3f}")
+    return results
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, help="only the first N documents")
+    parser.add_argument("--keep", help="keep the archive and output in this directory")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare spaCy baseline")
+    args = parser.parse_args(argv)
+    try:
+        evaluate(args.limit, args.keep, bare=not args.no_bare)
+    except CorpusMissing as err:
+        print(f"eval_ner: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(main())
