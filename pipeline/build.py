@@ -9,7 +9,7 @@ from pipeline.config import RunConfig
 from schemas.records import Story
 from schemas.tables import story_date
 from transforms.archive import ReadArchive
-from transforms.dedup import Deduplicate, StoredStory
+from transforms.dedup import Deduplicate, ReadDedupIndex, StoredStory, prune_index
 from transforms.feed_state import state_path
 from transforms.fetch_feeds import FetchFeeds, ReplayRaw, SaveFeedStates
 from transforms.metrics import Count
@@ -17,16 +17,14 @@ from transforms.nlp import ExtractEntities
 from transforms.parse import ParseFeeds
 from transforms.write import WriteTables
 
-STORED_COLUMNS = ["story_id", "cluster_id", "url", "content_hash",
-                  "published_at", "fetched_at"]
 
 
 def stored_stories_pattern(output: str) -> str:
     return FileSystems.join(output, "stories", "*", "*.parquet")
 
 
-def read_stored_stories(p: beam.Pipeline, output: str) -> beam.PCollection:
-    """The stories earlier runs committed to OUTPUT, as dedup needs them.
+def read_stored_ids(p: beam.Pipeline, output: str) -> beam.PCollection:
+    """The story_ids earlier runs committed to OUTPUT.
 
     Matched when the pipeline runs, not when it is built, so a first run
     (nothing stored yet) and a templated job both work.
@@ -34,8 +32,8 @@ def read_stored_stories(p: beam.Pipeline, output: str) -> beam.PCollection:
     return (
         p
         | "StoredPattern" >> beam.Create([stored_stories_pattern(output)])
-        | "ReadStored" >> beam.io.ReadAllFromParquet(columns=STORED_COLUMNS)
-        | "ToStored" >> beam.Map(lambda row: StoredStory(**row)))
+        | "ReadStored" >> beam.io.ReadAllFromParquet(columns=["story_id"])
+        | "ToStored" >> beam.Map(lambda row: StoredStory(row["story_id"])))
 
 
 def build(p: beam.Pipeline, config: RunConfig) -> beam.PCollection:
@@ -65,11 +63,14 @@ def build(p: beam.Pipeline, config: RunConfig) -> beam.PCollection:
         stories.append(archived)
         dead_letters.append(archive_dead)
 
-    clustered = (
+    index = p | "DedupIndex" >> ReadDedupIndex(config.output, config.started_at,
+                                                config.dedup_retention_days)
+    clustered, index_entries = (
         stories
         | "AllStories" >> beam.Flatten()
         | Count("stories_in")
-        | "Dedup" >> Deduplicate(read_stored_stories(p, config.output)))
+        | "Dedup" >> Deduplicate(read_stored_ids(p, config.output), index,
+                                 config.output, config.started_at))
     extractions, nlp_dead = (
         clustered
         | "Canonical" >> beam.Filter(Story.is_canonical.fget)
@@ -82,7 +83,11 @@ def build(p: beam.Pipeline, config: RunConfig) -> beam.PCollection:
         "extractions": extractions,
         "fetch_log": _flatten(p, "AllLogs", fetch_log),
         "dead_letters": _flatten(p, "AllDead", dead_letters),
+        "dedup_index": index_entries,
     } | "Write" >> WriteTables(config.output, config.run_id, config.run_date)
+    committed | "PruneIndex" >> beam.Map(
+        lambda _done: prune_index(config.output, config.started_at,
+                                  config.dedup_retention_days))
     if feed_states is not None:
         # Only once the tables are committed: state written before them would
         # make the next run skip (304) what this run never stored.

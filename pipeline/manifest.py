@@ -77,7 +77,12 @@ def build_manifest(config: RunConfig, counts: dict, state: str, *,
                       "already_stored": _get(counts, "stories_already_stored"),
                       "same_id_merged": _get(counts, "stories_same_id_merged"),
                       "canonical": _get(counts, "stories_canonical"),
-                      "duplicates": _get(counts, "stories_duplicate")},
+                      "duplicates": _get(counts, "stories_duplicate"),
+                      "candidate_pairs": _get(counts, "dedup_candidate_pairs"),
+                      "verified_pairs": _get(counts, "dedup_verified_pairs"),
+                      "key_groups_skipped": _get(counts, "dedup_key_groups_skipped"),
+                      "chars_canonical": _get(counts, "chars_canonical"),
+                      "chars_duplicate": _get(counts, "chars_duplicate")},
             "extract": {"in": _get(counts, "stories_canonical"),
                         "stories": _get(counts, "nlp_stories"),
                         "skipped_language": _get(counts, "nlp_skipped_language"),
@@ -110,6 +115,11 @@ def feed_problems(config: RunConfig) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def _share(part: int, rest: int) -> str:
+    total = part + rest
+    return f"{100 * part / total:.0f}%" if total else "0%"
+
+
 def summary_lines(manifest: dict) -> list[str]:
     stages = manifest["stages"]
     dedup, extract, write = stages["dedup"], stages["extract"], stages["write"]
@@ -134,6 +144,8 @@ def summary_lines(manifest: dict) -> list[str]:
         f"  stories:      {dedup['in']} read, {write['stories']} new "
         f"({dedup['canonical']} canonical, {dedup['duplicates']} duplicates), "
         f"{dedup['already_stored']} already stored",
+        f"  dedup:        NLP skipped for {dedup['duplicates']} duplicate(s), "
+        f"{_share(dedup['chars_duplicate'], dedup['chars_canonical'])} of the text",
         f"  extracted:    {extract['stories']} stories -> {extract['entities']} entities, "
         f"{extract['relations']} relations, {extract['quotes']} quotes",
         f"  dead letters: {write['dead_letters']}"

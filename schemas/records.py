@@ -139,6 +139,28 @@ class DeadLetter:
 
 
 @dataclass(frozen=True)
+class DedupIndexEntry:
+    """A recent story as later runs' near-duplicate detection needs it.
+
+    Kept under OUTPUT/_state/dedup_index/ for a retention window instead of
+    re-reading every stored story: the MinHash signature finds candidates,
+    the stored text (re-read for candidates only) verifies them.
+    """
+
+    story_id: str
+    cluster_id: str
+    # Canonical rank of the story: UTC ISO stamp, agency's own copy first.
+    published: str
+    agency_copy: bool
+    published_date: str
+    shingle_count: int
+    signature: bytes
+    content_hash: str
+    canonical_url: Optional[str]
+    indexed_at: datetime
+
+
+@dataclass(frozen=True)
 class Extraction:
     """Everything the NLP stage found in one canonical story."""
 

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from schemas.records import (
     DeadLetter,
+    DedupIndexEntry,
     EntityMention,
     FetchResult,
     Quote,
@@ -31,6 +32,7 @@ _ARROW_TYPES = {
     bool: pa.bool_(),
     datetime: TIMESTAMP,
     tuple[str, ...]: pa.list_(pa.string()),
+    bytes: pa.binary(),
 }
 
 
@@ -56,6 +58,12 @@ class TableSpec:
     # bundle boundaries or worker count.
     sort_key: Callable[[Any], tuple]
     excluded: tuple[str, ...] = ()
+    # Folder under OUTPUT, when not the table's name (state tables).
+    directory: Optional[str] = None
+
+    @property
+    def path(self) -> str:
+        return self.directory or self.name
 
     @property
     def columns(self) -> list[str]:
@@ -107,6 +115,13 @@ DEAD_LETTERS = TableSpec(
     name="dead_letters", record_type=DeadLetter, partition_column="run_date",
     sort_key=lambda d: (d.stage, d.ref, d.error, d.message))
 
+DEDUP_INDEX = TableSpec(
+    name="dedup_index", record_type=DedupIndexEntry, partition_column="run_date",
+    sort_key=lambda e: (e.story_id,), directory="_state/dedup_index")
+
+# The six tables of the contract.
 TABLES = {t.name: t for t in
           (STORIES, ENTITIES, RELATIONS, QUOTES, FETCH_LOG, DEAD_LETTERS)}
-TABLE_OF_RECORD = {t.record_type: t for t in TABLES.values()}
+# Written and committed with them, but read only by later runs.
+STATE_TABLES = {DEDUP_INDEX.name: DEDUP_INDEX}
+ALL_TABLES = {**TABLES, **STATE_TABLES}

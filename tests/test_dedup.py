@@ -1,3 +1,6 @@
+"""The Deduplicate composite: exact and near copies, across the run and
+across runs through the dedup index, without chaining, on a real runner."""
+
 from datetime import datetime, timedelta, timezone
 
 import apache_beam as beam
@@ -5,82 +8,122 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from schemas.records import Story
 from transforms.clean import content_hash
-from transforms.dedup import Deduplicate, Member, StoredStory, anchor_of, candidate_keys
+from transforms.dedup import Deduplicate, StoredStory, exact_keys, fingerprints, index_entry, pick_one_copy
+from transforms.near_dup import MinHasher
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 
+WIRE = ("European Union finance ministers agreed on Tuesday to extend the bloc's emergency "
+        "lending programme for another two years, after a late-night meeting in Brussels "
+        "that officials described as difficult. The agreement, which still needs the approval "
+        "of national parliaments, raises the fund's capacity and sets stricter conditions for "
+        "countries that draw on it. Several ministers said the deal would calm markets that "
+        "had been unsettled by weeks of disagreement over the size of the fund. A spokesman "
+        "for the presidency said the text would be published on Wednesday morning.")
+OTHER = ("Heavy rain flooded the main roads of the capital on Monday, cutting power to "
+         "thousands of homes and forcing schools to close early, the city's emergency service "
+         "said. Forecasters expect more storms over the coming days and urged residents to "
+         "stay indoors where possible while crews clear fallen trees from the railway lines.")
 
-def story(story_id, body, *, url=None, hours=0, source="feed", title="t") -> Story:
+
+def story(story_id, body, *, url=None, hours=0, source="feed", title="t", agency=None) -> Story:
     return Story(story_id=story_id, source=source, feed_url=f"https://{source}/rss",
                  url=url, title=title, body=body, summary=None,
                  published_at=T0 + timedelta(hours=hours), fetched_at=T0 + timedelta(days=1),
-                 language="en", agency=None, dateline=None, authors=(),
+                 language="en", agency=agency, dateline=None, authors=(),
                  content_hash=content_hash(title, body), run_id="run")
 
 
-def stored(story_id, body, *, cluster=None, url=None, hours=0) -> StoredStory:
-    return StoredStory(story_id, cluster or story_id, url, content_hash("t", body),
-                       T0 + timedelta(hours=hours), T0)
+def trimmed(text: str, share: float) -> str:
+    words = text.split()
+    return " ".join(words[:int(len(words) * share)])
 
 
-def test_keys_are_text_hash_and_canonical_url():
-    assert candidate_keys("https://x.org/a?utm_source=y", "abc") == ["hash:abc", "url:https://x.org/a"]
-    assert candidate_keys(None, "abc") == ["hash:abc"]
-
-
-def test_anchor_prefers_a_stored_cluster_then_the_earliest_story():
-    new_early, new_late = Member("2026-01-01", "n1"), Member("2026-01-02", "n2")
-    old_late = Member("2026-02-01", "o1", stored_cluster="c1")
-    assert anchor_of([new_late, new_early]) == (1, new_early)
-    assert anchor_of([new_early, old_late]) == (0, old_late)
-
-
-def run_dedup(p, new, old=(), label=""):
-    stored_pc = p | f"Stored{label}" >> beam.Create(list(old))
-    return p | f"New{label}" >> beam.Create(new) | f"Dedup{label}" >> Deduplicate(stored_pc)
+def run_dedup(p, new, stored_ids=(), index=(), output="/nonexistent", label=""):
+    ids = p | f"Ids{label}" >> beam.Create([StoredStory(i) for i in stored_ids])
+    entries = p | f"Index{label}" >> beam.Create(list(index))
+    return (p | f"New{label}" >> beam.Create(new)
+            | f"Dedup{label}" >> Deduplicate(ids, entries, output, T0 + timedelta(days=1)))
 
 
 def clusters(pcoll, label=""):
     return pcoll | f"Clusters{label}" >> beam.Map(lambda s: (s.story_id, s.cluster_id, s.duplicate_of))
 
 
-def test_copies_by_text_or_url_join_the_earliest_story(beam_pipeline):
+def test_exact_keys_are_text_hash_and_canonical_url():
+    assert exact_keys("abc", "https://x.org/a?utm_source=y") == ["hash:abc", "url:https://x.org/a"]
+    assert exact_keys("abc", None) == ["hash:abc"]
+
+
+def test_pick_one_copy_keeps_the_earliest_and_counts_the_rest():
+    kept, merged = pick_one_copy([story("x", "b", hours=2, source="late"),
+                                  story("x", "b", hours=1, source="early")])
+    assert (kept.source, merged) == ("early", 1)
+
+
+def test_exact_and_near_copies_join_the_earliest_story(beam_pipeline):
     new = [
-        story("a", "The same wire story.", url="https://agency.example/a", hours=0),
-        story("b", "the  SAME wire story.", url="https://outlet.example/b", hours=3),
-        story("c", "A rewritten intro. Different text.", url="https://agency.example/a?utm_source=rss", hours=5),
-        story("d", "Something else entirely.", hours=1),
+        story("agency", WIRE, url="https://agency.example/eu", hours=0),
+        story("same-text", WIRE.upper(), url="https://outlet.example/b", hours=3),
+        story("same-url", "A different intro entirely.", url="https://agency.example/eu?utm_source=rss", hours=5),
+        story("trimmed", "Advertisement\n\n" + trimmed(WIRE, 0.7) + "\n\nRead more:", hours=2,
+              url="https://blog.example/x"),
+        story("other", OTHER, hours=1),
     ]
     with beam_pipeline as p:
-        assert_that(clusters(run_dedup(p, new)), equal_to([
-            ("a", "a", None), ("b", "a", "a"), ("c", "a", "a"), ("d", "d", None)]))
+        stories, index = run_dedup(p, new)
+        assert_that(clusters(stories), equal_to([
+            ("agency", "agency", None), ("same-text", "agency", "agency"),
+            ("same-url", "agency", "agency"), ("trimmed", "agency", "agency"),
+            ("other", "other", None)]), label="clusters")
+        assert_that(index | beam.Map(lambda e: (e.story_id, e.cluster_id, len(e.signature))),
+                    equal_to([("agency", "agency", 512), ("same-text", "agency", 512),
+                              ("same-url", "agency", 512), ("trimmed", "agency", 512),
+                              ("other", "other", 512)]), label="index")
+
+
+def test_no_chaining_a_b_c(beam_pipeline):
+    """B shares its first half with A and its second half with C: A~B and B~C
+    are copies by containment of the shorter texts, A and C share nothing."""
+    words = (WIRE + " " + OTHER).split()
+    half = len(WIRE.split())
+    a = " ".join(words[:half])
+    c = " ".join(words[half:])
+    b = " ".join(words)
+    new = [story("a", a, hours=0), story("b", b, hours=1), story("c", c, hours=2)]
+    with beam_pipeline as p:
+        assert_that(clusters(run_dedup(p, new)[0]), equal_to([
+            ("a", "a", None), ("b", "a", "a"), ("c", "c", None)]))
 
 
 def test_same_story_id_twice_in_a_run_is_one_row(beam_pipeline):
-    new = [story("x", "Body.", source="feed-b", hours=2), story("x", "Body.", source="feed-a", hours=1)]
+    new = [story("x", WIRE, source="feed-b", hours=2), story("x", WIRE, source="feed-a", hours=1)]
     with beam_pipeline as p:
-        out = run_dedup(p, new)
+        out, _ = run_dedup(p, new)
         assert_that(out | beam.Map(lambda s: (s.story_id, s.source)), equal_to([("x", "feed-a")]))
 
 
-def test_stored_stories_are_not_written_again_and_keep_their_cluster(beam_pipeline):
-    old = [stored("old", "Yesterday's wire story.", cluster="old-canon", hours=30)]
+def test_stored_ids_are_not_written_again_and_stored_clusters_do_not_move(beam_pipeline):
+    stored = story("old", WIRE, hours=30)
+    (fingerprint,) = fingerprints([stored], MinHasher())
+    entry = index_entry(stored, fingerprint, "old-canon", T0)
     new = [
-        story("old", "Yesterday's wire story.", hours=30),           # rerun: dropped
-        story("copy", "yesterday's wire story.", hours=2),            # earlier, but the cluster stays
-        story("fresh", "News of today.", hours=40),
+        story("old", WIRE, hours=30),                              # rerun: dropped
+        story("copy", trimmed(WIRE, 0.8), hours=2),                # earlier, still joins
+        story("fresh", OTHER, hours=40),
     ]
     with beam_pipeline as p:
-        assert_that(clusters(run_dedup(p, new, old)), equal_to([
+        out, _ = run_dedup(p, new, stored_ids=["old"], index=[entry])
+        assert_that(clusters(out), equal_to([
             ("copy", "old-canon", "old-canon"), ("fresh", "fresh", None)]))
 
 
 def test_result_does_not_depend_on_input_order(beam_pipeline):
-    new = [story(f"s{i}", "Shared body." if i % 2 else f"Own body {i}.", hours=i) for i in range(8)]
-    expected = [(f"s{i}", "s1" if i % 2 else f"s{i}", ("s1" if i % 2 and i != 1 else None))
+    unrelated = [" ".join(f"word{i}x{j}" for j in range(60)) for i in range(8)]
+    new = [story(f"s{i}", WIRE if i % 2 else unrelated[i], hours=i) for i in range(8)]
+    expected = [(f"s{i}", "s1" if i % 2 else f"s{i}", "s1" if i % 2 and i != 1 else None)
                 for i in range(8)]
     with beam_pipeline as p:
-        forward = clusters(run_dedup(p, new, label="F"), "F")
-        backward = clusters(run_dedup(p, new[::-1], label="B"), "B")
-        assert_that(forward, equal_to(expected), label="forward")
-        assert_that(backward, equal_to(expected), label="backward")
+        assert_that(clusters(run_dedup(p, new, label="F")[0], "F"), equal_to(expected), label="forward")
+        assert_that(clusters(run_dedup(p, new[::-1], label="B")[0], "B"), equal_to(expected),
+                    label="backward")

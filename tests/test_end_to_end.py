@@ -96,8 +96,11 @@ def test_manifest_counts_reconcile_with_the_tables(sample_run):
     write = manifest["stages"]["write"]
     for name in TABLES:
         assert write[name] == table(sample_run, name).num_rows, name
-    assert manifest["stages"]["dedup"] == {"in": 24, "already_stored": 0, "same_id_merged": 0,
-                                           "canonical": 21, "duplicates": 3}
+    dedup = manifest["stages"]["dedup"]
+    assert {k: dedup[k] for k in ("in", "already_stored", "same_id_merged", "canonical", "duplicates",
+                                  "verified_pairs")} == {
+        "in": 24, "already_stored": 0, "same_id_merged": 0, "canonical": 21, "duplicates": 3,
+        "verified_pairs": 3}
 
 
 def test_rerun_adds_no_story_level_rows_then_a_backfill_dead_letters_bad_lines(sample_run, capsys):
@@ -147,3 +150,26 @@ def test_invalid_yaml_exits_2(tmp_path):
     bad = tmp_path / "feeds.yaml"
     bad.write_text("feeds:\n  - url: [unclosed\n")
     assert main(["run", "--feeds", str(bad), "--output", str(tmp_path / "o")]) == 2
+
+
+def test_a_trimmed_copy_arriving_in_a_later_run_joins_the_stored_cluster(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", "--output", str(out)]) == 0
+    ((story_id, cluster_id, title, body),) = sql(out, """
+        select story_id, cluster_id, title, body from {stories}
+        where duplicate_of is null order by length(body) desc limit 1""")
+    paragraphs = body.split("\n\n")
+    copy = {"id": "outlet-copy-1", "title": "Republished: " + title,
+            "body": "Advertisement\n\n" + "\n\n".join(paragraphs[:max(2, len(paragraphs) * 3 // 4)])
+                    + "\n\nShare this article\n\nAll rights reserved.",
+            "url": "https://outlet.example.org/republished", "published": "2030-01-01T00:00:00Z",
+            "source": "outlet"}
+    archive = tmp_path / "copy.jsonl"
+    archive.write_text(json.dumps(copy) + "\n")
+    capsys.readouterr()
+    assert main(["run", "--articles", str(archive), "--output", str(out)]) == 0
+    assert sql(out, "select cluster_id, duplicate_of from {stories} where story_id = 'outlet-copy-1'") == [
+        (cluster_id, cluster_id)]
+    # Entities are not extracted again for the copy.
+    assert sql(out, "select count(*) from {entities} where story_id = 'outlet-copy-1'") == [(0,)]
+    assert "NLP skipped for 1 duplicate(s)" in capsys.readouterr().out

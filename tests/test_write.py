@@ -28,6 +28,7 @@ def test_tables_are_hive_partitioned_typed_and_complete(tmp_path, beam_pipeline)
             "extractions": p | "E" >> beam.Create([("2026-11-01", Extraction("a", entities=(mention,)))]),
             "fetch_log": p | "L" >> beam.Create([log]),
             "dead_letters": p | "D" >> beam.Create([letter]),
+            "dedup_index": p | "I" >> beam.Create([]),
         } | WriteTables(out, RUN, "2026-11-25")
 
     assert sorted(str(f.relative_to(tmp_path / "out")) for f in (tmp_path / "out").rglob("*.parquet")) == [

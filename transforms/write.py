@@ -22,12 +22,12 @@ from apache_beam.io.filesystem import BeamIOError
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.records import Extraction
-from schemas.tables import TABLES, TableSpec
+from schemas.tables import ALL_TABLES, TABLES, TableSpec
 from transforms.metrics import counter
 
 # Stories last: see the module docstring.
 COMMIT_ORDER = ("fetch_log", "dead_letters", "entities", "relations", "quotes",
-                "stories")
+                "dedup_index", "stories")
 
 
 def file_name(run_id: str) -> str:
@@ -35,7 +35,7 @@ def file_name(run_id: str) -> str:
 
 
 def partition_path(root: str, table: TableSpec, value: str) -> str:
-    return FileSystems.join(root, table.name, f"{table.partition_column}={value}")
+    return FileSystems.join(root, table.path, f"{table.partition_column}={value}")
 
 
 def parquet_bytes(table: TableSpec, records: list) -> bytes:
@@ -78,7 +78,7 @@ class _WritePartition(beam.DoFn):
 
     def process(self, grouped):
         (table_name, value), records = grouped
-        table = TABLES[table_name]
+        table = ALL_TABLES[table_name]
         records = list(records)
         staged = partition_path(FileSystems.join(self._output, "_staging", self._run_id),
                                 table, value)
@@ -104,7 +104,7 @@ class _Commit(beam.DoFn):
             _make_parent(final)
             FileSystems.rename([staged], [final])
             written.add(table_name)
-        for name in COMMIT_ORDER:
+        for name in TABLES:
             if name not in written:
                 self._ensure_readable(TABLES[name])
         staging = FileSystems.join(self._output, "_staging", self._run_id)
@@ -138,7 +138,8 @@ class WriteTables(beam.PTransform):
     """Write all six tables and commit them together.
 
     Inputs (a dict): `stories` as (day, Story), `extractions` as (day,
-    Extraction), `fetch_log` as FetchResult, `dead_letters` as DeadLetter.
+    Extraction), `fetch_log` as FetchResult, `dead_letters` as DeadLetter,
+    `dedup_index` as DedupIndexEntry (state for later runs).
     Returns the count of files committed (one element, after the commit).
     """
 
@@ -154,6 +155,8 @@ class WriteTables(beam.PTransform):
             inputs["fetch_log"] | "Log" >> beam.Map(
                 lambda r: ("fetch_log", (run_date, r.log_row()))),
             inputs["dead_letters"] | "Dead" >> beam.ParDo(_CountDeadLetters(run_date)),
+            inputs["dedup_index"] | "Index" >> beam.Map(
+                lambda e: ("dedup_index", (run_date, e))),
         )
         staged = (
             rows
