@@ -1,14 +1,19 @@
 """Print what a wirestream output folder holds, with DuckDB.
 
-    python examples/show_tables.py OUTPUT_DIR
+    python examples/show_tables.py OUTPUT_DIR [--duplicates]
 
 Each query reads a table as a whole Hive-partitioned dataset, the way an
-analyst would; copy them into your own notebook.
+analyst would; copy them into your own notebook. `--duplicates` also runs the
+statements of examples/duplicates.sql (the duplicates view).
 """
 
+import re
 import sys
+from pathlib import Path
 
 import duckdb
+
+DUPLICATES_SQL = Path(__file__).with_name("duplicates.sql")
 
 QUERIES = {
     "rows per table": """
@@ -39,20 +44,54 @@ QUERIES = {
 TABLES = ("stories", "entities", "relations", "quotes", "fetch_log", "dead_letters")
 
 
-def main(output: str) -> None:
+def show(value) -> str:
+    """A cell as text; lists and structs (the duplicates view) readably."""
+    if isinstance(value, list):
+        return "[" + "; ".join(show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return " ".join(show(v) for v in value.values())
+    return str(value)
+
+
+def print_result(con, title: str, query: str) -> None:
+    result = con.execute(query)
+    names = [d[0] for d in result.description]
+    print(f"\n== {title}")
+    print("  " + " | ".join(names))
+    for row in result.fetchall():
+        print("  " + " | ".join(show(v) for v in row))
+
+
+def duplicates_queries(stories: str) -> list[tuple[str, str]]:
+    """(title, query) of each statement of duplicates.sql, {stories}
+    substituted; the title is its "-- N. ..." comment. Comments there hold
+    no ';', so splitting on it is enough."""
+    sql = DUPLICATES_SQL.read_text().replace("{stories}", stories)
+    queries = []
+    for statement in sql.split(";"):
+        lines = [line.strip() for line in statement.splitlines()]
+        if all(not line or line.startswith("--") for line in lines):
+            continue
+        titles = [line[3:] for line in lines if re.match(r"-- \d+\. ", line)]
+        queries.append((titles[0] if titles else "duplicates.sql", statement))
+    return queries
+
+
+def main(output: str, duplicates: bool = False) -> None:
     con = duckdb.connect()
     sources = {t: f"read_parquet('{output}/{t}/**/*.parquet', hive_partitioning=true)"
                for t in TABLES}
     for title, query in QUERIES.items():
-        result = con.execute(query.format(**sources))
-        names = [d[0] for d in result.description]
-        print(f"\n== {title}")
-        print("  " + " | ".join(names))
-        for row in result.fetchall():
-            print("  " + " | ".join(str(v) for v in row))
+        print_result(con, title, query.format(**sources))
+    if duplicates:
+        for title, query in duplicates_queries(sources["stories"]):
+            print_result(con, title, query)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python examples/show_tables.py OUTPUT_DIR")
-    main(sys.argv[1])
+    args = sys.argv[1:]
+    flag = "--duplicates" in args
+    paths = [a for a in args if a != "--duplicates"]
+    if len(paths) != 1 or any(p.startswith("--") for p in paths):
+        sys.exit("usage: python examples/show_tables.py OUTPUT_DIR [--duplicates]")
+    main(paths[0], duplicates=flag)
