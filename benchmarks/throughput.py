@@ -46,13 +46,16 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.corpora import CorpusMissing, iter_reuters, write_jsonl  # noqa: E402
 from schemas.records import Story  # noqa: E402
 from transforms.archive import parse_archive_line  # noqa: E402
-from transforms.dedup import member_of_story  # noqa: E402
+from transforms import near_dup  # noqa: E402
+from transforms.dedup import fingerprints, published_stamp, verified  # noqa: E402
 from transforms.extract import extract, story_text  # noqa: E402
 from transforms.nlp import (  # noqa: E402
     DEFAULT_MODEL,
@@ -67,21 +70,31 @@ TARGET = 0.8
 
 
 def canonical_stories(archive: Path) -> list[Story]:
-    """The stories the pipeline hands to the model, parsed as it parses them.
-
-    Reuters records have no URL, so dedup clusters by story_id and content
-    hash only; the earliest copy (by the pipeline's own ordering) is canonical.
-    """
+    """The stories the pipeline hands to the model, parsed as it parses them
+    and deduplicated by the same functions (exact hash and near-duplicates,
+    verified, clustered without chaining); Reuters records have no URL."""
     fetched_at = datetime.now(timezone.utc)
     by_id: dict[str, Story] = {}
     for number, line in enumerate(archive.read_text(encoding="utf-8").splitlines(), 1):
         story = parse_archive_line(line, f"{archive}:{number}", "bench", fetched_at)
         if isinstance(story, Story):
             by_id.setdefault(story.story_id, story)
-    by_hash: dict[str, Story] = {}
-    for story in sorted(by_id.values(), key=member_of_story):
-        by_hash.setdefault(story.content_hash, story)
-    return sorted(by_hash.values(), key=member_of_story)
+    stories = sorted(by_id.values(), key=lambda s: (published_stamp(s), s.story_id))
+    prints = fingerprints(stories, near_dup.MinHasher())
+    pairs = {tuple(sorted(map(int, pair))): False for pair in
+             near_dup.candidate_pairs(np.stack([f.signature for f in prints]))}
+    by_hash: dict[str, list[int]] = {}
+    for i, story in enumerate(stories):
+        by_hash.setdefault(story.content_hash, []).append(i)
+    for group in by_hash.values():
+        for a in group:
+            for b in group:
+                if a < b:
+                    pairs[(a, b)] = True
+    edges = [(prints[a].story_id, prints[b].story_id, score) for (a, b), exact in pairs.items()
+             if (score := verified(prints[a], prints[b], exact)) is not None]
+    clusters = near_dup.assign_clusters([f.member for f in prints], edges)
+    return [s for s in stories if clusters[s.story_id] == s.story_id]
 
 
 def load_model():

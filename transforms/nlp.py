@@ -70,14 +70,19 @@ class SpacyModelHandler(ModelHandler[Story, PredictionResult, Any]):
     """Stories in, Extraction (or ExtractionFailed) out, one per story."""
 
     def __init__(self, model: str, batch_size: int = 64):
-        super().__init__(min_batch_size=1, max_batch_size=batch_size)
+        # A floor on the batch size: RunInference's adaptive batching otherwise
+        # hands spaCy many batches of one or two stories.
+        super().__init__(min_batch_size=min(16, batch_size), max_batch_size=batch_size)
         self._model = model
         self._batch_size = batch_size
 
     def load_model(self):
         import spacy
 
-        nlp = spacy.load(self._model)
+        # Resolved again here, on the worker: the launching machine may have
+        # the official package while workers installed from setup.py have
+        # only the PyPI copy of the same pipeline.
+        nlp = spacy.load(resolve_model(self._model))
         unused = [name for name in nlp.pipe_names if name not in NEEDED_COMPONENTS]
         if unused:
             nlp.select_pipes(disable=unused)
