@@ -388,6 +388,11 @@ def check_quotes(rows: list[dict], verbose: bool = True) -> dict:
     return {"right": right, "checked": checked}
 
 
+def check_stored(output: str) -> dict:
+    """The quote check on an existing output directory (e.g. of another version)."""
+    return check_quotes(read_table(Path(output), "quotes"), verbose=False)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", help="keep the archive and output in this directory")
@@ -404,8 +409,3 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def check_stored(output: str) -> dict:
-    """The quote check on an existing output directory (e.g. of another version)."""
-    return check_quotes(read_table(Path(output), "quotes"), verbose=False)
