@@ -108,7 +108,7 @@ def read_gum(path: Path) -> GumDoc:
     mentions = []
     open_stack: dict[str, list] = defaultdict(list)
     index = 0
-    mwt_end, mwt_form, mwt_space, mwt_parts = 0, "", True, []
+    mwt_end, mwt_space, mwt_parts = 0, True, []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("# newpar_block"):
             kind = line.split("=", 1)[1].strip().split()[0]
@@ -123,7 +123,7 @@ def read_gum(path: Path) -> GumDoc:
             continue
         if "-" in cols[0]:
             a, b = map(int, cols[0].split("-"))
-            mwt_end, mwt_form = b, cols[1]
+            mwt_end = b
             mwt_space = "SpaceAfter=No" not in cols[9]
             mwt_parts = []
             continue

@@ -3,6 +3,7 @@
 from datetime import datetime, timezone
 
 import apache_beam as beam
+from apache_beam.testing.util import assert_that, equal_to
 import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -30,6 +31,8 @@ def test_tables_are_hive_partitioned_typed_and_complete(tmp_path, beam_pipeline)
             "dead_letters": p | "D" >> beam.Create([letter]),
             "dedup_index": p | "I" >> beam.Create([]),
         } | WriteTables(out, RUN, "2026-11-25")
+        # One element once the commit is done: the number of files it moved.
+        assert_that(committed, equal_to([5]))
 
     assert sorted(str(f.relative_to(tmp_path / "out")) for f in (tmp_path / "out").rglob("*.parquet")) == [
         f"dead_letters/run_date=2026-11-25/part-{RUN}.parquet",

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Optional, Sequence
 import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
-from schemas.records import Extraction, Story, dead_letter
+from schemas.records import Story, dead_letter
 from schemas.tables import story_date
 from transforms.extract import extract, model_text
 from transforms.metrics import Count, counter
