@@ -33,6 +33,7 @@ import numpy as np
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.records import DedupIndexEntry, Story
+from schemas.tables import story_date
 from transforms import near_dup
 from transforms.clean import canonical_url
 from transforms.metrics import counter
@@ -137,7 +138,9 @@ def index_entry(story: Story, fingerprint: Fingerprint, cluster_id: str,
     return DedupIndexEntry(
         story_id=story.story_id, cluster_id=cluster_id, published=published_stamp(story),
         agency_copy=is_agency_copy(story),
-        published_date=(story.published_at or story.fetched_at).strftime("%Y-%m-%d"),
+        # The stories partition the story is written to: where its text is
+        # re-read when a later copy needs verifying.
+        published_date=story_date(story),
         shingle_count=len(fingerprint.shingles),
         signature=np.asarray(fingerprint.signature, dtype=np.uint32).tobytes(),
         content_hash=story.content_hash, canonical_url=canonical_url(story.url),
