@@ -1,0 +1,355 @@
+"""Entity mentions of one Doc, grouped per story into entities.
+
+spaCy's mentions, trimmed (articles, possessives, titles such as "President"
+are not part of a name), completed (a name the story uses once is found
+where the small model missed it), then grouped into one entity with one
+canonical name (the fullest form the story uses: "Merkel" -> "Angela
+Merkel", "EU" -> "European Union") and the majority label of its mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Optional
+
+from transforms.lexicon import HONORIFICS, NAMED_LABELS, PLACE_LABELS, TITLE_NOUNS
+from transforms.names import entity_id, normalize_name, place_key
+
+
+# --- Mentions -------------------------------------------------------------------
+
+@dataclass(eq=False)
+class Entity:
+    """One entity mention in the Doc, before it becomes a table row."""
+
+    start: int  # token index
+    end: int
+    text: str
+    label: str
+    start_char: int
+    end_char: int
+    canonical: str = ""
+    canonical_label: str = ""
+    key: str = ""
+    # the label came from the context (a score after a team, an age after a
+    # person), which outweighs the model's label on other mentions
+    cued: bool = False
+
+    @property
+    def entity_id(self) -> str:
+        return self.key
+
+
+def _is_title_token(token) -> bool:
+    word = token.lower_.rstrip(".")
+    return word in TITLE_NOUNS or word in HONORIFICS or token.lower_ in HONORIFICS
+
+
+def _trim(doc, start: int, end: int, label: str) -> Optional[tuple[int, int]]:
+    """Token bounds of a mention without a leading article or title, a
+    trailing "'s", punctuation, or a line break inside it."""
+    while start < end and (doc[start].lower_ in ("the", "a", "an") or
+                           doc[start].is_punct or doc[start].is_space):
+        start += 1
+    if label == "PERSON":
+        while end - start > 1 and (_is_title_token(doc[start]) or
+                                   doc[start].ent_type_ in ("NORP", "GPE") and
+                                   doc[start + 1].lower_.rstrip(".") in TITLE_NOUNS):
+            start += 1
+    while end - start > 1 and not any(c.isalpha() for c in doc[end - 1].text):
+        end -= 1  # "Surrey 429-7", "P. Johnson 84"
+    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct
+                           and doc[end - 1].text not in (".",) or doc[end - 1].is_space
+                           or doc[end - 1].text == "." and end - start == 1):
+        end -= 1
+    for i in range(start, end):
+        if "\n" in doc[i].text or "\n" in doc[i].whitespace_ and i < end - 1:
+            # a span across lines: keep the part with the most letters
+            left = sum(len(t.text) for t in doc[start:i + 1] if not t.is_space)
+            right = sum(len(t.text) for t in doc[i + 1:end] if not t.is_space)
+            if left >= right:
+                end = i + 1 if not doc[i].is_space else i
+            else:
+                start = i + 1
+            return _trim(doc, start, end, label) if start < end else None
+    return (start, end) if start < end else None
+
+
+_NAME_SUFFIXES = {"inc", "ltd", "llc", "plc", "co", "corp", "jr", "sr", "ag", "sa",
+                  "nv", "bv", "gmbh", "lp", "llp", "ii", "iii", "iv", "spa", "ab"}
+CONTEST_VERBS = {"beat", "defeat", "draw", "lose", "win", "play", "host", "face",
+                 "tie", "edge", "thrash", "rout", "overcome", "trail", "visit",
+                 "hammer", "crush", "outplay", "eliminate", "knock", "score"}
+
+
+def _pieces(doc, start: int, end: int) -> list[tuple[int, int]]:
+    """A span cut at its commas ("Grace Road, Leicestershire" is two
+    places), unless what follows the comma is a suffix of the name
+    ("Acme, Inc.", "Smith, Jr.")."""
+    cuts = [i for i in range(start + 1, end - 1) if (
+        doc[i].text == "," and doc[i + 1].lower_.rstrip(".") not in _NAME_SUFFIXES
+        # "Cricket - Leicestershire", "Romania - Cosmin Contra": a spaced dash
+        or doc[i].text in ("-", "\u2013", "\u2014", "--") and doc[i - 1].whitespace_
+        # "Yorkshire at Headingley", "Kent v Surrey"
+        or doc[i].text in ("at", "v", "vs", "vs.", "versus"))]
+    if not cuts:
+        return [(start, end)]
+    bounds, last = [], start
+    for cut in cuts:
+        bounds.append((last, cut))
+        last = cut + 1
+    bounds.append((last, end))
+    return [b for b in bounds if b[0] < b[1]]
+
+
+def _as_team(doc, start: int, end: int, label: str) -> str:
+    """A town or county named as the side in a contest is a club (ORG):
+    "Leicestershire beat Somerset", "Surrey 429-7". Countries stay places."""
+    if label not in ("GPE", "LOC") or place_key(doc[start:end].text):
+        return label
+    head = doc[end - 1]
+    nxt = doc[end] if end < len(doc) else None
+    if nxt is not None and nxt.like_num and any(c.isdigit() for c in nxt.text) and \
+            (end + 1 >= len(doc) or doc[end + 1].text in (",", "\n", ";") or
+             doc[end + 1].is_space or doc[end + 1].ent_type_ in ("ORG", "GPE", "PERSON")):
+        return "ORG"
+    verb = head.head
+    if head.dep_ in ("nsubj", "dobj") and verb.lemma_.lower() in CONTEST_VERBS:
+        return "ORG"
+    return label
+
+
+_INITIAL = re.compile(r"^[A-Z]\.$")
+
+
+def _initial_and_surname(doc, start: int, end: int) -> bool:
+    """"M. McCague", "J. R. Smith": initials, then a capitalised name."""
+    i = start
+    while i < end - 1 and _INITIAL.match(doc[i].text):
+        i += 1
+    return i > start and i == end - 1 and doc[i].text[:1].isupper() and \
+        doc[i].text[1:2].islower() and len(doc[i].text) > 2
+
+
+def _initial_names(doc, text: str, taken: set) -> list[Entity]:
+    """People the model missed in lists and tables: an initial and a
+    capitalised surname outside any entity ("W. Athey 34")."""
+    found = []
+    for i in range(len(doc) - 1):
+        if i in taken or i + 1 in taken or not _INITIAL.match(doc[i].text):
+            continue
+        if i > 0 and _INITIAL.match(doc[i - 1].text):
+            continue
+        end = i + 1
+        while end < len(doc) - 1 and _INITIAL.match(doc[end].text) and end not in taken:
+            end += 1
+        if end < len(doc) and end not in taken and _initial_and_surname(doc, i, end + 1) \
+                and doc[end].pos_ in ("PROPN", "NOUN", "ADJ", "VERB"):
+            sub = doc[i:end + 1]
+            found.append(Entity(i, end + 1, text[sub.start_char:sub.end_char], "PERSON",
+                                 sub.start_char, sub.end_char))
+            taken.update(range(i, end + 1))
+    return found
+
+
+_PERSON_HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "dame", "miss", "mx"}
+_NOT_PERSON_OFFICES = {"board", "council", "head", "chair", "partner", "owner",
+                       "member", "player", "worker", "employee", "agent"}
+
+
+def _person_cues(doc, start: int, end: int) -> bool:
+    """Signs that a name the model called an organisation or a place is a
+    person's: an honorific before it ("Mrs. Higgins"), or an age or an
+    office in apposition ("Harrington, a professor of ...", "X, 50, of")."""
+    if start > 0 and doc[start - 1].lower_.rstrip(".") in _PERSON_HONORIFICS:
+        return True
+    head = doc[end - 1]
+    for child in head.children:
+        if child.dep_ != "appos" or child.i < end:
+            continue
+        if child.like_num and child.text.isdigit() and 1 <= int(child.text) <= 110 and \
+                end < len(doc) and doc[end].text == ",":
+            return True
+        word = child.lower_.rstrip(".")
+        if word in TITLE_NOUNS and word not in _NOT_PERSON_OFFICES and not child.ent_type_:
+            return True
+    return False
+
+
+def _mentions(doc, text: str) -> list[Entity]:
+    found = []
+    for span in doc.ents:
+        if span.label_ not in NAMED_LABELS:
+            continue
+        for piece in _pieces(doc, span.start, span.end):
+            bounds = _trim(doc, piece[0], piece[1], span.label_)
+            if not bounds:
+                continue
+            start, end = bounds
+            sub = doc[start:end]
+            surface = text[sub.start_char:sub.end_char]
+            if not any(ch.isalpha() for ch in surface):
+                continue
+            label = _as_team(doc, start, end, span.label_)
+            if label in ("ORG", "GPE", "LOC", "NORP") and (
+                    _initial_and_surname(doc, start, end) or _person_cues(doc, start, end)):
+                label = "PERSON"  # "M. McCague", "Harrington, a professor"
+            found.append(Entity(start, end, surface, label, sub.start_char, sub.end_char,
+                                 cued=label != span.label_))
+    return found
+
+
+def _recover(doc, text: str, mentions: list[Entity]) -> list[Entity]:
+    """Names the story uses elsewhere that the model missed here.
+
+    A capitalised token sequence equal to a mention's text, or to the
+    surname of a PERSON named in full, and not inside any entity (dates and
+    amounts included), is a mention of that name too.
+    """
+    taken = set()
+    for ent in doc.ents:
+        taken.update(range(ent.start, ent.end))
+    keys: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+    seen = set()
+    for m in mentions:
+        words = tuple(t.text for t in doc[m.start:m.end])
+        candidates = [words]
+        if m.label == "PERSON" and len(words) >= 2 and len(words[-1]) > 2:
+            candidates.append(words[-1:])
+        for key in candidates:
+            if key in seen or not key[0][:1].isupper():
+                continue
+            seen.add(key)
+            keys[key[0]].append((key, m.label))
+    added = _initial_names(doc, text, taken)
+    if not keys:
+        return added
+    for first in keys:
+        keys[first].sort(key=lambda k: -len(k[0]))
+    i, n = 0, len(doc)
+    while i < n:
+        token = doc[i]
+        options = keys.get(token.text) if i not in taken else None
+        if options:
+            for words, label in options:
+                j = i + len(words)
+                if j <= n and all(doc[i + k].text == words[k] and (i + k) not in taken
+                                  for k in range(len(words))):
+                    if len(words) == 1 and token.is_sent_start and token.pos_ != "PROPN":
+                        break
+                    sub = doc[i:j]
+                    added.append(Entity(i, j, text[sub.start_char:sub.end_char], label,
+                                         sub.start_char, sub.end_char))
+                    taken.update(range(i, j))
+                    i = j - 1
+                    break
+        i += 1
+    return added
+
+
+def _initials(words: list[str]) -> str:
+    return "".join(w[0] for w in words if w[:1].isupper() and
+                   w.lower() not in ("of", "the", "and", "for", "de", "la"))
+
+
+def resolve_canonical(mentions: list[Entity]) -> None:
+    """Group the mentions of one story into entities; give each mention the
+    entity's canonical name, majority label and entity_id.
+
+    Same entity: the same normalised name; a PERSON's surname or first name
+    alone ("Merkel" -> "Angela Merkel"; the nearest full name before it when
+    two share a surname); an organisation's leading words or its initials
+    ("Apple" -> "Apple Inc", "EU" -> "European Union"); a place by its
+    gazetteer key ("U.S." -> "United States").
+    """
+    if not mentions:
+        return
+    ordered = sorted(mentions, key=lambda m: m.start_char)
+    parent = {id(m): m for m in ordered}
+
+    def find(m):
+        while parent[id(m)] is not m:
+            parent[id(m)] = parent[id(parent[id(m)])]
+            m = parent[id(m)]
+        return m
+
+    def union(a, b):
+        ra, rb = find(a), find(b)
+        if ra is not rb:
+            parent[id(rb)] = ra
+
+    by_name: dict[str, Entity] = {}
+    by_place: dict[str, Entity] = {}
+    words_of = {id(m): normalize_name(m.text).split() for m in ordered}
+    for m in ordered:
+        norm = " ".join(words_of[id(m)])
+        if not norm:
+            continue
+        if norm in by_name:
+            union(by_name[norm], m)
+        else:
+            by_name[norm] = m
+        key = place_key(m.text) if m.label in PLACE_LABELS | {"ORG", "NORP"} else None
+        if key and m.label != "NORP":
+            if key in by_place:
+                union(by_place[key], m)
+            else:
+                by_place[key] = m
+    people = [m for m in ordered if m.label == "PERSON" and len(words_of[id(m)]) >= 2]
+    orgs = [m for m in ordered if m.label in ("ORG", "GPE", "LOC", "FAC", "EVENT", "LAW")
+            and len(words_of[id(m)]) >= 2]
+    for m in ordered:
+        words = words_of[id(m)]
+        if not words:
+            continue
+        if m.label in ("PERSON", "ORG", "GPE", "NORP", "PRODUCT") and len(words) <= 2:
+            matches = [p for p in people if len(words_of[id(p)]) > len(words) and (
+                words_of[id(p)][-len(words):] == words or words_of[id(p)][:len(words)] == words)]
+            if matches:
+                before = [p for p in matches if p.start_char < m.start_char]
+                union((before[-1] if before else matches[0]), m)
+                continue
+        if m.label in ("ORG", "GPE", "LOC", "NORP") and len(words) == 1 and \
+                m.text.isupper() and 2 <= len(m.text.replace(".", "")) <= 6:
+            acronym = m.text.replace(".", "")
+            for o in orgs:
+                if _initials(o.text.split()) == acronym:
+                    union(o, m)
+                    break
+            continue
+        if m.label == "ORG":
+            for o in orgs:
+                ow = words_of[id(o)]
+                if o.label == "ORG" and len(ow) > len(words) and ow[:len(words)] == words:
+                    union(o, m)
+                    break
+    groups: dict[int, list[Entity]] = defaultdict(list)
+    for m in ordered:
+        groups[id(find(m))].append(m)
+    for members in groups.values():
+        full = max(members, key=lambda m: (len(words_of[id(m)]), len(m.text), -m.start_char))
+        cued = [m for m in members if m.cued]
+        counts = Counter(m.label for m in (cued or members))
+        top = max(counts.values())
+        label = full.label if counts[full.label] == top else \
+            next(m.label for m in (cued or members) if counts[m.label] == top)
+        canonical = full.text
+        if canonical.isupper() and len(canonical) > 4:
+            # a name seen only in a capitalised headline
+            cased = [m.text for m in members if not m.text.isupper()]
+            canonical = max(cased, key=len) if cased else canonical
+        key = entity_id(canonical, label)
+        for m in members:
+            m.canonical, m.canonical_label, m.key = canonical, label, key
+
+
+def find_entities(doc, text: str) -> list[Entity]:
+    """The story's entity mentions in text order, each with its entity's
+    canonical name, label and id."""
+    mentions = _mentions(doc, text)
+    mentions += _recover(doc, text, mentions)
+    resolve_canonical(mentions)
+    mentions.sort(key=lambda m: m.start)
+    return mentions

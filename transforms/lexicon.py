@@ -1,0 +1,98 @@
+"""Word lists the extraction rules share: entity labels, reporting,
+killing, working and living verbs, offices and honorifics."""
+
+from __future__ import annotations
+
+SEPARATOR = "\n\n"
+
+# Entity types that name someone or something; dates, amounts and ordinals are
+# not who or what is in the news.
+NAMED_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT",
+                "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+AGENT_LABELS = {"PERSON", "ORG", "NORP", "GPE"}
+
+REPORTING_VERBS = {"say", "tell", "add", "state", "announce", "declare",
+                   "explain", "insist", "warn", "write", "ask", "claim",
+                   "note", "argue", "reply", "respond", "comment", "conclude",
+                   "admit", "confirm", "deny", "report", "remark", "suggest",
+                   "acknowledge", "stress", "urge", "promise", "recall",
+                   "tweet", "post", "continue", "describe", "call", "predict",
+                   "complain", "testify", "shout", "scream", "joke", "concede",
+                   "observe", "emphasize", "emphasise", "point", "quip",
+                   "assert", "characterize", "characterise", "dub", "reiterate",
+                   "caution", "allege", "contend", "maintain", "plead"}
+KILL_VERBS = {"kill", "murder", "assassinate", "shoot", "slay", "execute",
+              "stab", "behead", "strangle", "gun", "poison", "slaughter",
+              "bludgeon", "lynch"}
+KILL_NOUNS = {"assassin", "killer", "murderer", "assassination", "murder",
+              "killing", "slaying", "shooting", "gunman"}
+WORK_VERBS = {"work", "join", "head", "lead", "run", "chair", "direct",
+              "manage", "found", "serve", "represent", "command", "coach",
+              "captain", "own", "edit", "preside", "advise"}
+EMPLOY_VERBS = {"employ", "hire", "appoint", "name", "elect", "nominate",
+                "recruit", "promote", "fire", "sack", "dismiss"}
+LIVE_VERBS = {"live", "reside", "settle", "grow", "bear", "raise", "stay",
+              "dwell", "move", "emigrate", "immigrate", "return"}
+BASE_VERBS = {"base", "headquarter", "locate", "situate"}
+# Open verbs whose relation analysts want by name.
+VERB_TYPES = {"meet": "meets", "accuse": "accuses", "visit": "visits",
+              "sue": "sues", "criticize": "criticizes", "criticise": "criticizes",
+              "acquire": "acquires", "buy": "acquires", "attack": "attacks",
+              "support": "supports", "endorse": "supports", "arrest": "arrests",
+              "defeat": "defeats", "beat": "defeats"}
+# Nouns of office: "X, chairman of Y", "Y chief executive X".
+TITLE_NOUNS = {
+    "president", "chairman", "chairwoman", "chair", "director", "executive",
+    "chief", "minister", "secretary", "spokesman", "spokeswoman",
+    "spokesperson", "head", "leader", "member", "official", "officer",
+    "founder", "co-founder", "ceo", "cfo", "coo", "governor", "gov",
+    "senator", "sen", "rep", "representative", "ambassador", "manager",
+    "editor", "professor", "prof", "analyst", "economist", "general", "gen",
+    "commander", "chancellor", "premier", "mayor", "king", "queen", "prime",
+    "treasurer", "vice", "deputy", "envoy", "lawmaker", "legislator",
+    "employee", "worker", "partner", "owner", "coach", "captain", "player",
+    "researcher", "scientist", "lawyer", "attorney", "advisor", "adviser",
+    "aide", "correspondent", "reporter", "board", "trustee", "boss",
+    "inspector", "judge", "justice", "prosecutor", "commissioner", "dean",
+    "superintendent", "administrator", "strategist", "consultant",
+    "counsel", "negotiator", "diplomat", "emir", "sultan", "sheikh",
+    "prince", "princess", "president-elect", "speaker", "whip", "delegate",
+    "ceo", "founder", "cofounder", "publisher", "producer", "designer",
+    "engineer", "agent", "sheriff", "detective", "colonel", "col",
+    "lieutenant", "lt", "sergeant", "sgt", "major", "admiral", "adm",
+    "marshal", "pilot", "spokesperson", "representative", "staffer",
+    "director-general", "secretary-general", "pope", "cardinal", "bishop",
+    "archbishop", "rabbi", "imam", "cleric", "ayatollah", "monsignor",
+    "council", "councillor", "councilor", "councilman", "councilwoman",
+    "assemblyman", "assemblywoman", "congressman", "congresswoman",
+    "commentator", "columnist", "anchor", "host", "historian", "curator",
+}
+# Offices of a place rather than of an organisation: "Illinois Gov. X",
+# "U.S. Ambassador X" -> the person lives in (serves) that place.
+GOVERNMENT_TITLES = {"president", "governor", "gov", "mayor", "senator", "sen",
+                     "rep", "representative", "minister", "chancellor",
+                     "premier", "king", "queen", "prime", "ambassador",
+                     "congressman", "congresswoman", "lawmaker", "legislator",
+                     "judge", "justice", "sheriff", "emir", "sultan", "prince",
+                     "princess", "president-elect", "envoy", "diplomat",
+                     "assemblyman", "assemblywoman", "councilman",
+                     "councilwoman", "premier", "secretary", "commissioner",
+                     "attorney", "prosecutor", "delegate", "leader"}
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady",
+              "mx", "messrs", "mme", "mister", "madam", "rev", "reverend",
+              "fr", "father", "sister", "brother", "st", "former", "late",
+              "then", "acting", "interim", "incoming", "outgoing", "retired",
+              "ex", "chief", "senior", "top", "u.s.", "us"}
+RESIDENT_NOUNS = {"native", "resident", "citizen", "inhabitant", "mayor",
+                  "governor", "son", "daughter", "man", "woman", "boy", "girl",
+                  "farmer", "homeowner", "townsman", "villager", "people"}
+PLACE_NOUNS = {"city", "town", "village", "suburb", "province", "state",
+               "county", "region", "district", "capital", "island", "port",
+               "community", "area", "neighborhood", "neighbourhood", "hamlet",
+               "municipality", "borough", "territory", "prefecture"}
+QUOTE_PAIRS = {"\u201c": "\u201d", '"': '"', "\u00ab": "\u00bb", "\u201e": "\u201c"}
+PRONOUNS = {"he", "she", "they", "i", "we"}
+# Characters between two quotations for the second, unattributed one to be
+# taken as the same speaker going on.
+CONTINUATION_GAP = 120

@@ -1,0 +1,212 @@
+"""Text given to the model and names of entities.
+
+The title and body go to spaCy as one string (`story_text`), with lines set
+in capitals re-cased by `model_text`, which keeps every character offset.
+Names are normalised (case, accents, dots, hyphens, "the", possessives) into
+an entity_id that is the same for the same entity in every story; countries
+resolve through the ISO 3166 gazetteer of `pycountry`, US states through `us`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from functools import lru_cache
+from typing import Optional
+
+from schemas.records import Story
+from transforms.clean import stable_id
+from transforms.lexicon import PLACE_LABELS, SEPARATOR
+
+
+# --- Text given to the model ----------------------------------------------------
+
+def story_text(story: Story) -> str:
+    """The title and body in one string: what offsets are computed against."""
+    return f"{story.title}{SEPARATOR}{story.body}" if story.title else story.body
+
+
+_SMALL_WORDS = {"a", "an", "the", "and", "or", "but", "nor", "of", "in", "on",
+                "at", "to", "for", "by", "with", "from", "as", "into", "vs",
+                "via", "per", "off", "up", "out", "over", "after", "under",
+                "is", "are", "was", "be", "it", "its", "if", "so", "no", "not",
+                "do", "my", "we", "he", "me", "us"}
+_VOWELS = set("AEIOUY")
+_WORD = re.compile(r"[^\W\d_][\w'\u2019.&-]*")
+
+
+def _recase_word(word: str, first: bool, forms: dict[str, str]) -> str:
+    letters = [c for c in word if c.isalpha()]
+    if "." in word.strip(".") or not letters:
+        return word  # "U.S.", "A.M."
+    lower = word.lower()
+    core = lower.rstrip(".")
+    if core[-2:] in ("'s", "\u2019s"):
+        core = core[:-2]
+    seen = forms.get(core)
+    if seen is not None and len(seen) == len(core):
+        # the story itself says how the word is written
+        seen = seen + word[len(core):]
+        return seen[0].upper() + seen[1:] if first else seen
+    if not first and len(forms) >= 40 and "-" not in word and len(letters) > 2:
+        # a story of some length writes its names in the body: a headline
+        # word it never writes there is an ordinary word
+        return lower
+    if len(letters) <= 2 and lower not in _SMALL_WORDS:
+        return word  # "UN", "EU", "UK"
+    if not (_VOWELS & set(word.upper())):
+        return word  # "BBC", "NFL"
+    if not first and lower in _SMALL_WORDS:
+        return lower
+    out, start = [], True
+    for ch in word:
+        out.append(ch.upper() if start else ch.lower())
+        # Capital again after a hyphen, and in O'BRIEN / MCDONALD'S: after an
+        # apostrophe that follows a single letter.
+        start = ch == "-" or (ch in "'\u2019" and len(out) == 2)
+    return "".join(out)
+
+
+def _is_capitalised(line: str) -> bool:
+    cased = [c for c in line if c.isalpha() and (c.isupper() or c.islower())]
+    return len(cased) >= 6 and sum(c.isupper() for c in cased) >= 0.85 * len(cased)
+
+
+def _word_forms(lines: list[str]) -> dict[str, str]:
+    """How the story writes each word in its ordinary (not capitalised)
+    lines, the first word of a sentence aside: lower case -> usual form."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for line in lines:
+        if not line or _is_capitalised(line):
+            continue
+        previous_end = 0
+        for match in _WORD.finditer(line):
+            before = line[previous_end:match.start()]
+            previous_end = match.end()
+            if match.start() == 0 or any(c in before for c in ".!?:\"\u201c"):
+                continue
+            word = match.group(0).rstrip(".")
+            if word[-2:] in ("'s", "\u2019s"):
+                word = word[:-2]
+            counts[word.lower()][word] += 1
+    return {lower: forms.most_common(1)[0][0] for lower, forms in counts.items()}
+
+
+def recase_line(line: str, forms: Optional[dict[str, str]] = None) -> str:
+    """A line set in capitals, re-cased as the story writes its words (else
+    in title case), the same length; other lines unchanged. Small models read
+    "LEICESTERSHIRE TAKE OVER AT TOP" as noise."""
+    if not _is_capitalised(line):
+        return line
+    forms = forms or {}
+    parts, last, first = [], 0, True
+    for match in _WORD.finditer(line):
+        parts.append(line[last:match.start()])
+        parts.append(_recase_word(match.group(0), first, forms))
+        first, last = False, match.end()
+    parts.append(line[last:])
+    out = "".join(parts)
+    return out if len(out) == len(line) else line
+
+
+def model_text(story: Story) -> str:
+    """story_text with capitalised lines re-cased: the same length, so every
+    offset into it is an offset into story_text."""
+    text = story_text(story)
+    lines = text.split("\n")
+    if not any(_is_capitalised(line) for line in lines):
+        return text
+    forms = _word_forms(lines)
+    return "\n".join(recase_line(line, forms) for line in lines)
+
+
+def field_of(story: Story, start: int, end: int) -> Optional[tuple[str, int]]:
+    """(field, offset of that field in the Doc text) for a span, or None if
+    it straddles the title and body."""
+    if not story.title:
+        return "body", 0
+    title_end = len(story.title)
+    body_start = title_end + len(SEPARATOR)
+    if end <= title_end:
+        return "title", 0
+    if start >= body_start:
+        return "body", body_start
+    return None
+
+
+# --- Names and entity ids -------------------------------------------------------
+
+def _fold(name: str) -> str:
+    name = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in name if not unicodedata.combining(c))
+
+
+def normalize_name(name: str) -> str:
+    """The key form of a name: case, accents, dots, hyphens, possessives and
+    'the' aside."""
+    name = re.sub(r"['\u2019]s?$", "", name.strip())
+    name = re.sub(r"^the\s+", "", name, flags=re.I)
+    name = re.sub(r"[.\u00b7]", "", _fold(name))
+    name = re.sub(r"[^\w&+' ]+", " ", name)
+    return " ".join(name.casefold().split())
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> dict[str, str]:
+    """Normalised place name -> a stable key, from maintained gazetteers:
+    ISO 3166 countries (pycountry: names, official and common names, alpha-2
+    and alpha-3 codes) and US states (us: names, postal and AP abbreviations)."""
+    keys: dict[str, str] = {}
+    try:
+        import pycountry
+    except ImportError:  # pragma: no cover - a declared dependency
+        pycountry = None
+    if pycountry is not None:
+        for country in pycountry.countries:
+            key = f"iso3166:{country.alpha_2}"
+            names = [country.name, getattr(country, "official_name", None),
+                     getattr(country, "common_name", None), country.alpha_3]
+            for name in names:
+                if name:
+                    keys.setdefault(normalize_name(name), key)
+                    # "Korea, Republic of" -> also "Republic of Korea"
+                    if ", " in name:
+                        head, tail = name.split(", ", 1)
+                        keys.setdefault(normalize_name(f"{tail} {head}"), key)
+            # two-letter codes only where they are not English words
+            if country.alpha_2 not in ("IN", "IS", "IT", "TO", "BE", "NO",
+                                       "ME", "AM", "AT", "BY", "DO", "GO",
+                                       "MY", "SO", "AS", "ID", "OR", "AN", "US"):
+                keys.setdefault(normalize_name(country.alpha_2), key)
+        keys.setdefault("us", "iso3166:US")
+        keys.setdefault("usa", "iso3166:US")
+    try:
+        import us
+    except ImportError:  # pragma: no cover - a declared dependency
+        us = None
+    if us is not None:
+        for state in us.states.STATES_AND_TERRITORIES:
+            key = f"us-state:{state.abbr}"
+            for name in (state.name, state.ap_abbr):
+                if name:
+                    keys.setdefault(normalize_name(name), key)
+    return keys
+
+
+def place_key(name: str) -> Optional[str]:
+    """The gazetteer key of a place name, or None."""
+    return _gazetteer().get(normalize_name(name))
+
+
+def entity_id(canonical: str, label: str) -> str:
+    key = place_key(canonical) if label in PLACE_LABELS | {"ORG", "NORP"} else None
+    if key:
+        return stable_id("entity", "PLACE", key)
+    return stable_id("entity", _label_class(label), normalize_name(canonical))
+
+
+def _label_class(label: str) -> str:
+    # GPE and LOC are both places; analysts want "Kenya" one entity whichever
+    # of the two the model picked this time.
+    return "PLACE" if label in PLACE_LABELS else label

@@ -1,0 +1,464 @@
+"""Relations between the entities of one Doc.
+
+Typed ones from dependency patterns, appositions and titles (works_for,
+located_in, based_in, lives_in, killed, member_of, meets, ...), plus open
+subject-verb-object relations with a lemma predicate and relation_type None.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from transforms.lexicon import (
+    AGENT_LABELS, BASE_VERBS, EMPLOY_VERBS, KILL_NOUNS, KILL_VERBS, LIVE_VERBS, PLACE_LABELS,
+    PLACE_NOUNS, RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
+from schemas.records import Relation, Story
+from transforms.entities import Entity
+from transforms.names import field_of
+
+
+@dataclass(frozen=True)
+class _RawRelation:
+    subject: Entity
+    predicate: str
+    obj: Entity
+    relation_type: Optional[str]
+
+
+def _is_person(e: Entity) -> bool:
+    return e.canonical_label == "PERSON"
+
+
+def _is_place(e: Entity) -> bool:
+    return e.canonical_label in PLACE_LABELS
+
+
+def _is_org(e: Entity) -> bool:
+    return e.canonical_label == "ORG"
+
+
+def entity_of_token(token, by_token, depth: int = 0) -> Optional[Entity]:
+    """The entity a syntactic head token stands for, through compounds and
+    appositions ("his aide, John Smith")."""
+    entity = by_token.get(token.i)
+    if entity:
+        return entity
+    for child in token.children:
+        if child.dep_ in ("compound", "flat") and child.i in by_token:
+            return by_token[child.i]
+    if depth == 0:
+        for child in token.children:
+            if child.dep_ == "appos":
+                found = entity_of_token(child, by_token, 1)
+                if found:
+                    return found
+    return None
+
+
+def _relation_type(lemma: str, prep: str, subject: Entity, obj: Entity,
+                   passive: bool) -> Optional[str]:
+    if lemma in KILL_VERBS and _is_person(subject) and obj.canonical_label in ("PERSON", "NORP"):
+        return "killed"
+    if lemma in WORK_VERBS and _is_person(subject) and obj.canonical_label in ("ORG",) \
+            and prep in ("", "for", "at", "with", "in", "on"):
+        return "works_for"
+    if lemma in LIVE_VERBS and _is_person(subject) and _is_place(obj) and \
+            prep in ("in", "at", "to", "near", "outside", "from"):
+        if lemma == "move" and prep != "to":
+            return None
+        return "lives_in"
+    if lemma in BASE_VERBS and _is_place(obj) and prep in ("in", "at", "near", "outside", ""):
+        if _is_org(subject):
+            return "based_in"
+        if _is_place(subject):
+            return "located_in"
+    if lemma == "be" and prep == "in" and _is_place(subject) and _is_place(obj):
+        return "located_in"
+    if lemma in VERB_TYPES and subject.canonical_label in AGENT_LABELS:
+        return VERB_TYPES[lemma]
+    return None
+
+
+def _verb_subjects(verb):
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if not subjects and verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
+        subjects = [c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")]
+    return subjects
+
+
+def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
+    """Subject-verb-object between two entities, typed when the verb says how."""
+    for verb in doc:
+        if verb.pos_ not in ("VERB", "AUX"):
+            continue
+        subjects = _verb_subjects(verb)
+        agents = [g for c in verb.children if c.dep_ == "agent"
+                  for g in c.children if g.dep_ == "pobj"]
+        passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+        objects: list[tuple[str, object]] = [
+            ("", c) for c in verb.children if c.dep_ in ("dobj", "attr", "dative", "oprd")]
+        for p in verb.children:
+            if p.dep_ == "prep" or (p.dep_ == "prt" and p.lower_ in ("in", "at")):
+                for g in p.children:
+                    if g.dep_ == "pobj":
+                        objects.append((p.lower_, g))
+                    elif g.dep_ == "prep":  # "in front of", "out of"
+                        objects += [(f"{p.lower_} {g.lower_}", h) for h in g.children
+                                    if h.dep_ == "pobj"]
+        if passive and agents:
+            # "X was killed by Y": Y is the doer.
+            subjects, objects = agents, [("", s) for s in subjects] + [
+                o for o in objects if o[1] not in agents]
+        lemma = verb.lemma_.lower()
+        if lemma in LIVE_VERBS and verb.dep_ == "relcl" and \
+                any(c.lower_ == "where" for c in verb.children):
+            place = entity_of_token(verb.head, by_token)
+            if place is not None and _is_place(place):
+                objects.append(("in", verb.head))  # "Rolling Fork, where X was born"
+        for subject_token in subjects:
+            if subject_token.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
+                # "Mary Brown, who lives in Boston": the subject is the noun
+                # the relative clause hangs on.
+                subject_token = verb.head
+            subject = entity_of_token(subject_token, by_token)
+            if not subject:
+                continue
+            for prep, object_token in objects:
+                obj = entity_of_token(object_token, by_token)
+                if not obj or obj.key == subject.key:
+                    continue
+                predicate = f"{lemma} {prep}".strip()
+                kind = _relation_type(lemma, prep, subject, obj, passive and bool(agents))
+                if kind is None and lemma in EMPLOY_VERBS and _is_org(subject) \
+                        and _is_person(obj):
+                    yield _RawRelation(obj, predicate, subject, "works_for")
+                    continue
+                if kind is None and passive and not agents and lemma in EMPLOY_VERBS \
+                        and _is_person(subject) and _is_org(obj):
+                    kind = "works_for"  # "X was appointed chairman of Y"
+                yield _RawRelation(subject, predicate, obj, kind)
+            # "X became chairman of Y", "X is a spokesman for Y"
+            for attr in (c for c in verb.children if c.dep_ in ("attr", "oprd", "dobj")):
+                if attr.lower_.rstrip(".") in TITLE_NOUNS | RESIDENT_NOUNS and \
+                        not by_token.get(attr.i):
+                    subject = entity_of_token(subject_token, by_token)
+                    if subject and _is_person(subject):
+                        yield from _office_relations(subject, attr, by_token)
+
+
+def _office_relations(person: Entity, office, by_token) -> Iterable[_RawRelation]:
+    """The organisation or place an office noun names: "chairman of Y",
+    "a Y official", "Y's chief executive", "a native of Z"."""
+    word = office.lemma_.lower().rstrip(".")
+    for prep in (c for c in office.children if c.dep_ == "prep"):
+        if prep.lower_ not in ("of", "for", "at", "with", "from", "in", "to"):
+            continue
+        for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+            target = entity_of_token(pobj, by_token)
+            if target is None:
+                continue
+            yield from _office_target(person, word, f"{word} {prep.lower_}", target)
+    for child in office.children:
+        if child.dep_ in ("compound", "poss", "nmod", "amod") and child.i < office.i:
+            target = entity_of_token(child, by_token)
+            if target is not None and target is not person:
+                yield from _office_target(person, word, f"{word} of", target)
+            elif child.lower_.rstrip(".") in TITLE_NOUNS:
+                # "former Air Force commander": the organisation hangs on the
+                # first of two office words
+                for grand in child.children:
+                    target = entity_of_token(grand, by_token) if grand.i < child.i else None
+                    if target is not None and target is not person:
+                        yield from _office_target(person, word, f"{word} of", target)
+
+
+def _office_target(person: Entity, word: str, predicate: str,
+                   target: Entity) -> Iterable[_RawRelation]:
+    if _is_org(target):
+        if word in RESIDENT_NOUNS and word not in TITLE_NOUNS:
+            return
+        kind = "member_of" if word == "member" else "works_for"
+        yield _RawRelation(person, predicate, target, kind)
+    elif _is_place(target) or target.canonical_label == "NORP" and \
+            target.start < person.start and predicate.endswith(" of"):
+        # "Illinois Gov. X", "Atlanta businessman X", "Soviet historian X",
+        # "a native of Y", "X, one of the top strategists in Israel": the
+        # person belongs to (lives in) that place.
+        yield _RawRelation(person, predicate, target, "lives_in")
+
+
+def _person_nouns(token) -> bool:
+    """A common noun that can describe a person in apposition ("a professor
+    at Y", "diver X", "the commander of Y")."""
+    return token.pos_ in ("NOUN", "PROPN") and not token.ent_type_ and \
+        token.lemma_.lower() not in PLACE_NOUNS
+
+
+def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation]:
+    """Offices and places named around a name rather than by a verb.
+
+    "X, chairman of Y" / "Y chairman X" / "Y's chief executive X" / "German
+    Chancellor X" -> works_for ("Illinois Gov. X" -> lives_in, as a state's
+    office); "X of Chicago", "a Boston native" -> lives_in; "LYON, France",
+    "X in Y" -> located_in; "a Nairobi-based charity", "Acme, based in
+    Paris", "Hong Kong firm X" -> based_in.
+    """
+    for ent in ents:
+        head = doc[ent.end - 1]
+        if _is_person(ent):
+            # "Y chief executive X", "Illinois Gov. X", "former Air Force
+            # commander X": an office word in front of the name.
+            offices = [c for c in head.children if c.i < ent.start and
+                       c.dep_ in ("compound", "amod", "nmod", "poss", "appos")]
+            for office in offices:
+                if office.lower_.rstrip(".") in TITLE_NOUNS or _person_nouns(office) \
+                        and office.dep_ == "compound":
+                    yield from _office_relations(ent, office, by_token)
+                    # "Illinois Gov. James Thompson": the state is a sibling
+                    for sibling in offices:
+                        target = by_token.get(sibling.i)
+                        if target is not None and target is not ent and sibling.i < office.i:
+                            yield from _office_target(ent, office.lower_.rstrip("."),
+                                                      f"{office.lower_.rstrip('.')} of", target)
+                else:
+                    target = entity_of_token(office, by_token)
+                    if target is not None and target is not ent and office.dep_ == "poss":
+                        # "Microsoft's Bill Gates", "Ohio's Richard Celeste"
+                        yield from _office_target(ent, "member" if _is_org(target) else "native",
+                                                  "of", target)
+            # The name as apposition to an office: "the company's chairman, X",
+            # "a spokesman for the theater, X"
+            if head.dep_ == "appos" and (head.head.lower_.rstrip(".") in TITLE_NOUNS |
+                                         RESIDENT_NOUNS or _person_nouns(head.head)):
+                yield from _office_relations(ent, head.head, by_token)
+            # "Illinois born X", "X, born in Fort Scott, Kan."
+            for clause in (c for c in head.children if c.dep_ in ("acl", "relcl", "amod")
+                           and c.lemma_.lower() in LIVE_VERBS):
+                for target in _entities_under(clause, by_token, ent):
+                    if _is_place(target):
+                        yield _RawRelation(ent, f"{clause.lemma_.lower()} in", target, "lives_in")
+            for appos in (c for c in head.children if c.dep_ == "appos"):
+                if appos.i in by_token:
+                    continue
+                yield from _office_relations(ent, appos, by_token)
+                for of in (c for c in appos.children if c.dep_ == "prep" and c.lower_ == "of"):
+                    # "X, one of the top strategists in Israel"
+                    for group in (g for g in of.children if g.dep_ == "pobj"):
+                        yield from _office_relations(ent, group, by_token)
+                for conj in (c for c in appos.children if c.dep_ == "conj"):
+                    yield from _office_relations(ent, conj, by_token)
+            for prep in (c for c in head.children if c.dep_ == "prep"):
+                for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+                    target = entity_of_token(pobj, by_token)
+                    if target is None:
+                        continue
+                    if prep.lower_ in ("of", "from") and _is_place(target):
+                        yield _RawRelation(ent, prep.lower_, target, "lives_in")
+                    elif prep.lower_ in ("of", "at", "with", "from") and _is_org(target):
+                        yield _RawRelation(ent, prep.lower_, target, "works_for")
+        if _is_place(ent):
+            # "LYON, France": a place, a comma, a larger place. Read off the
+            # surface, since the parser often hangs the second on the verb.
+            after = ent.end
+            other = by_token.get(after + 1) if after + 1 < len(doc) else None
+            if other and doc[after].text == "," and other.start == after + 1 and \
+                    _is_place(other) and other.key != ent.key and \
+                    not _in_list(doc, ent, by_token):
+                yield _RawRelation(ent, "in", other, "located_in")
+            for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ in ("in", "of")):
+                for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+                    target = entity_of_token(pobj, by_token)
+                    if target is not None and _is_place(target) and target.key != ent.key:
+                        yield _RawRelation(ent, prep.lower_, target, "located_in")
+            for child in head.children:
+                target = by_token.get(child.i)
+                if child.dep_ == "poss" and target is not None and _is_place(target) \
+                        and target.key != ent.key:
+                    yield _RawRelation(ent, "of", target, "located_in")  # "Chicago's O'Hare"
+            for appos in (c for c in head.children if c.dep_ == "appos" and c.i not in by_token):
+                if appos.lemma_.lower() in PLACE_NOUNS:
+                    for place in _places_in(appos, by_token, ent):
+                        yield _RawRelation(ent, "in", place, "located_in")
+        if _is_org(ent):
+            for child in head.children:
+                if child.lower_.endswith("based") or child.lemma_ in BASE_VERBS:
+                    for place in _places_in(child, by_token, ent):
+                        yield _RawRelation(ent, "base in", place, "based_in")
+                elif child.dep_ in ("compound", "nmod", "poss") and child.i < ent.start:
+                    target = entity_of_token(child, by_token)
+                    if target is not None and _is_place(target):
+                        yield _RawRelation(ent, "of", target, "based_in")
+                elif child.dep_ == "prep" and child.lower_ in ("in", "of", "at", "from"):
+                    for pobj in (g for g in child.children if g.dep_ == "pobj"):
+                        target = entity_of_token(pobj, by_token)
+                        if target is not None and _is_place(target):
+                            yield _RawRelation(ent, child.lower_, target, "based_in")
+                elif child.dep_ == "appos" and child.i not in by_token:
+                    # "X, a Hong Kong construction firm", "a Nairobi-based charity"
+                    for place in _places_in(child, by_token, ent, modifiers_only=True):
+                        yield _RawRelation(ent, "base in", place, "based_in")
+            for token in doc[max(ent.start - 3, 0):ent.start]:
+                if token.text.lower().endswith("-based") or token.lower_ == "based":
+                    place = by_token.get(token.i - 2) if token.lower_ == "based" else None
+                    if place and _is_place(place):
+                        yield _RawRelation(ent, "base in", place, "based_in")
+
+
+def _entities_under(token, by_token, not_this: Entity) -> Iterable[Entity]:
+    seen = set()
+    for child in token.subtree:
+        target = by_token.get(child.i)
+        if target is not None and target is not not_this and id(target) not in seen:
+            seen.add(id(target))
+            yield target
+
+
+def _credit_relations(doc, ents: list[Entity]) -> Iterable[_RawRelation]:
+    """A dateline left in the text: "DAYTON, Ohio (AP)", "Sofia, February 15
+    (BTA) --": the credited service reports from (is based in) the places
+    before it on that line."""
+    for ent in ents:
+        if not _is_org(ent) or ent.start == 0 or ent.end >= len(doc):
+            continue
+        if doc[ent.start - 1].text != "(" or doc[ent.end].text != ")":
+            continue
+        line_start = ent.start - 1
+        while line_start > 0 and "\n" not in doc[line_start - 1].text and \
+                "\n" not in doc[line_start - 1].whitespace_ and \
+                doc[line_start - 1].text not in (".", "--", "-"):
+            line_start -= 1
+        if ent.start - line_start > 12:
+            continue
+        for other in ents:
+            if line_start <= other.start < ent.start and _is_place(other):
+                yield _RawRelation(ent, "report from", other, "based_in")
+
+
+def _places_in(token, by_token, not_this: Entity, modifiers_only: bool = False):
+    seen = set()
+    for child in token.subtree:
+        if modifiers_only and child.i > token.i:
+            continue
+        place = by_token.get(child.i)
+        if place and _is_place(place) and place is not not_this and id(place) not in seen:
+            seen.add(id(place))
+            yield place
+
+
+def _in_list(doc, entity: Entity, by_token) -> bool:
+    """Whether a place is an item of an enumeration ("Sweden, Belgium and
+    England"), where "X, Y" does not mean X lies in Y."""
+    after = doc[entity.end] if entity.end < len(doc) else None
+    if after is not None and (after.dep_ == "cc" or after.lower_ in ("and", "or")):
+        return True
+    if after is not None and after.text == "," and entity.end + 1 < len(doc):
+        if doc[entity.end + 1].lower_ in ("and", "or"):  # "Syria, and Yemen"
+            return True
+        following = by_token.get(entity.end + 1)
+        if following and following.start == entity.end + 1:
+            return _in_list(doc, following, by_token) or \
+                (following.end < len(doc) and doc[following.end].lower_ in ("and", "or"))
+    return False
+
+
+def _kill_relations(doc, ents: list[Entity], found: list[_RawRelation]) -> Iterable[_RawRelation]:
+    """Killings the parse does not link: a sentence with a killing word and
+    people on both sides of it ("X, who was convicted of killing Y"; "Y's
+    assassin, X"; "the assassination of Y by X")."""
+    have = {(r.subject.start, r.obj.start) for r in found if r.relation_type == "killed"}
+    by_sentence = defaultdict(list)
+    for e in ents:
+        if _is_person(e):
+            by_sentence[doc[e.start].sent.start].append(e)
+    for start, people in by_sentence.items():
+        if len(people) < 2 or any((a.start, b.start) in have for a in people for b in people):
+            continue
+        sent = doc[start].sent
+        for token in sent:
+            lemma = token.lemma_.lower()
+            if not (lemma in KILL_VERBS and token.pos_ == "VERB" or lemma in KILL_NOUNS):
+                continue
+            left = [p for p in people if p.end <= token.i]
+            right = [p for p in people if p.start > token.i]
+            if token.pos_ == "VERB" and left and right:
+                passive = any(c.dep_ in ("auxpass", "agent") for c in token.children) or \
+                    (token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "by")
+                a, b = left[-1], right[0]
+                yield _RawRelation(b, lemma, a, "killed") if passive else \
+                    _RawRelation(a, lemma, b, "killed")
+                break
+            if token.pos_ != "VERB":
+                of = [p for p in right if doc[p.start - 1].lower_ == "of"]
+                by = [p for p in right if doc[p.start - 1].lower_ == "by"]
+                if of and by:  # "the assassination of Y by X"
+                    yield _RawRelation(by[0], lemma, of[0], "killed")
+                elif lemma in ("assassin", "killer", "murderer", "gunman") and left and right:
+                    a, b = left[-1], right[0]
+                    # "Y's assassin, X" vs "X, the assassin of Y"
+                    if doc[a.end].tag_ == "POS":
+                        yield _RawRelation(b, lemma, a, "killed")
+                    else:
+                        yield _RawRelation(a, lemma, b, "killed")
+                elif of and left:  # "X was convicted of the murder of Y"
+                    yield _RawRelation(left[-1], lemma, of[0], "killed")
+                else:
+                    continue
+                break
+
+
+def _closure(relations: list[_RawRelation]) -> list[_RawRelation]:
+    """lives_in / based_in a place, and that place located_in a larger one:
+    also lives_in / based_in the larger one ("of Bethany, Conn.")."""
+    located = defaultdict(list)
+    for r in relations:
+        if r.relation_type == "located_in":
+            located[id(r.subject)].append(r.obj)
+    if not located:
+        return []
+    extra = []
+    for r in relations:
+        if r.relation_type in ("lives_in", "based_in"):
+            for larger in located.get(id(r.obj), ()):
+                if larger.key != r.obj.key:
+                    extra.append(_RawRelation(r.subject, r.predicate, larger, r.relation_type))
+    return extra
+
+
+def find_relations(story: Story, doc, mentions: list[Entity], by_token) -> list[Relation]:
+    """The story's relations, one per pair, type and place; a typed reading
+    replaces an open one of the same pair and span."""
+    found = list(_verb_relations(doc, by_token)) + list(_title_relations(doc, mentions, by_token))
+    found += list(_kill_relations(doc, mentions, found))
+    found += list(_credit_relations(doc, mentions))
+    found += _closure(found)
+    relations = {}
+    for raw in found:
+        if raw.subject.key == raw.obj.key:
+            continue
+        start = min(raw.subject.start_char, raw.obj.start_char)
+        end = max(raw.subject.end_char, raw.obj.end_char)
+        placed = field_of(story, start, end)
+        if placed is None:
+            continue
+        field, base = placed
+        relation = Relation(
+            story_id=story.story_id, subject=raw.subject.canonical,
+            subject_label=raw.subject.canonical_label,
+            subject_entity_id=raw.subject.entity_id, predicate=raw.predicate,
+            object=raw.obj.canonical, object_label=raw.obj.canonical_label,
+            object_entity_id=raw.obj.entity_id, relation_type=raw.relation_type,
+            field=field, start_char=start - base, end_char=end - base)
+        key = (field, relation.subject_entity_id, relation.object_entity_id,
+               relation.relation_type or relation.predicate, relation.start_char)
+        if raw.relation_type is not None:
+            # a typed reading replaces an open one of the same pair and span
+            relations.pop((field, relation.subject_entity_id, relation.object_entity_id,
+                           relation.predicate, relation.start_char), None)
+        elif any(k[:3] == key[:3] and k[4] == key[4] and r.relation_type
+                 for k, r in relations.items()):
+            continue
+        relations.setdefault(key, relation)
+
+    return list(relations.values())
