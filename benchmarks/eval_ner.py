@@ -19,16 +19,16 @@ tokens and scored exactly (a mention is right when its token span and mapped
 label equal a gold mention's).
 
 The dateline is wire furniture: wirestream moves it out of the body into
-stories.dateline. A dateline place is still a LOC mention of CoNLL's, so the
-stored dateline column is credited as a LOC prediction on the dateline's
-tokens when it spells them; the report gives the figures with and without
-that credit.
+stories.dateline, and writes its places to the entities table with field =
+'dateline' and offsets into that column; they are mapped back to the
+dateline's tokens through the raw dateline line.
 
 Dedup runs before extraction: documents with identical bodies would collapse
 into one cluster. Every document has its own id; only canonical stories (no
 duplicate_of) are scored, and the number of non-canonical ones is printed.
 
-    python benchmarks/eval_ner.py [--limit N] [--keep DIR] [--no-bare]
+    python benchmarks/eval_ner.py [--split valid|train] [--limit N] [--keep DIR]
+                                  [--no-bare] [--show-errors N]
 
 Exits 2 with one line when the corpus or the model is missing. Evaluation
 data is read in place from ../shared/data (or $WIRESTREAM_DATA), never copied.
@@ -228,7 +228,7 @@ def read_conll03(path: Path, limit: Optional[int] = None) -> list[Conll03Doc]:
             first = sum(len(s) for s in tokens[:dateline_at])
             dateline = (first, first + len(tokens[dateline_at]))
         docs.append(Conll03Doc(
-            doc_id=f"conll03-valid-{number:03d}", title=title_b.text, body=body_b.text,
+            doc_id=f"conll03-{path.stem}-{number:03d}", title=title_b.text, body=body_b.text,
             title_offsets=title_b.offsets, body_offsets=body_b.offsets,
             title_tokens=title_tokens, gold=_iob_spans(tags), dateline_tokens=dateline))
         if limit and len(docs) >= limit:
@@ -242,20 +242,6 @@ def _doc_span(doc: Conll03Doc, field_name: str, start: int, end: int):
         return span
     span = token_span(doc.body_offsets, start, end)
     return (span[0] + doc.title_tokens, span[1] + doc.title_tokens) if span else None
-
-
-def _dateline_credit(doc: Conll03Doc, dateline: Optional[str]) -> Optional[tuple[int, int, str]]:
-    """The stored dateline as a LOC mention on the dateline tokens it spells."""
-    if not dateline or doc.dateline_tokens is None:
-        return None
-    first, last = doc.dateline_tokens
-    words = [doc.body[s:e] for s, e in doc.body_offsets][first - doc.title_tokens:
-                                                        last - doc.title_tokens]
-    # the place before any ", Region": CoNLL tags "TAVILDARA , Tajikistan" as two LOCs
-    place = dateline.split(",")[0].split()
-    if words[:len(place)] == place:
-        return (first, first + len(place), "LOC")
-    return None
 
 
 def score(docs: list[Conll03Doc], predicted: dict[str, set]) -> dict:
@@ -308,10 +294,8 @@ def bare_predictions(nlp, docs: list[Conll03Doc]) -> dict[str, set]:
     return out
 
 
-def pipeline_predictions(docs: list[Conll03Doc], output: Path,
-                         credit_dateline: bool) -> tuple[dict[str, set], list[Conll03Doc], dict]:
-    """Predicted mentions of canonical stories, the docs they cover, and the
-    stored stories (for the dateline column)."""
+def pipeline_predictions(docs: list[Conll03Doc], output: Path) -> tuple[dict[str, set], list[Conll03Doc]]:
+    """Predicted mentions of canonical stories and the docs they cover."""
     stories = canonical_stories(output)
     by_doc = {d.doc_id: d for d in docs}
     kept = [d for d in docs if d.doc_id in stories]
@@ -322,25 +306,37 @@ def pipeline_predictions(docs: list[Conll03Doc], output: Path,
         if doc is None or doc.doc_id not in predicted or not label:
             continue
         stored = stories[doc.doc_id]
-        text = stored["title"] if row["field"] == "title" else stored["body"]
-        raw = doc.title if row["field"] == "title" else doc.body
         start, end = row["start_char"], row["end_char"]
-        if text != raw:
-            # The stored body is the cleaned text: map its offsets back into
-            # the raw body through the text they spell (cleaning only cuts).
-            shift = _cleaned_shift(raw, text)
-            if shift is None:
-                continue
-            start, end = start + shift, end + shift
-        span = _doc_span(doc, row["field"], start, end)
+        if row["field"] == "dateline":
+            span = _dateline_span(doc, stored["dateline"], start, end)
+        else:
+            text = stored["title"] if row["field"] == "title" else stored["body"]
+            raw = doc.title if row["field"] == "title" else doc.body
+            if text != raw:
+                # The stored body is the cleaned text: map its offsets back
+                # into the raw body through the text they spell (cleaning
+                # only cuts).
+                shift = _cleaned_shift(raw, text)
+                if shift is None:
+                    continue
+                start, end = start + shift, end + shift
+            span = _doc_span(doc, row["field"], start, end)
         if span:
             predicted[doc.doc_id].add((span[0], span[1], label))
-    if credit_dateline:
-        for doc in kept:
-            credit = _dateline_credit(doc, stories[doc.doc_id]["dateline"])
-            if credit:
-                predicted[doc.doc_id].add(credit)
-    return predicted, kept, stories
+    return predicted, kept
+
+
+def _dateline_span(doc: Conll03Doc, dateline: Optional[str], start: int, end: int):
+    """Tokens of a mention in stories.dateline (offsets into that column),
+    found through the raw dateline line the column was cut from."""
+    if not dateline or doc.dateline_tokens is None:
+        return None
+    first, last = (i - doc.title_tokens for i in doc.dateline_tokens)
+    line_start, line_end = doc.body_offsets[first][0], doc.body_offsets[last - 1][1]
+    at = doc.body.find(dateline, line_start, line_end)
+    if at < 0:
+        return None
+    return _doc_span(doc, "body", at + start, at + end)
 
 
 def _cleaned_shift(raw: str, cleaned: str) -> Optional[int]:
@@ -359,9 +355,38 @@ def print_scores(label: str, result: dict) -> None:
           f"(tp {tp}, pred {n_pred}, gold {n_gold}) | doc-set F1 {sf:.3f} | {per}")
 
 
+def print_errors(docs: list[Conll03Doc], predicted: dict[str, set], n: int) -> None:
+    """Missed and spurious mentions per label, a wrong label or boundary
+    shown next to the gold mention it overlaps."""
+    missed, spurious = defaultdict(list), defaultdict(list)
+    for doc in docs:
+        words = [doc.title[s:e] for s, e in doc.title_offsets] + \
+                [doc.body[s:e] for s, e in doc.body_offsets]
+        gold, pred = doc.gold, predicted.get(doc.doc_id, set())
+
+        def show(a, b):
+            return " ".join(words[a:b])
+
+        def context(a, b):
+            return " ".join(words[max(0, a - 6):a] + ["["] + words[a:b] + ["]"] + words[b:b + 6])
+        for a, b, label in sorted(gold - pred):
+            near = [f"{show(c, d)}/{lab}" for c, d, lab in pred if c < b and a < d]
+            missed[label].append(f"{show(a, b)!r} -> {near or 'nothing'} | {context(a, b)}")
+        for a, b, label in sorted(pred - gold):
+            if not any(c < b and a < d for c, d, _ in gold):
+                spurious[label].append(f"{show(a, b)!r} | {context(a, b)}")
+    for label in sorted(set(missed) | set(spurious)):
+        print(f"--- {label}: {len(missed[label])} missed, {len(spurious[label])} spurious "
+              f"(no gold overlap)")
+        for line in missed[label][:n]:
+            print("  missed  ", line)
+        for line in spurious[label][:n]:
+            print("  spurious", line)
+
+
 def evaluate(limit: Optional[int] = None, keep: Optional[str] = None,
-             bare: bool = True) -> dict:
-    path = data_path("conll2003", "valid.txt")
+             bare: bool = True, split: str = "valid", show_errors: int = 0) -> dict:
+    path = data_path("conll2003", f"{split}.txt")
     docs = read_conll03(path, limit)
     records = [{"id": d.doc_id, "title": d.title, "body": d.body,
                 "published": "1996-08-30T00:00:00Z", "source": "conll2003-valid"}
@@ -371,10 +396,9 @@ def evaluate(limit: Optional[int] = None, keep: Optional[str] = None,
         workdir = Path(keep) if keep else Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         output = run_wirestream(records, workdir)
-        with_credit, kept, stories = pipeline_predictions(docs, output, True)
-        without, _, _ = pipeline_predictions(docs, output, False)
+        predicted, kept = pipeline_predictions(docs, output)
         lost = len(docs) - len(kept)
-        print(f"corpus: CoNLL-2003 valid, {len(docs)} documents, "
+        print(f"corpus: CoNLL-2003 {split}, {len(docs)} documents, "
               f"{sum(len(d.gold) for d in docs)} gold mentions; "
               f"{sum(1 for d in docs if d.title)} with a title; "
               f"{lost} not canonical after dedup (not scored)")
@@ -382,10 +406,10 @@ def evaluate(limit: Optional[int] = None, keep: Optional[str] = None,
             nlp = load_bare_model()
             results["bare"] = score(kept, bare_predictions(nlp, kept))
             print_scores("bare en_core_web_sm (raw text)", results["bare"])
-        results["pipeline"] = score(kept, with_credit)
-        results["pipeline_no_dateline"] = score(kept, without)
-        print_scores("wirestream entities + dateline column", results["pipeline"])
-        print_scores("wirestream entities only", results["pipeline_no_dateline"])
+        results["pipeline"] = score(kept, predicted)
+        print_scores("wirestream entities table", results["pipeline"])
+        if show_errors:
+            print_errors(kept, predicted, show_errors)
         if bare:
             ratio = results["pipeline"]["mention"][2] / max(results["bare"]["mention"][2], 1e-9)
             print(f"mention F1 ratio wirestream / bare: {ratio:.3f}")
@@ -397,9 +421,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N documents")
     parser.add_argument("--keep", help="keep the archive and output in this directory")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare spaCy baseline")
+    parser.add_argument("--split", choices=("valid", "train"), default="valid",
+                        help="valid is the gate; train is the held-out check for rules "
+                             "tuned on valid (no model is trained on either)")
+    parser.add_argument("--show-errors", type=int, default=0, metavar="N",
+                        help="print N missed and N spurious mentions of each label")
     args = parser.parse_args(argv)
     try:
-        evaluate(args.limit, args.keep, bare=not args.no_bare)
+        evaluate(args.limit, args.keep, bare=not args.no_bare, split=args.split,
+                 show_errors=args.show_errors)
     except CorpusMissing as err:
         print(f"eval_ner: {err}", file=sys.stderr)
         return 2

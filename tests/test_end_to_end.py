@@ -81,7 +81,8 @@ def test_extraction_covers_canonical_stories_only(sample_run):
     # Offsets point into the stored text of the field they name.
     bad = sql(out, """
         select count(*) from {entities} e join {stories} s using (story_id)
-        where e.text <> substr(case e.field when 'title' then s.title else s.body end,
+        where e.text <> substr(case e.field when 'title' then s.title
+                                            when 'dateline' then s.dateline else s.body end,
                                e.start_char + 1, e.end_char - e.start_char)""")
     assert bad == [(0,)]
     people = sql(out, "select count(distinct entity_id) from {entities} where label = 'PERSON'")

@@ -28,8 +28,29 @@ def test_offsets_point_into_the_field_they_name(run):
     story, found = run("Angela Merkel met Emmanuel Macron in Berlin.", title="Merkel in Berlin")
     assert {e.field for e in found.entities} == {"title", "body"}
     for e in found.entities:
-        text = story.title if e.field == "title" else story.body
+        text = {"title": story.title, "body": story.body, "dateline": story.dateline}[e.field]
         assert text[e.start_char:e.end_char] == e.text
+
+
+def test_dateline_places_are_mentions_of_the_dateline_column(run):
+    story, found = run("NAIROBI, Kenya (Reuters) - Kenya's president met NEW YORK officials "
+                       "on Monday in Nairobi.")
+    assert story.dateline == "NAIROBI, Kenya"
+    in_dateline = [e for e in found.entities if e.field == "dateline"]
+    assert [(e.text, e.canonical, e.label) for e in in_dateline] == [
+        ("NAIROBI", "Nairobi", "GPE"), ("Kenya", "Kenya", "GPE")]
+    for e in in_dateline:
+        assert story.dateline[e.start_char:e.end_char] == e.text
+    in_body = {e.canonical: e.entity_id for e in found.entities if e.field == "body"}
+    # the same place in the dateline and the body is one entity
+    assert {e.canonical: e.entity_id for e in in_dateline} == \
+        {k: v for k, v in in_body.items() if k in ("Nairobi", "Kenya")}
+
+
+def test_a_dateline_place_the_body_does_not_name_is_recased(run):
+    _, found = run("NEW YORK (AP) - Shares rose on Monday.")
+    assert [(e.text, e.canonical, e.label) for e in found.entities if e.field == "dateline"] \
+        == [("NEW YORK", "New York", "GPE")]
 
 
 def test_surnames_resolve_to_the_full_name_and_share_its_entity_id(run):
@@ -129,7 +150,7 @@ def test_capitalised_headlines_are_recased_for_the_model_and_offsets_kept(run):
     in_title = [(e.text, e.canonical) for e in found.entities if e.field == "title"]
     assert ("LEICESTERSHIRE", "Leicestershire") in in_title
     for e in found.entities:
-        text = story.title if e.field == "title" else story.body
+        text = {"title": story.title, "body": story.body, "dateline": story.dateline}[e.field]
         assert text[e.start_char:e.end_char] == e.text
 
 

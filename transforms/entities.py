@@ -14,8 +14,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Optional
 
+from schemas.records import EntityMention, Story
+
 from transforms.lexicon import HONORIFICS, NAMED_LABELS, PLACE_LABELS, TITLE_NOUNS
-from transforms.names import entity_id, normalize_name, place_key
+from transforms.names import entity_id, normalize_name, place_key, recase_name
 
 
 # --- Mentions -------------------------------------------------------------------
@@ -353,3 +355,36 @@ def find_entities(doc, text: str) -> list[Entity]:
     resolve_canonical(mentions)
     mentions.sort(key=lambda m: m.start)
     return mentions
+
+
+def dateline_entities(story: Story, mentions: list[Entity]) -> list[EntityMention]:
+    """The dateline's places as mentions with field = 'dateline' and offsets
+    into stories.dateline: "NAIROBI, Kenya" is Nairobi and Kenya. Cleaning
+    moved the dateline out of the body, but it is still where the story was
+    filed, so "where is the news" queries find it by entity_id. A place the
+    story also names shares that entity; else it is a GPE of its own."""
+    if not story.dateline:
+        return []
+    places = {}
+    for m in mentions:
+        if m.canonical_label in PLACE_LABELS:
+            places.setdefault(normalize_name(m.text), m)
+            places.setdefault(normalize_name(m.canonical), m)
+            places.setdefault(place_key(m.canonical) or "", m)
+    rows = []
+    for piece in re.finditer(r"[^,]+", story.dateline):
+        start = piece.start() + len(piece.group()) - len(piece.group().lstrip())
+        end = piece.start() + len(piece.group().rstrip())
+        surface = story.dateline[start:end]
+        if not any(c.isalpha() for c in surface):
+            continue
+        known = places.get(normalize_name(surface)) or places.get(place_key(surface) or "-")
+        if known is not None:
+            canonical, label, key = known.canonical, known.canonical_label, known.entity_id
+        else:
+            canonical, label = recase_name(surface, story.body), "GPE"
+            key = entity_id(canonical, label)
+        rows.append(EntityMention(
+            story_id=story.story_id, field="dateline", start_char=start, end_char=end,
+            text=surface, label=label, canonical=canonical, entity_id=key))
+    return rows

@@ -14,7 +14,7 @@ and `quotes`; the word lists they share in `lexicon`.
 from __future__ import annotations
 
 from schemas.records import EntityMention, Extraction, Story
-from transforms.entities import find_entities
+from transforms.entities import dateline_entities, find_entities
 from transforms.names import entity_id, field_of, model_text, normalize_name, story_text
 from transforms.quotes import find_quotes
 from transforms.relations import find_relations
@@ -41,6 +41,7 @@ def extract(story: Story, doc) -> Extraction:
             end_char=m.end_char - base, text=m.text, label=m.canonical_label,
             canonical=m.canonical, entity_id=m.entity_id))
 
+    entities += dateline_entities(story, mentions)
     return Extraction(story_id=story.story_id, entities=tuple(entities),
                       relations=tuple(find_relations(story, doc, mentions, by_token)),
                       quotes=tuple(find_quotes(story, doc, text, mentions, by_token)))

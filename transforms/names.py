@@ -110,6 +110,21 @@ def recase_line(line: str, forms: Optional[dict[str, str]] = None) -> str:
     return out if len(out) == len(line) else line
 
 
+def recase_name(name: str, body: str = "") -> str:
+    """A name set in capitals ("NEW YORK", a dateline) as the body writes
+    its words, else in title case; other names unchanged."""
+    if not name.isupper():
+        return name
+    forms = _word_forms(body.split("\n")) if body else {}
+    parts, last, first = [], 0, True
+    for match in _WORD.finditer(name):
+        parts.append(name[last:match.start()])
+        parts.append(_recase_word(match.group(0), first, forms))
+        first, last = False, match.end()
+    parts.append(name[last:])
+    return "".join(parts)
+
+
 def model_text(story: Story) -> str:
     """story_text with capitalised lines re-cased: the same length, so every
     offset into it is an offset into story_text."""
