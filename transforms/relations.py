@@ -88,6 +88,11 @@ def _verb_subjects(verb):
     return subjects
 
 
+def _with_conjuncts(token) -> list:
+    """A noun and the nouns coordinated with it ("Harvard and Yale")."""
+    return [token] + [c for c in token.conjuncts if c.pos_ in ("PROPN", "NOUN")]
+
+
 def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
     """Subject-verb-object between two entities, typed when the verb says how."""
     for verb in doc:
@@ -107,6 +112,15 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
                     elif g.dep_ == "prep":  # "in front of", "out of"
                         objects += [(f"{p.lower_} {g.lower_}", h) for h in g.children
                                     if h.dep_ == "pobj"]
+        if verb.dep_ == "relcl":
+            # "Mary Brown, who lives in Boston", "X, who was shot by Y": the
+            # relative pronoun stands for the noun the clause hangs on.
+            subjects = [verb.head if s.tag_ in ("WP", "WDT") and verb.head.i in by_token else s
+                        for s in subjects]
+        # "X and Y met Z", "taught at A and B": each conjunct takes part.
+        subjects = [c for s in subjects for c in _with_conjuncts(s)]
+        agents = [c for a in agents for c in _with_conjuncts(a)]
+        objects = [(prep, c) for prep, o in objects for c in _with_conjuncts(o)]
         if passive and agents:
             # "X was killed by Y": Y is the doer.
             subjects, objects = agents, [("", s) for s in subjects] + [
@@ -118,10 +132,6 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
             if place is not None and _is_place(place):
                 objects.append(("in", verb.head))  # "Rolling Fork, where X was born"
         for subject_token in subjects:
-            if subject_token.tag_ in ("WP", "WDT") and verb.dep_ == "relcl":
-                # "Mary Brown, who lives in Boston": the subject is the noun
-                # the relative clause hangs on.
-                subject_token = verb.head
             subject = entity_of_token(subject_token, by_token)
             if not subject:
                 continue
@@ -148,10 +158,29 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
                         yield from _office_relations(subject, attr, by_token)
 
 
+# "first lady", "second secretary", "first deputy": low ordinals are also titles.
+_ORDINAL_WORDS = {"third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+                  "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+                  "seventeenth", "eighteenth", "nineteenth", "twentieth"}
+
+
+def _numbered_office(office) -> bool:
+    """An office counted in a sequence of holders: "the 23rd president of
+    Y", "the seventh king of Y". It places the holder in a history, not where
+    they live."""
+    return any(c.dep_ == "amod" and (c.lower_ in _ORDINAL_WORDS or c.lower_[:-2].isdigit()
+                                     and c.lower_[-2:] in ("st", "nd", "rd", "th"))
+               for c in office.children)
+
+
 def _office_relations(person: Entity, office, by_token) -> Iterable[_RawRelation]:
     """The organisation or place an office noun names: "chairman of Y",
     "a Y official", "Y's chief executive", "a native of Z"."""
     word = office.lemma_.lower().rstrip(".")
+    if _numbered_office(office) and word not in ("native", "resident", "citizen", "inhabitant"):
+        # "the 23rd president of the United States": keep works_for (an
+        # organisation's office), not lives_in (a place's)
+        by_token = {i: e for i, e in by_token.items() if not _is_place(e)}
     for prep in (c for c in office.children if c.dep_ == "prep"):
         if prep.lower_ not in ("of", "for", "at", "with", "from", "in", "to"):
             continue
@@ -163,6 +192,8 @@ def _office_relations(person: Entity, office, by_token) -> Iterable[_RawRelation
     for child in office.children:
         if child.dep_ in ("compound", "poss", "nmod", "amod") and child.i < office.i:
             target = entity_of_token(child, by_token)
+            if target is not None and target is by_token.get(office.i):
+                continue  # a word of the name itself ("United" of "the United States")
             if target is not None and target is not person:
                 yield from _office_target(person, word, f"{word} of", target)
             elif child.lower_.rstrip(".") in TITLE_NOUNS:
@@ -174,12 +205,22 @@ def _office_relations(person: Entity, office, by_token) -> Iterable[_RawRelation
                         yield from _office_target(person, word, f"{word} of", target)
 
 
+# Bodies whose members hold an office in them: a member of the City Council or
+# of the Supreme Court works for it; a member of a party or club does not.
+_BODY_NOUNS = {"council", "commission", "committee", "court", "board", "parliament",
+               "assembly", "senate", "congress", "cabinet", "legislature", "tribunal",
+               "ministry", "department", "bureau", "agency", "staff", "faculty",
+               "secretariat", "presidium", "politburo"}
+
+
 def _office_target(person: Entity, word: str, predicate: str,
                    target: Entity) -> Iterable[_RawRelation]:
     if _is_org(target):
         if word in RESIDENT_NOUNS and word not in TITLE_NOUNS:
             return
-        kind = "member_of" if word == "member" else "works_for"
+        kind = "works_for"
+        if word == "member" and target.canonical.split()[-1].lower() not in _BODY_NOUNS:
+            kind = "member_of"  # of a party, alliance or club, not an office
         yield _RawRelation(person, predicate, target, kind)
     elif _is_place(target) or target.canonical_label == "NORP" and \
             target.start < person.start and predicate.endswith(" of"):
@@ -213,6 +254,16 @@ def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation
             offices = [c for c in head.children if c.i < ent.start and
                        c.dep_ in ("compound", "amod", "nmod", "poss", "appos")]
             for office in offices:
+                if office.lemma_.lower() in _KILLER_NOUNS:
+                    # "Kennedy assassin Lee Harvey Oswald", "the Kennedy
+                    # assassin's lawyer": the name before the killer noun is
+                    # the victim
+                    for victim in offices + [c for c in office.children if c.i < office.i]:
+                        target = by_token.get(victim.i)
+                        if target is not None and target is not ent and _is_person(target) \
+                                and victim.i < office.i:
+                            yield _RawRelation(ent, office.lemma_.lower(), target, "killed")
+                    continue
                 if office.lower_.rstrip(".") in TITLE_NOUNS or _person_nouns(office) \
                         and office.dep_ == "compound":
                     yield from _office_relations(ent, office, by_token)
@@ -363,6 +414,9 @@ def _in_list(doc, entity: Entity, by_token) -> bool:
     return False
 
 
+_KILLER_NOUNS = {"assassin", "killer", "murderer", "gunman"}
+
+
 def _kill_relations(doc, ents: list[Entity], found: list[_RawRelation]) -> Iterable[_RawRelation]:
     """Killings the parse does not link: a sentence with a killing word and
     people on both sides of it ("X, who was convicted of killing Y"; "Y's
@@ -373,8 +427,11 @@ def _kill_relations(doc, ents: list[Entity], found: list[_RawRelation]) -> Itera
         if _is_person(e):
             by_sentence[doc[e.start].sent.start].append(e)
     for start, people in by_sentence.items():
-        if len(people) < 2 or any((a.start, b.start) in have for a in people for b in people):
+        if len(people) < 2:
             continue
+        # the parse already links a killing here: only a killer noun may add
+        # another pair ("Y's assassin, X, who was shot by Z")
+        explained = any((a.start, b.start) in have for a in people for b in people)
         sent = doc[start].sent
         for token in sent:
             lemma = token.lemma_.lower()
@@ -382,6 +439,9 @@ def _kill_relations(doc, ents: list[Entity], found: list[_RawRelation]) -> Itera
                 continue
             left = [p for p in people if p.end <= token.i]
             right = [p for p in people if p.start > token.i]
+            if explained and not (lemma in _KILLER_NOUNS and token.pos_ != "VERB" and left and
+                                  (doc[left[-1].end].tag_ == "POS" or left[-1].end == token.i)):
+                continue
             if token.pos_ == "VERB" and left and right:
                 passive = any(c.dep_ in ("auxpass", "agent") for c in token.children) or \
                     (token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "by")
@@ -394,13 +454,14 @@ def _kill_relations(doc, ents: list[Entity], found: list[_RawRelation]) -> Itera
                 by = [p for p in right if doc[p.start - 1].lower_ == "by"]
                 if of and by:  # "the assassination of Y by X"
                     yield _RawRelation(by[0], lemma, of[0], "killed")
-                elif lemma in ("assassin", "killer", "murderer", "gunman") and left and right:
+                elif lemma in _KILLER_NOUNS and left and right:
                     a, b = left[-1], right[0]
-                    # "Y's assassin, X" vs "X, the assassin of Y"
-                    if doc[a.end].tag_ == "POS":
-                        yield _RawRelation(b, lemma, a, "killed")
-                    else:
-                        yield _RawRelation(a, lemma, b, "killed")
+                    # "Y's assassin, X" and "Y assassin X" vs "X, the assassin of Y"
+                    killer, victim = (b, a) if doc[a.end].tag_ == "POS" or a.end == token.i \
+                        else (a, b)
+                    if (killer.start, victim.start) in have or (victim.start, killer.start) in have:
+                        break
+                    yield _RawRelation(killer, lemma, victim, "killed")
                 elif of and left:  # "X was convicted of the murder of Y"
                     yield _RawRelation(left[-1], lemma, of[0], "killed")
                 else:
