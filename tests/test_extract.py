@@ -259,3 +259,116 @@ def test_an_organisation_speaks_through_its_spokesman(run):
     _, found = run('"We take document security very seriously," a spokesman for Environment '
                    'Canada said on Tuesday.')
     assert [(q.speaker, q.verb) for q in found.quotes] == [("Environment Canada", "say")]
+
+
+# --- Quote attribution rules measured by benchmarks/eval_quotes.py -------------------
+
+def test_a_quote_ending_its_paragraph_is_not_given_the_next_paragraphs_speaker(run):
+    _, found = run('Ann Lee said the board would agree because "most of its votes follow '
+                   'the committee."\n\nBank president Tom Ray said the vote was due on Monday.')
+    assert [(q.speaker, q.verb) for q in found.quotes] == [("Ann Lee", "say")]
+
+
+def test_pronoun_speakers_skip_names_inside_quotations(run):
+    _, found = run('Economist Richard Jeffrey said: "It is unlikely that (Nigel Lawson) will act '
+                   'on this figure alone."\n\n"The market has been forced to take it seriously," '
+                   'he added.')
+    assert [(q.speaker, q.verb) for q in found.quotes] == [
+        ("Richard Jeffrey", "say"), ("Richard Jeffrey", "add")]
+
+
+def test_it_and_the_company_stand_for_the_organisation_named_before(run):
+    _, found = run('General Motors Corp said it would close two plants. "The decision was a '
+                   'very hard one for all of us," the company said. "We will help every worker '
+                   'find a new job," it added.')
+    assert [(q.speaker, q.verb) for q in found.quotes] == [
+        ("General Motors Corp", "say"), ("General Motors Corp", "add")]
+
+
+def test_an_unnamed_speaker_gets_no_guess_from_the_sentence_before(run):
+    _, found = run('Karl Otto Poehl spoke at the meeting, bankers said. "It was a definite hint '
+                   'at lower interest rates," said one banker who attended.')
+    assert [(q.speaker, q.verb) for q in found.quotes] == [(None, None)]
+
+
+def test_quoted_as_saying_names_the_speaker_not_the_source(run):
+    _, found = run('Juan Sourrouille spoke first. "Let us give them a call right away," '
+                   'the source quoted James Baker as saying.')
+    assert [(q.speaker, q.verb) for q in found.quotes] == [("James Baker", "say")]
+
+
+def test_a_speaker_after_the_verb_parsed_as_its_object(run):
+    _, found = run('"Foolhardy provocation deserves a very harsh punishment," added KCNA.')
+    assert [(q.speaker, q.verb) for q in found.quotes] == [("KCNA", "add")]
+
+
+def test_a_partial_quote_belongs_to_the_subject_of_its_sentence(run):
+    _, found = run('Minister Timothy Eggar dismissed the claims as "wild and fanciful '
+                   'allegations" with no foundation.')
+    assert [(q.speaker, q.verb) for q in found.quotes] == [("Timothy Eggar", "dismiss")]
+
+
+def test_competitors_in_results_are_people(run):
+    _, found = run("Leading results of the women's 100 metres on Friday:\n"
+                   "1. Irina Privalova (Russia) 11.27\n2. Merlene Ottey (Jamaica) 11.31\n"
+                   "3. Gwen Torrence (U.S.) 11.35")
+    labels = {e.text: e.label for e in found.entities}
+    for name in ("Irina Privalova", "Merlene Ottey", "Gwen Torrence"):
+        assert labels.get(name) == "PERSON", (name, labels)
+    assert labels.get("Russia") == "GPE"
+
+
+def test_a_country_is_a_place_even_as_a_side_in_a_match(run):
+    _, found = run("Slovakia beat the Faroe Islands 2-1 in a World Cup qualifier on Saturday.")
+    slovakia = [e for e in found.entities if e.text == "Slovakia"]
+    assert slovakia and slovakia[0].label in ("GPE", "LOC")
+    assert slovakia[0].entity_id == entity_id("Slovakia", "GPE")
+
+
+def test_a_full_name_used_by_its_surname_is_a_person(run):
+    _, found = run("Jeff Tarango lost his temper in the third round on Saturday. Tarango "
+                   "said the umpire was biased. Tarango was fined by the organisers and "
+                   "Tarango left the court.")
+    tarango = [e for e in found.entities if "Tarango" in e.text]
+    assert len(tarango) >= 3
+    assert {(e.label, e.canonical) for e in tarango} == {("PERSON", "Jeff Tarango")}
+
+
+def _typed(found):
+    return {(r.subject, r.relation_type, r.object) for r in found.relations if r.relation_type}
+
+
+def test_each_conjunct_takes_the_verb_relation(run):
+    _, found = run("Maria Lopez worked for Acme Corp. and General Motors before she retired.")
+    assert {("Maria Lopez", "works_for", "Acme Corp."),
+            ("Maria Lopez", "works_for", "General Motors")} <= _typed(found)
+
+
+def test_passive_relative_clause_names_the_victim_by_its_antecedent(run):
+    _, found = run("Surgeons operated on Tom Jones, who had been shot by Bill Evans outside the court.")
+    assert ("Bill Evans", "killed", "Tom Jones") in _typed(found)
+    assert ("Tom Jones", "killed", "Bill Evans") not in _typed(found)
+
+
+def test_victim_assassin_name_compound(run):
+    _, found = run("The jury heard that Ken Hall, who shot Governor Pat Moss assassin Roy Dunn, "
+                   "had acted alone.")
+    typed = _typed(found)
+    assert {("Ken Hall", "killed", "Roy Dunn"), ("Roy Dunn", "killed", "Pat Moss")} <= typed
+    assert ("Pat Moss", "killed", "Roy Dunn") not in typed
+
+
+def test_a_numbered_office_of_a_country_is_not_residence(run):
+    _, found = run("John Smith, the 12th president of the United States, was born in Boston.")
+    typed = _typed(found)
+    assert ("John Smith", "lives_in", "Boston") in typed
+    assert not any(r[2] == "United States" for r in typed)
+
+
+def test_members_of_a_council_work_for_it_members_of_a_party_do_not(run):
+    _, found = run("Laura Diaz, a member of the Denver City Council, and Omar Reed, a member of "
+                   "the Green Party, spoke on Monday.")
+    typed = _typed(found)
+    assert ("Laura Diaz", "works_for", "Denver City Council") in typed
+    assert ("Omar Reed", "member_of", "Green Party") in typed
+    assert ("Omar Reed", "works_for", "Green Party") not in typed

@@ -40,37 +40,102 @@ def _subject_entity(subject, by_token) -> Optional[Entity]:
     return None
 
 
+# A definite subject that stands for an organisation named before it ("the
+# company said", "the ministry statement added", "the spokesman said").
+BODY_NOUNS = {
+    "company", "firm", "group", "bank", "ministry", "department", "agency",
+    "government", "union", "association", "distributor", "report", "statement",
+    "newspaper", "paper", "editorial", "exchange", "commission", "board",
+    "council", "committee", "bureau", "office", "organisation", "organization",
+    "corporation", "airline", "utility", "maker", "producer", "retailer",
+    "concern", "party", "spokesman", "spokeswoman", "spokesperson", "letter",
+    "embassy", "court", "administration", "institute", "federation"}
+
+BLOCKED = "\0blocked"  # a reporting verb whose subject names no one
+
+
+def _past_paragraph(token, span_end: int) -> bool:
+    """Whether a token lies after the quotation and past a paragraph break
+    (the closing mark of a quote that ends a paragraph is often parsed into
+    the next paragraph's first sentence, whose verb is someone else's)."""
+    return token.idx >= span_end and "\n\n" in token.doc.text[span_end - 1:token.idx]
+
+
 def _speaker_in(sentences, span_start: int, span_end: int, by_token,
                 person_before) -> tuple[Optional[Entity], Optional[str]]:
     """The speaker of the reporting verb nearest the quotation in these
     sentences ("Straits Times noted X. Hill commented, "..."": Hill)."""
-    candidates = []
+    candidates, blocked = [], []
     for sentence in sentences:
         for token in sentence:
+            if token.lemma_.lower() == "quote" and not span_start <= token.idx < span_end \
+                    and not _past_paragraph(token, span_end) and any(
+                        c.dep_ == "prep" and c.lower_ == "as" for c in token.children):
+                # "the source quoted Baker as saying, "..."": Baker said it
+                distance = span_start - token.idx if token.idx < span_start \
+                    else token.idx - span_end
+                for obj in (c for c in token.children if c.dep_ == "dobj"):
+                    entity = entity_of_token(obj, by_token)
+                    if entity and entity.canonical_label in ("PERSON", "ORG", "GPE", "NORP"):
+                        candidates.append((distance, -1, entity, "say"))
+                continue
             if token.lemma_.lower() not in REPORTING_VERBS or token.pos_ not in ("VERB", "AUX") \
                     or span_start <= token.idx < span_end:
+                continue
+            if _past_paragraph(token, span_end):
                 continue
             distance = span_start - token.idx if token.idx < span_start else token.idx - span_end
             for subject in (c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")):
                 entity = _subject_entity(subject, by_token)
                 # a name that is the subject itself beats one found through it
                 direct = 0 if entity_of_token(subject, by_token) is entity else 1
-                if entity is None and subject.lower_ in PRONOUNS:
-                    entity = person_before(span_start)
+                if entity is None and subject.lower_ in ("who", "that") and \
+                        token.dep_ == "relcl":
+                    # "Chen Shibiao, who said that "...""
+                    entity = _subject_entity(token.head, by_token)
+                if entity is None and _speaker_pronoun(subject):
+                    entity = person_before(span_start, subject.lower_ in ("it", "its"))
+                elif entity is None and subject.lower_ in BODY_NOUNS and any(
+                        c.lower_ == "the" for c in subject.children):
+                    entity = person_before(span_start, True)
+                elif entity is None and subject.pos_ in ("NOUN", "PROPN"):
+                    # "the spokesman said", "one banker said": the text says who
+                    # spoke, without a name; no guess from other sentences
+                    blocked.append((distance, token.lemma_.lower()))
                 if entity and entity.canonical_label in ("PERSON", "ORG", "GPE", "NORP"):
                     candidates.append((distance, direct, entity, token.lemma_.lower()))
+            if token.idx >= span_end and not any(
+                    c.dep_ in ("nsubj", "nsubjpass") for c in token.children):
+                # '"...", added KCNA': the speaker parsed as the verb's object
+                for obj in (c for c in token.children if c.dep_ in ("dobj", "attr")
+                            and c.i == token.i + 1):
+                    entity = entity_of_token(obj, by_token)
+                    if entity and entity.canonical_label in ("PERSON", "ORG", "GPE", "NORP"):
+                        candidates.append((distance, 0, entity, token.lemma_.lower()))
         for token in sentence:
             if token.lower_ == "according" and token.i + 1 < len(token.doc) and \
-                    token.nbor(1).lower_ == "to":
+                    token.nbor(1).lower_ == "to" and not _past_paragraph(token, span_end):
                 for t in token.nbor(1).children:
                     entity = entity_of_token(t, by_token)
                     if entity:
                         distance = abs(token.idx - span_start)
                         candidates.append((distance, 0, entity, "according to"))
     if not candidates:
-        return None, None
-    _, _, entity, verb = min(candidates, key=lambda c: c[:2])
+        return (None, BLOCKED) if blocked else (None, None)
+    distance, _, entity, verb = min(candidates, key=lambda c: c[:2])
+    if blocked and min(blocked)[0] < distance:
+        return None, BLOCKED  # the nearest reporting verb's subject is no name
     return entity, verb
+
+
+def _speaker_pronoun(token) -> bool:
+    """A pronoun subject that stands for a speaker named before: he, she,
+    they, it; "I"/"we" only capitalised as a person's ("the i reported" is a
+    newspaper)."""
+    word = token.lower_
+    if word == "i":
+        return token.text == "I"
+    return word in PRONOUNS or word == "it"
 
 
 def _speaker_for(doc, span_start: int, span_end: int, by_token, person_before,
@@ -91,11 +156,40 @@ def _speaker_for(doc, span_start: int, span_end: int, by_token, person_before,
                         by_token, person_before)
     if found[0] is not None:
         return found
+    if found[1] is BLOCKED:
+        return None, None
+    partial = _sentence_subject(inside, span_start, by_token)
+    if partial[0] is not None:
+        return partial
     if continuing is not None:
         return continuing
     first = inside.sent.start
     if first > 0:
-        return _speaker_in([doc[first - 1].sent], span_start, span_end, by_token, person_before)
+        entity, verb = _speaker_in([doc[first - 1].sent], span_start, span_end, by_token,
+                                   person_before)
+        return entity, (verb if entity is not None else None)
+    return None, None
+
+
+def _sentence_subject(inside, span_start: int, by_token) -> tuple[Optional[Entity], Optional[str]]:
+    """A quotation inside a sentence that has no reporting verb ("Eggar
+    dismissed the claims as "wild and fanciful allegations"", "X defended
+    the record: "...""): the named subject of the verb it hangs from."""
+    sentence = inside.sent
+    if sentence.start_char >= span_start - 1 or not len(inside):
+        return None, None
+    verb = inside[0].head if inside[0].i + 1 >= len(inside.doc) else inside[min(1, len(inside) - 1)]
+    while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+        verb = verb.head
+    while verb.dep_ in ("ccomp", "xcomp", "advcl", "conj") and verb.idx >= span_start - 1 \
+            and verb.head is not verb:
+        verb = verb.head
+    if verb.idx >= span_start:
+        return None, None
+    for subject in (c for c in verb.children if c.dep_ == "nsubj"):
+        entity = entity_of_token(subject, by_token)
+        if entity is not None and entity.canonical_label in ("PERSON", "ORG"):
+            return entity, verb.lemma_.lower()
     return None, None
 
 
@@ -140,21 +234,29 @@ def find_quotes(story: Story, doc, text: str, mentions, by_token) -> Iterable[Qu
     if not story.body:
         return
     body_start = len(story.title) + len(SEPARATOR) if story.title else 0
-    people = sorted((m for m in mentions if m.canonical_label == "PERSON"),
-                    key=lambda m: m.start_char)
-    subjects = [p for p in people if doc[p.end - 1].dep_ in ("nsubj", "nsubjpass")]
+    spans = list(_quote_spans(text, body_start))
 
-    def person_before(char: int) -> Optional[Entity]:
+    def quoted(m) -> bool:
+        return any(a <= m.start_char < b for a, b in spans)
+
+    # names inside quotations are not who speaks ("(Lawson) will respond")
+    outside = sorted((m for m in mentions if not quoted(m)), key=lambda m: m.start_char)
+    people = [m for m in outside if m.canonical_label == "PERSON"]
+    subjects = [p for p in people if doc[p.end - 1].dep_ in ("nsubj", "nsubjpass")]
+    bodies = [m for m in outside if m.canonical_label == "ORG" and _in_subject(doc[m.end - 1])]
+
+    def person_before(char: int, thing: bool = False) -> Optional[Entity]:
         # a pronoun speaker: the last person who was the subject of a
-        # sentence before the quote, else the last person named
-        for pool in (subjects, people):
+        # sentence before the quote, else the last person named; for "it",
+        # the last organisation that was a subject
+        for pool in ((bodies,) if thing else (subjects, people)):
             earlier = [p for p in pool if p.end_char <= char]
             if earlier:
                 return earlier[-1]
         return None
 
     previous = None  # (end offset, speaker, verb) of the last quote
-    for start, end in _quote_spans(text, body_start):
+    for start, end in spans:
         raw = text[start:end]
         stripped = raw.strip()
         if len(stripped.split()) < 4:
@@ -175,6 +277,13 @@ def find_quotes(story: Story, doc, text: str, mentions, by_token) -> Iterable[Qu
             speaker_entity_id=speaker.entity_id if speaker else None,
             quote=text[start:end], verb=verb,
             start_char=start - body_start, end_char=end - body_start)
+
+
+def _in_subject(token) -> bool:
+    """A subject, or a name in one ("The world bank report said")."""
+    while token.dep_ in ("compound", "poss", "flat") and token.head is not token:
+        token = token.head
+    return token.dep_ in ("nsubj", "nsubjpass")
 
 
 def _continues(gap: str) -> bool:
