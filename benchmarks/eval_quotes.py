@@ -26,9 +26,10 @@ Labelling guideline (the annotator read every story in full):
 - A quotation is a passage between an opening quotation mark and its closing
   mark, or the end of its paragraph when a quotation goes on in the next one
   (each paragraph of a multi-paragraph quote is its own quotation). Passages
-  of fewer than four words are not labelled (scare quotes, names, terms);
-  neither are titles of works or names of things in quotation marks
-  (speaker "none" is used for those only when they are four words or longer).
+  of fewer than four words are not labelled (scare quotes, names, terms). A
+  quoted name or title of four words or more (a headline, a web site, a
+  robot's name) is labelled with speaker "none", unless the text says who
+  coined or wrote it ("Ingram dubbed the conflict: "..."": Ingram, dub).
 - speaker: who the text says spoke or wrote these words, as the full name the
   story gives (the fullest form in the story, "James Baker" for "Baker said"
   after "Treasury Secretary James Baker"). A pronoun speaker ("he said") is
@@ -43,7 +44,9 @@ Labelling guideline (the annotator read every story in full):
   Alternatives are separated by "|" where the story names one speaker two
   ways (a ministry and its minister).
 - verb: the lemma of the reporting verb tying the speaker to the quotation
-  ("say", "tell", "add"); "according to" for "according to X"; for a
+  ("say", "tell", "add"), or of the verb the quotation hangs from when there
+  is none ("dismissed the claims as "..."": dismiss; "quoted X as saying":
+  say); "according to" for "according to X"; for a
   continued quotation, the verb of the quotation it continues; "none" when
   the speaker is none.
 
