@@ -372,3 +372,43 @@ def test_members_of_a_council_work_for_it_members_of_a_party_do_not(run):
     assert ("Laura Diaz", "works_for", "Denver City Council") in typed
     assert ("Omar Reed", "member_of", "Green Party") in typed
     assert ("Omar Reed", "works_for", "Green Party") not in typed
+
+
+def _typed(found):
+    return {(r.subject, r.relation_type, r.object) for r in found.relations if r.relation_type}
+
+
+def test_each_conjunct_takes_the_verb_relation(run):
+    _, found = run("Maria Lopez worked for Acme Corp. and General Motors before she retired.")
+    assert {("Maria Lopez", "works_for", "Acme Corp."),
+            ("Maria Lopez", "works_for", "General Motors")} <= _typed(found)
+
+
+def test_passive_relative_clause_names_the_victim_by_its_antecedent(run):
+    _, found = run("Surgeons operated on Tom Jones, who had been shot by Bill Evans outside the court.")
+    assert ("Bill Evans", "killed", "Tom Jones") in _typed(found)
+    assert ("Tom Jones", "killed", "Bill Evans") not in _typed(found)
+
+
+def test_victim_assassin_name_compound(run):
+    _, found = run("The jury heard that Ken Hall, who shot Governor Pat Moss assassin Roy Dunn, "
+                   "had acted alone.")
+    typed = _typed(found)
+    assert {("Ken Hall", "killed", "Roy Dunn"), ("Roy Dunn", "killed", "Pat Moss")} <= typed
+    assert ("Pat Moss", "killed", "Roy Dunn") not in typed
+
+
+def test_a_numbered_office_of_a_country_is_not_residence(run):
+    _, found = run("John Smith, the 12th president of the United States, was born in Boston.")
+    typed = _typed(found)
+    assert ("John Smith", "lives_in", "Boston") in typed
+    assert not any(r[2] == "United States" for r in typed)
+
+
+def test_members_of_a_council_work_for_it_members_of_a_party_do_not(run):
+    _, found = run("Laura Diaz, a member of the Denver City Council, and Omar Reed, a member of "
+                   "the Green Party, spoke on Monday.")
+    typed = _typed(found)
+    assert ("Laura Diaz", "works_for", "Denver City Council") in typed
+    assert ("Omar Reed", "member_of", "Green Party") in typed
+    assert ("Omar Reed", "works_for", "Green Party") not in typed
