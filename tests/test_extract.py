@@ -372,3 +372,16 @@ def test_members_of_a_council_work_for_it_members_of_a_party_do_not(run):
     assert ("Laura Diaz", "works_for", "Denver City Council") in typed
     assert ("Omar Reed", "member_of", "Green Party") in typed
     assert ("Omar Reed", "works_for", "Green Party") not in typed
+
+
+def test_a_headline_section_slug_is_not_an_entity(run):
+    _, found = run("Dennis Mitchell beat Donovan Bailey over 100 metres in Berlin on Friday.",
+                   title="ATHLETICS - MITCHELL DEFEATS BAILEY IN BERLIN")
+    in_title = {e.text for e in found.entities if e.field == "title"}
+    assert "BERLIN" in in_title
+    assert not [t for t in in_title if "ATHLETICS" in t]
+
+
+def test_a_name_the_model_cuts_in_two_is_mended(run):
+    _, found = run("Piotr Temizkanoglu scored twice.")
+    assert "Piotr Temizkanoglu" in {e.text for e in found.entities if e.label == "PERSON"}

@@ -226,12 +226,32 @@ def _competitor_names(doc, text: str, taken: set) -> list[Entity]:
     return found
 
 
+_SLUG = re.compile(r"([A-Z][A-Z ]{2,30}?) [-\u2013\u2014] ")
+
+
+def _slug_end(text: str) -> int:
+    """Where a wire headline's section slug ends ("CRICKET - ", "SOCCER - "),
+    or 0: a leading word in capitals the body never writes as a name."""
+    match = _SLUG.match(text)
+    if not match:
+        return 0
+    body = text[text.find("\n"):]
+    for word in match.group(1).split():
+        if re.search(rf"(?<![.!?\n\"] )\b{re.escape(word.title())}\b|\b{re.escape(word)}\b",
+                     body):
+            return 0  # "ENGLAND - ...": the body names England too
+    return match.end(1)
+
+
 def _mentions(doc, text: str) -> list[Entity]:
     found = []
+    slug_end = _slug_end(text)
     for span in doc.ents:
         if span.label_ not in NAMED_LABELS:
             continue
         for piece in _pieces(doc, span.start, span.end):
+            if doc[piece[1] - 1].idx < slug_end:
+                continue
             bounds = _trim(doc, piece[0], piece[1], span.label_)
             if not bounds:
                 continue
@@ -247,9 +267,31 @@ def _mentions(doc, text: str) -> list[Entity]:
                     _initial_and_surname(doc, start, end) or _person_cues(doc, start, end)
                     or _country_after(doc, end) and _is_name_shape(doc, start, end)):
                 label = "PERSON"  # "M. McCague", "Harrington, a professor", "X (Russia)"
+            if label == "PERSON":
+                start, end = _whole_name(doc, start, end)
+                sub = doc[start:end]
+                surface = text[sub.start_char:sub.end_char]
             found.append(Entity(start, end, surface, label, sub.start_char, sub.end_char,
                                  cued=label != span.label_))
     return found
+
+
+def _free_name_word(token) -> bool:
+    return token.ent_type_ == "" and token.pos_ == "PROPN" and token.text[:1].isupper() \
+        and not token.text.isupper() and token.text.replace("-", "").isalpha()
+
+
+def _whole_name(doc, start: int, end: int) -> tuple[int, int]:
+    """A person's name the model cut in two: a given name left outside
+    ("Waqar [Younis]") or a surname left outside ("[Natalia] Karimova")."""
+    names = given_names()
+    if start > 0 and _free_name_word(doc[start - 1]) and doc[start - 1].text in names \
+            and not doc[start - 1].whitespace_ == "":
+        return start - 1, end
+    if end - start == 1 and doc[start].text in names and end < len(doc) and \
+            _free_name_word(doc[end]) and doc[start].whitespace_:
+        return start, end + 1
+    return start, end
 
 
 def _recover(doc, text: str, mentions: list[Entity]) -> list[Entity]:
