@@ -385,3 +385,14 @@ def test_a_headline_section_slug_is_not_an_entity(run):
 def test_a_name_the_model_cuts_in_two_is_mended(run):
     _, found = run("Piotr Temizkanoglu scored twice.")
     assert "Piotr Temizkanoglu" in {e.text for e in found.entities if e.label == "PERSON"}
+
+
+def test_a_town_in_a_row_of_standings_is_the_club_not_the_town(run):
+    _, found = run("Major league standings after Thursday's games:\n"
+                   "Baltimore 71 62 .534 5\nBoston 69 66 .511 8\n"
+                   "Fans in Baltimore celebrated on Friday.")
+    baltimore = [(e.label, e.entity_id) for e in found.entities if e.text == "Baltimore"]
+    assert len(baltimore) == 2
+    (club_label, club_id), (town_label, town_id) = baltimore
+    assert club_label == "ORG" and town_label in ("GPE", "LOC")
+    assert club_id != town_id

@@ -39,6 +39,8 @@ class Entity:
     # the label came from the context (a score after a team, an age after a
     # person), which outweighs the model's label on other mentions
     cued: bool = False
+    # a town named as a side in a contest: the club, another entity than the town
+    team: bool = False
 
     @property
     def entity_id(self) -> str:
@@ -121,7 +123,22 @@ def _as_team(doc, start: int, end: int, label: str) -> str:
     verb = head.head
     if head.dep_ in ("nsubj", "dobj") and verb.lemma_.lower() in CONTEST_VERBS:
         return "ORG"
+    if _numbers_after(doc, end) >= 2:
+        return "ORG"  # a row of standings: "NEW YORK 76 57 .571 -"
     return label
+
+
+def _numbers_after(doc, end: int) -> int:
+    """How many numbers follow a span on its line before the next word."""
+    count = 0
+    for token in doc[end:end + 6]:
+        if "\n" in token.text or token.is_space:
+            break
+        if token.like_num or any(c.isdigit() for c in token.text):
+            count += 1
+        elif not token.is_punct:
+            break
+    return count
 
 
 _INITIAL = re.compile(r"^[A-Z]\.$")
@@ -272,7 +289,8 @@ def _mentions(doc, text: str) -> list[Entity]:
                 sub = doc[start:end]
                 surface = text[sub.start_char:sub.end_char]
             found.append(Entity(start, end, surface, label, sub.start_char, sub.end_char,
-                                 cued=label != span.label_))
+                                 cued=label != span.label_,
+                                 team=label == "ORG" and span.label_ in ("GPE", "LOC")))
     return found
 
 
@@ -411,11 +429,14 @@ def resolve_canonical(mentions: list[Entity]) -> None:
         norm = " ".join(words_of[id(m)])
         if not norm:
             continue
+        if m.team:
+            norm += " #team"  # Chicago the club is not Chicago the city
         if norm in by_name:
             union(by_name[norm], m)
         else:
             by_name[norm] = m
-        key = place_key(m.text) if m.label in PLACE_LABELS | {"ORG", "NORP"} else None
+        key = place_key(m.text) if m.label in PLACE_LABELS | {"ORG", "NORP"} \
+            and not m.team else None
         if key and m.label != "NORP":
             if key in by_place:
                 union(by_place[key], m)
