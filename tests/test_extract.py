@@ -396,3 +396,12 @@ def test_a_town_in_a_row_of_standings_is_the_club_not_the_town(run):
     (club_label, club_id), (town_label, town_id) = baltimore
     assert club_label == "ORG" and town_label in ("GPE", "LOC")
     assert club_id != town_id
+
+
+def test_sides_opening_rows_of_a_results_table_are_organisations(run):
+    _, found = run("Dutch first division standings after Sunday's matches:\n"
+                   "Ssangbangwool Eindhoven 4 3 1 0 8 2 10\nComelf 4 3 0 1 7 4 9\n"
+                   "Heerenveen 4 2 1 1 6 5 7")
+    labels = {e.text: e.label for e in found.entities}
+    for side in ("Ssangbangwool Eindhoven", "Comelf", "Heerenveen"):
+        assert labels.get(side) == "ORG", (side, labels)

@@ -128,6 +128,36 @@ def _as_team(doc, start: int, end: int, label: str) -> str:
     return label
 
 
+def _line_start(doc, i: int) -> bool:
+    return i == 0 or "\n" in doc[i - 1].text
+
+
+def _table_row_name(doc, start: int, end: int) -> bool:
+    """A name that opens a line followed by three or more numbers: the side
+    in a row of results or standings ("PSV Eindhoven 4 3 1 0 8 2 10")."""
+    return _line_start(doc, start) and _numbers_after(doc, end) >= 3
+
+
+def _table_rows(doc, text: str, taken: set) -> list[Entity]:
+    """Sides the model missed in tables: capitalised words opening a line
+    and followed by three or more numbers."""
+    found = []
+    for i, token in enumerate(doc):
+        if i in taken or not _line_start(doc, i):
+            continue
+        end = i
+        while end < len(doc) and end - i < 4 and end not in taken and \
+                doc[end].text[:1].isupper() and \
+                doc[end].text.replace("-", "").replace("'", "").replace(".", "").isalpha():
+            end += 1
+        if end > i and _numbers_after(doc, end) >= 3 and not place_key(doc[i:end].text):
+            sub = doc[i:end]
+            found.append(Entity(i, end, text[sub.start_char:sub.end_char], "ORG",
+                                sub.start_char, sub.end_char, cued=True, team=True))
+            taken.update(range(i, end))
+    return found
+
+
 def _numbers_after(doc, end: int) -> int:
     """How many numbers follow a span on its line before the next word."""
     count = 0
@@ -278,6 +308,9 @@ def _mentions(doc, text: str) -> list[Entity]:
             if not any(ch.isalpha() for ch in surface):
                 continue
             label = _as_team(doc, start, end, span.label_)
+            if label not in ("PERSON", "ORG") and _table_row_name(doc, start, end) and \
+                    not _is_place_name(surface):
+                label = "ORG"
             if label == "ORG" and _is_place_name(surface):
                 label = "GPE"  # "Slovakia beat the Faroes": a country is a place
             if label in ("ORG", "GPE", "LOC", "NORP", "PRODUCT", "WORK_OF_ART", "FAC") and (
@@ -290,7 +323,7 @@ def _mentions(doc, text: str) -> list[Entity]:
                 surface = text[sub.start_char:sub.end_char]
             found.append(Entity(start, end, surface, label, sub.start_char, sub.end_char,
                                  cued=label != span.label_,
-                                 team=label == "ORG" and span.label_ in ("GPE", "LOC")))
+                                 team=label == "ORG" and span.label_ != "ORG"))
     return found
 
 
@@ -336,6 +369,7 @@ def _recover(doc, text: str, mentions: list[Entity]) -> list[Entity]:
             keys[key[0]].append((key, m.label))
     added = _initial_names(doc, text, taken)
     added += _competitor_names(doc, text, taken)
+    added += _table_rows(doc, text, taken)
     if not keys:
         return added
     for first in keys:
