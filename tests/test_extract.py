@@ -405,3 +405,11 @@ def test_sides_opening_rows_of_a_results_table_are_organisations(run):
     labels = {e.text: e.label for e in found.entities}
     for side in ("Ssangbangwool Eindhoven", "Comelf", "Heerenveen"):
         assert labels.get(side) == "ORG", (side, labels)
+
+
+def test_both_sides_of_a_results_line_are_organisations(run):
+    _, found = run("Results of South Korean pro-soccer games played on Thursday.\n"
+                   "Pohang 3 Ulsan 2 (halftime 1-0)\nPuchon 2 Chonbuk 1")
+    labels = {e.text: e.label for e in found.entities}
+    for side in ("Pohang", "Ulsan", "Puchon", "Chonbuk"):
+        assert labels.get(side) == "ORG", (side, labels)

@@ -138,6 +138,16 @@ def _table_row_name(doc, start: int, end: int) -> bool:
     return _line_start(doc, start) and _numbers_after(doc, end) >= 3
 
 
+_NAME_WORDS = r"[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}"
+_RESULT_ROW = re.compile(rf"^({_NAME_WORDS}) \d+ ({_NAME_WORDS}) \d+(?=$|[ ,;(])", re.M)
+
+
+def _result_sides(text: str) -> set[tuple[int, int]]:
+    """(start, end) of both sides of every results line: "Pohang 3 Ulsan 2
+    (halftime 1-0)", "LG 2 OB 0"."""
+    return {m.span(g) for m in _RESULT_ROW.finditer(text) for g in (1, 2)}
+
+
 def _table_rows(doc, text: str, taken: set) -> list[Entity]:
     """Sides the model missed in tables: capitalised words opening a line
     and followed by three or more numbers."""
@@ -155,6 +165,14 @@ def _table_rows(doc, text: str, taken: set) -> list[Entity]:
             found.append(Entity(i, end, text[sub.start_char:sub.end_char], "ORG",
                                 sub.start_char, sub.end_char, cued=True, team=True))
             taken.update(range(i, end))
+    for start_char, end_char in sorted(_result_sides(text)):
+        sub = doc.char_span(start_char, end_char)
+        if sub is None or any(i in taken for i in range(sub.start, sub.end)) or \
+                place_key(sub.text):
+            continue
+        found.append(Entity(sub.start, sub.end, text[start_char:end_char], "ORG",
+                            start_char, end_char, cued=True, team=True))
+        taken.update(range(sub.start, sub.end))
     return found
 
 
@@ -293,6 +311,7 @@ def _slug_end(text: str) -> int:
 def _mentions(doc, text: str) -> list[Entity]:
     found = []
     slug_end = _slug_end(text)
+    sides = _result_sides(text)
     for span in doc.ents:
         if span.label_ not in NAMED_LABELS:
             continue
@@ -309,8 +328,9 @@ def _mentions(doc, text: str) -> list[Entity]:
                 continue
             label = _as_team(doc, start, end, span.label_)
             if label not in ("PERSON", "ORG") and _table_row_name(doc, start, end) and \
-                    not _is_place_name(surface):
-                label = "ORG"
+                    not _is_place_name(surface) or \
+                    (sub.start_char, sub.end_char) in sides and not place_key(surface):
+                label = "ORG"  # a side in a table or a results line
             if label == "ORG" and _is_place_name(surface):
                 label = "GPE"  # "Slovakia beat the Faroes": a country is a place
             if label in ("ORG", "GPE", "LOC", "NORP", "PRODUCT", "WORK_OF_ART", "FAC") and (
