@@ -148,6 +148,12 @@ def _result_sides(text: str) -> set[tuple[int, int]]:
     return {m.span(g) for m in _RESULT_ROW.finditer(text) for g in (1, 2)}
 
 
+def _crosses_side(start: int, end: int, sides: set[tuple[int, int]]) -> bool:
+    """A span that holds part of a results line's side and more ("Pohang 3
+    Ulsan" as one name): the sides are the mentions there."""
+    return any(a < end and start < b and (a, b) != (start, end) for a, b in sides)
+
+
 def _table_rows(doc, text: str, taken: set) -> list[Entity]:
     """Sides the model missed in tables: capitalised words opening a line
     and followed by three or more numbers."""
@@ -324,7 +330,8 @@ def _mentions(doc, text: str) -> list[Entity]:
             start, end = bounds
             sub = doc[start:end]
             surface = text[sub.start_char:sub.end_char]
-            if not any(ch.isalpha() for ch in surface):
+            if not any(ch.isalpha() for ch in surface) or \
+                    _crosses_side(sub.start_char, sub.end_char, sides):
                 continue
             label = _as_team(doc, start, end, span.label_)
             if label not in ("PERSON", "ORG") and _table_row_name(doc, start, end) and \
@@ -373,8 +380,10 @@ def _recover(doc, text: str, mentions: list[Entity]) -> list[Entity]:
     amounts included), is a mention of that name too.
     """
     taken = set()
+    sides = _result_sides(text)
     for ent in doc.ents:
-        taken.update(range(ent.start, ent.end))
+        if not _crosses_side(ent.start_char, ent.end_char, sides):
+            taken.update(range(ent.start, ent.end))
     keys: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
     seen = set()
     for m in mentions:
