@@ -413,3 +413,24 @@ def test_both_sides_of_a_results_line_are_organisations(run):
     labels = {e.text: e.label for e in found.entities}
     for side in ("Pohang", "Ulsan", "Puchon", "Chonbuk"):
         assert labels.get(side) == "ORG", (side, labels)
+
+
+@pytest.mark.parametrize("body", [
+    'Senator John Smith, "the conscience of the Senate."',
+    'A new book by Mary Jones, "The Long Road Home."',
+])
+def test_a_quotation_in_a_sentence_without_a_verb_ends(run, body):
+    # Such sentences once looped forever looking for a verb above the root;
+    # the alarm turns a hang into a failure instead of a stuck CI job.
+    import signal
+
+    def too_long(*_):
+        raise TimeoutError("extract did not return within 10 s")
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(10)
+    try:
+        _, found = run(body)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(found.quotes) == 1 and found.quotes[0].speaker is None

@@ -179,10 +179,10 @@ def _sentence_subject(inside, span_start: int, by_token) -> tuple[Optional[Entit
     if sentence.start_char >= span_start - 1 or not len(inside):
         return None, None
     verb = inside[0].head if inside[0].i + 1 >= len(inside.doc) else inside[min(1, len(inside) - 1)]
-    while verb.pos_ not in ("VERB", "AUX") and verb.head is not verb:
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
         verb = verb.head
     while verb.dep_ in ("ccomp", "xcomp", "advcl", "conj") and verb.idx >= span_start - 1 \
-            and verb.head is not verb:
+            and verb.head.i != verb.i:
         verb = verb.head
     if verb.idx >= span_start:
         return None, None
@@ -281,7 +281,7 @@ def find_quotes(story: Story, doc, text: str, mentions, by_token) -> Iterable[Qu
 
 def _in_subject(token) -> bool:
     """A subject, or a name in one ("The world bank report said")."""
-    while token.dep_ in ("compound", "poss", "flat") and token.head is not token:
+    while token.dep_ in ("compound", "poss", "flat") and token.head.i != token.i:
         token = token.head
     return token.dep_ in ("nsubj", "nsubjpass")
 
