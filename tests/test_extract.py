@@ -434,3 +434,11 @@ def test_a_quotation_in_a_sentence_without_a_verb_ends(run, body):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert len(found.quotes) == 1 and found.quotes[0].speaker is None
+
+
+def test_a_dateline_left_in_the_text_names_places(run):
+    _, found = run("DAYTON, Ohio (AP)")
+    labels = {e.text: e.label for e in found.entities}
+    assert labels.get("DAYTON") == "GPE" and labels.get("Ohio") == "GPE"
+    assert ("DAYTON", "located_in", "Ohio") in {
+        (r.subject.upper(), r.relation_type, r.object) for r in found.relations}

@@ -259,6 +259,18 @@ def _is_place_name(surface: str) -> bool:
         len(normalize_name(surface)) > 3 or "." in surface)
 
 
+_REGION_AFTER = re.compile(r", ([A-Z][\w.]*(?: [A-Z][\w.]*)?)")
+
+
+def _dateline_place(text: str, end: int, surface: str) -> bool:
+    """A name in capitals followed by a state or country, as datelines
+    write places: "DAYTON, Ohio", "KARBALA, Iraq"."""
+    if not surface.isupper() or len(surface) < 3:
+        return False
+    match = _REGION_AFTER.match(text, end)
+    return match is not None and place_key(match.group(1)) is not None
+
+
 def _country_after(doc, end: int) -> bool:
     """"Irina Privalova (Russia)": the span is followed by a country in
     brackets, the wire's way of naming competitors in results."""
@@ -338,8 +350,9 @@ def _mentions(doc, text: str) -> list[Entity]:
                     not _is_place_name(surface) or \
                     (sub.start_char, sub.end_char) in sides and not place_key(surface):
                 label = "ORG"  # a side in a table or a results line
-            if label == "ORG" and _is_place_name(surface):
-                label = "GPE"  # "Slovakia beat the Faroes": a country is a place
+            if label == "ORG" and _is_place_name(surface) or \
+                    label in ("ORG", "PERSON", "NORP") and _dateline_place(text, sub.end_char, surface):
+                label = "GPE"  # "Slovakia beat the Faroes"; "DAYTON, Ohio (AP)"
             if label in ("ORG", "GPE", "LOC", "NORP", "PRODUCT", "WORK_OF_ART", "FAC") and (
                     _initial_and_surname(doc, start, end) or _person_cues(doc, start, end)
                     or _country_after(doc, end) and _is_name_shape(doc, start, end)):
