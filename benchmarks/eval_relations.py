@@ -13,9 +13,11 @@ the gold relations with CoNLL04's types mapped to wirestream's:
 A predicted relation is right when its relation_type and direction match a
 gold relation and its subject and object name that relation's two gold
 entities. Names are compared on their casefolded words, ignoring punctuation
-and a leading "the"; "lenient" also accepts one being a leading or trailing
-run of words of the other ("Lincoln" for "President Lincoln", since titles
-are kept out of wirestream's names). Rows with another relation_type
+and a leading "the", three ways: "strict" wants the same words; "titles"
+first sets aside the gold name's leading titles ("President Lincoln" ->
+"Lincoln"), as the contract keeps titles out of canonical names, with the
+pipeline's own title list; "lenient" accepts either name being a leading or
+trailing run of words of the other. Rows with another relation_type
 (member_of, meets, ...) or none are not scored: CoNLL04 does not annotate
 them. Each gold relation is matched at most once.
 
@@ -63,13 +65,31 @@ def words(name: str) -> tuple[str, ...]:
     return tuple(w for w in re.sub(r"[^\w\s]", " ", name.casefold()).split() if w)
 
 
-def same_entity(predicted: str, gold: str, lenient: bool) -> bool:
+def _without_titles(name: tuple[str, ...]) -> tuple[str, ...]:
+    """A gold name without the leading titles the contract keeps out of
+    names ("President Lincoln" -> "Lincoln", "the Rev. Martin Luther King
+    Jr." -> "Martin Luther King Jr."), with the pipeline's own title list."""
+    from transforms.lexicon import HONORIFICS, TITLE_NOUNS
+    titles = {w.rstrip(".") for w in TITLE_NOUNS | HONORIFICS}
+    cut = 0
+    while cut < len(name) - 1 and name[cut] in titles:
+        cut += 1
+    return name[cut:]
+
+
+def same_entity(predicted: str, gold: str, mode: str) -> bool:
+    """mode: "strict" (same words), "titles" (same words once the gold
+    name's leading titles are set aside, as the contract sets them aside
+    in canonical names) or "lenient" (either name a leading or trailing run
+    of the other's words)."""
     p, g = words(predicted), words(gold)
     if not p or not g:
         return False
     if p == g:
         return True
-    if not lenient:
+    if mode == "titles":
+        return p == _without_titles(g)
+    if mode != "lenient":
         return False
     short, long_ = (p, g) if len(p) < len(g) else (g, p)
     return long_[:len(short)] == short or long_[-len(short):] == short
@@ -95,7 +115,7 @@ def read_conll04(path: Path, limit: Optional[int] = None, split: str = "valid") 
     return docs
 
 
-def score(docs: list[dict], predicted: dict[str, set], lenient: bool) -> dict:
+def score(docs: list[dict], predicted: dict[str, set], mode: str) -> dict:
     tp = n_pred = n_gold = 0
     per_type = defaultdict(lambda: [0, 0, 0])
     misses, wrong = [], []
@@ -109,8 +129,8 @@ def score(docs: list[dict], predicted: dict[str, set], lenient: bool) -> dict:
         unmatched = list(gold)
         for subj, t, obj in pred:
             per_type[t][1] += 1
-            hit = next((g for g in unmatched if g[1] == t and same_entity(subj, g[0], lenient)
-                        and same_entity(obj, g[2], lenient)), None)
+            hit = next((g for g in unmatched if g[1] == t and same_entity(subj, g[0], mode)
+                        and same_entity(obj, g[2], mode)), None)
             if hit:
                 unmatched.remove(hit)
                 tp += 1
@@ -169,13 +189,13 @@ def evaluate(limit: Optional[int] = None, keep: Optional[str] = None,
     print(f"pair recall of the entities table (both arguments among the mentions): "
           f"{pair_recall(kept, mentions):.3f}")
     results = {}
-    for lenient in (False, True):
-        result = score(kept, predicted, lenient)
-        results["lenient" if lenient else "strict"] = result
+    for mode in ("strict", "titles", "lenient"):
+        result = score(kept, predicted, mode)
+        results[mode] = result
         p, r, f = result["f"]
         tp, n_pred, n_gold = result["counts"]
         per = "  ".join(f"{t} {v[0]:.2f}/{v[1]:.2f}/{v[2]:.2f}" for t, v in result["types"].items())
-        print(f"typed relations {'lenient' if lenient else 'strict '}: P {p:.3f} R {r:.3f} "
+        print(f"typed relations {mode:<7}: P {p:.3f} R {r:.3f} "
               f"F1 {f:.3f} (tp {tp}, pred {n_pred}, gold {n_gold})")
         print(f"   per type P/R/F1: {per}")
     if show_errors:

@@ -21,8 +21,9 @@ def test_ner_mention_f1_on_conll2003_valid():
     from benchmarks.eval_ner import evaluate
 
     results = evaluate(bare=False)
-    # measured 0.725 (bare en_core_web_sm: 0.646)
-    assert results["pipeline"]["mention"][2] >= 0.715
+    # measured 0.790; 0.767 on CoNLL-2003 train, the held-out check (bare
+    # en_core_web_sm: 0.646)
+    assert results["pipeline"]["mention"][2] >= 0.78
 
 
 def test_typed_relation_f1_on_conll04_valid():
@@ -30,9 +31,11 @@ def test_typed_relation_f1_on_conll04_valid():
     from benchmarks.eval_relations import evaluate
 
     results = evaluate()
-    # measured 0.479 (names matched allowing titles left out) / 0.388 exact
-    assert results["lenient"]["f"][2] >= 0.46
-    assert results["strict"]["f"][2] >= 0.37
+    # measured 0.430 exact names, 0.449 with gold titles set aside as the
+    # contract sets them aside, 0.519 lenient
+    assert results["strict"]["f"][2] >= 0.42
+    assert results["titles"]["f"][2] >= 0.44
+    assert results["lenient"]["f"][2] >= 0.51
 
 
 def test_canonical_grouping_and_quote_speakers_on_gum_wikinews():
@@ -40,12 +43,12 @@ def test_canonical_grouping_and_quote_speakers_on_gum_wikinews():
     from benchmarks.eval_coref import evaluate
 
     results = evaluate(quotes=True)
-    # measured pairwise F1 0.931, B-cubed F1 0.960; exact-text grouping 0.820
+    # measured pairwise F1 0.935, B-cubed F1 0.961; exact-text grouping 0.819
     assert results["entity_id"]["pairwise"][2] >= 0.90
     assert results["entity_id"]["bcubed"][2] >= 0.94
     assert results["entity_id"]["pairwise"][2] > results["exact text"]["pairwise"][2]
-    # measured 50 of 66 hand-checked quotes
-    assert results["quotes"]["right"] >= 46
+    # measured 55 of 66 hand-checked quotes
+    assert results["quotes"]["right"] >= 52
 
 
 def test_quote_speakers_on_hand_labelled_reuters_and_gum_stories():

@@ -129,6 +129,15 @@ def _as_team(doc, start: int, end: int, label: str) -> str:
     return label
 
 
+def _in_a_table(doc, start: int, end: int, sides: set) -> bool:
+    """A side in standings or results, where a town's name stands for its
+    club: an entity apart from the town. In running text ("Houston has
+    played a critical role", "England won a corner") the name stays one
+    entity whatever the label."""
+    span = doc[start:end]
+    return _numbers_after(doc, end) >= 2 or (span.start_char, span.end_char) in sides
+
+
 def _line_start(doc, i: int) -> bool:
     return i == 0 or "\n" in doc[i - 1].text
 
@@ -402,7 +411,8 @@ def _mentions(doc, text: str) -> list[Entity]:
                 surface = text[sub.start_char:sub.end_char]
             found.append(Entity(start, end, surface, label, sub.start_char, sub.end_char,
                                  cued=label != span.label_,
-                                 team=label == "ORG" and span.label_ != "ORG"))
+                                 team=label == "ORG" and span.label_ != "ORG" and
+                                 _in_a_table(doc, start, end, sides)))
     return found
 
 
