@@ -457,3 +457,17 @@ def test_a_person_from_a_place_lives_there(run):
                    "denied the allegations.")
     assert ("Derwinski", "lives_in", "Chicago") in {
         (r.subject, r.relation_type, r.object) for r in found.relations}
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("Joseph Miller, 58, was acting comptroller at the American University of Beirut "
+     "when he was kidnapped.", ("Joseph Miller", "works_for", "American University of Beirut")),
+    ("Mrs. Higgins, who is a major in the Marine Corps and works at the Pentagon, spoke.",
+     ("Higgins", "works_for", "Pentagon")),
+    ('"The Germans just tunneled like rabbits," said Gerald Kowalski, who operates the '
+     "Valette Military Museum.", ("Gerald Kowalski", "works_for", "Valette Military Museum")),
+])
+def test_roles_relative_clauses_and_work_verbs_give_works_for(run, body, expected):
+    _, found = run(body)
+    assert expected in {(r.subject, r.relation_type, r.object) for r in found.relations}, \
+        [(r.subject, r.relation_type, r.object) for r in found.relations]

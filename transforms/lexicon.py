@@ -29,7 +29,7 @@ KILL_NOUNS = {"assassin", "killer", "murderer", "assassination", "murder",
               "killing", "slaying", "shooting", "gunman"}
 WORK_VERBS = {"work", "join", "head", "lead", "run", "chair", "direct",
               "manage", "found", "serve", "represent", "command", "coach",
-              "captain", "own", "edit", "preside", "advise"}
+              "captain", "own", "edit", "preside", "advise", "operate", "teach"}
 EMPLOY_VERBS = {"employ", "hire", "appoint", "name", "elect", "nominate",
                 "recruit", "promote", "fire", "sack", "dismiss"}
 LIVE_VERBS = {"live", "reside", "settle", "grow", "bear", "raise", "stay",

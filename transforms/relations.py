@@ -112,11 +112,14 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
                     elif g.dep_ == "prep":  # "in front of", "out of"
                         objects += [(f"{p.lower_} {g.lower_}", h) for h in g.children
                                     if h.dep_ == "pobj"]
-        if verb.dep_ == "relcl":
-            # "Mary Brown, who lives in Boston", "X, who was shot by Y": the
-            # relative pronoun stands for the noun the clause hangs on.
-            subjects = [verb.head if s.tag_ in ("WP", "WDT") and verb.head.i in by_token else s
-                        for s in subjects]
+        clause = verb if verb.dep_ == "relcl" else \
+            verb.head if verb.dep_ == "conj" and verb.head.dep_ == "relcl" else None
+        if clause is not None:
+            # "Mary Brown, who lives in Boston", "X, who was shot by Y", "X,
+            # who is a major and works at Y": the relative pronoun stands for
+            # the noun the clause hangs on.
+            subjects = [clause.head if s.tag_ in ("WP", "WDT") and clause.head.i in by_token
+                        else s for s in subjects]
         # "X and Y met Z", "taught at A and B": each conjunct takes part.
         subjects = [c for s in subjects for c in _with_conjuncts(s)]
         agents = [c for a in agents for c in _with_conjuncts(a)]
@@ -151,8 +154,9 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
                 yield _RawRelation(subject, predicate, obj, kind)
             # "X became chairman of Y", "X is a spokesman for Y"
             for attr in (c for c in verb.children if c.dep_ in ("attr", "oprd", "dobj")):
-                if attr.lower_.rstrip(".") in TITLE_NOUNS | RESIDENT_NOUNS and \
-                        not by_token.get(attr.i):
+                if (attr.lower_.rstrip(".") in TITLE_NOUNS | RESIDENT_NOUNS or
+                        attr.dep_ == "attr" and _person_nouns(attr) and _serves_an_org(attr, by_token)) \
+                        and not by_token.get(attr.i):
                     subject = entity_of_token(subject_token, by_token)
                     if subject and _is_person(subject):
                         yield from _office_relations(subject, attr, by_token)
@@ -228,6 +232,15 @@ def _office_target(person: Entity, word: str, predicate: str,
         # "a native of Y", "X, one of the top strategists in Israel": the
         # person belongs to (lives in) that place.
         yield _RawRelation(person, predicate, target, "lives_in")
+
+
+def _serves_an_org(noun, by_token) -> bool:
+    """"(was) acting comptroller at the American University of Beirut": a
+    role noun with an organisation after at / of / for / with."""
+    return any(p.dep_ == "prep" and p.lower_ in ("at", "of", "for", "with") and
+               any(_is_org(e) for e in (by_token.get(g.i) for g in p.children
+                                        if g.dep_ == "pobj") if e is not None)
+               for p in noun.children)
 
 
 def _person_nouns(token) -> bool:
