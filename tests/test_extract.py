@@ -471,3 +471,17 @@ def test_roles_relative_clauses_and_work_verbs_give_works_for(run, body, expecte
     _, found = run(body)
     assert expected in {(r.subject, r.relation_type, r.object) for r in found.relations}, \
         [(r.subject, r.relation_type, r.object) for r in found.relations]
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("Hassan was convicted of Roberts's killing and is serving a life sentence.",
+     ("Hassan", "killed", "Roberts")),
+    ("Slovenia's capital, Ljubljana, is best known for its castle.",
+     ("Ljubljana", "located_in", "Slovenia")),
+    ("FBI agents arrived at Peter Sohn's New Jersey home on Friday.",
+     ("Peter Sohn", "lives_in", "New Jersey")),
+])
+def test_killings_capitals_and_homes_named_around_a_noun(run, body, expected):
+    _, found = run(body)
+    assert expected in {(r.subject, r.relation_type, r.object) for r in found.relations}, \
+        [(r.subject, r.relation_type, r.object) for r in found.relations]

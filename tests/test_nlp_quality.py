@@ -31,11 +31,11 @@ def test_typed_relation_f1_on_conll04_valid():
     from benchmarks.eval_relations import evaluate
 
     results = evaluate()
-    # measured 0.435 exact names, 0.457 with gold titles set aside as the
-    # contract sets them aside, 0.527 lenient
-    assert results["strict"]["f"][2] >= 0.425
+    # measured 0.440 exact names, 0.462 with gold titles set aside as the
+    # contract sets them aside, 0.532 lenient
+    assert results["strict"]["f"][2] >= 0.43
     assert results["titles"]["f"][2] >= 0.45
-    assert results["lenient"]["f"][2] >= 0.515
+    assert results["lenient"]["f"][2] >= 0.52
 
 
 def test_canonical_grouping_and_quote_speakers_on_gum_wikinews():

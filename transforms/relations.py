@@ -234,6 +234,9 @@ def _office_target(person: Entity, word: str, predicate: str,
         yield _RawRelation(person, predicate, target, "lives_in")
 
 
+_HOME_NOUNS = {"home", "hometown", "homeland", "birthplace", "residence", "house"}
+
+
 def _serves_an_org(noun, by_token) -> bool:
     """"(was) acting comptroller at the American University of Beirut": a
     role noun with an organisation after at / of / for / with."""
@@ -318,6 +321,16 @@ def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation
                         yield from _office_relations(ent, group, by_token)
                 for conj in (c for c in appos.children if c.dep_ == "conj"):
                     yield from _office_relations(ent, conj, by_token)
+            if head.dep_ == "poss" and head.head.lemma_.lower() in _HOME_NOUNS:
+                # "Sohn's New Jersey home", "Jesse Jackson's home state"
+                home = head.head
+                places = [by_token.get(c.i) for c in home.children if c.dep_ in ("compound", "nmod")]
+                if home.head.lemma_.lower() == "be" or home.dep_ in ("attr", "appos"):
+                    places += [by_token.get(c.i) for c in home.head.children
+                               if c.dep_ in ("nsubj", "attr") and c.i != home.i]
+                for place in places:
+                    if place is not None and _is_place(place):
+                        yield _RawRelation(ent, "home in", place, "lives_in")
             for prep in (c for c in head.children if c.dep_ == "prep"):
                 for pobj in (g for g in prep.children if g.dep_ == "pobj"):
                     target = entity_of_token(pobj, by_token)
@@ -346,6 +359,13 @@ def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation
                 if child.dep_ == "poss" and target is not None and _is_place(target) \
                         and target.key != ent.key:
                     yield _RawRelation(ent, "of", target, "located_in")  # "Chicago's O'Hare"
+            if head.dep_ == "appos" and head.head.lemma_.lower() in PLACE_NOUNS:
+                # "Bosnia's capital, Sarajevo": the possessor of the place noun
+                for owner in (c for c in head.head.children if c.dep_ == "poss"):
+                    target = by_token.get(owner.i)
+                    if target is not None and _is_place(target) and target.key != ent.key:
+                        yield _RawRelation(ent, f"{head.head.lemma_.lower()} of", target,
+                                           "located_in")
             for appos in (c for c in head.children if c.dep_ == "appos" and c.i not in by_token):
                 if appos.lemma_.lower() in PLACE_NOUNS:
                     for place in _places_in(appos, by_token, ent):
@@ -482,6 +502,10 @@ def _kill_relations(doc, ents: list[Entity], found: list[_RawRelation]) -> Itera
                     yield _RawRelation(killer, lemma, victim, "killed")
                 elif of and left:  # "X was convicted of the murder of Y"
                     yield _RawRelation(left[-1], lemma, of[0], "killed")
+                elif len(left) >= 2 and doc[left[-1].end].tag_ == "POS" and \
+                        left[-1].end + 1 == token.i and lemma not in _KILLER_NOUNS:
+                    # "X was convicted of Y's killing"
+                    yield _RawRelation(left[-2], lemma, left[-1], "killed")
                 else:
                     continue
                 break
