@@ -485,3 +485,15 @@ def test_killings_capitals_and_homes_named_around_a_noun(run, body, expected):
     _, found = run(body)
     assert expected in {(r.subject, r.relation_type, r.object) for r in found.relations}, \
         [(r.subject, r.relation_type, r.object) for r in found.relations]
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("The aircraft crashed on a flight to Khartoum from Kassala in eastern Sudan.",
+     ("Kassala", "located_in", "Sudan")),
+    ("Aid workers reached Kibungo in the southeastern part of Rwanda on Monday.",
+     ("Kibungo", "located_in", "Rwanda")),
+])
+def test_a_place_in_a_compass_part_of_a_larger_one(run, body, expected):
+    _, found = run(body)
+    assert expected in {(r.subject, r.relation_type, r.object) for r in found.relations}, \
+        [(r.subject, r.relation_type, r.object) for r in found.relations]

@@ -234,6 +234,35 @@ def _office_target(person: Entity, word: str, predicate: str,
         yield _RawRelation(person, predicate, target, "lives_in")
 
 
+_COMPASS = {"north", "south", "east", "west", "central", "northern", "southern", "eastern",
+            "western", "northeast", "northwest", "southeast", "southwest", "northeastern",
+            "northwestern", "southeastern", "southwestern", "north-east", "north-west",
+            "south-east", "south-west", "north-eastern", "north-western", "south-eastern",
+            "south-western", "upper", "lower", "coastal", "rural"}
+_PART_NOUNS = {"part", "region", "area", "corner", "tip", "edge", "outskirts", "province"}
+
+
+def _container_after(doc, ent: Entity, by_token) -> Optional[Entity]:
+    """A larger place named right after a place with a compass word: "Kassala
+    in eastern Sudan", "Mohammadia, south-east Algeria", "Bugesera in the
+    southeastern part of Rwanda"."""
+    i = ent.end
+    if i < len(doc) and doc[i].text in (",", "in"):
+        i += 1
+    if i < len(doc) and doc[i].lower_ == "the":
+        i += 1
+    compass = i < len(doc) and doc[i].lower_ in _COMPASS
+    if not compass:
+        return None
+    i += 1
+    if i + 1 < len(doc) and doc[i].lower_ in _PART_NOUNS and doc[i + 1].lower_ == "of":
+        i += 2
+    other = by_token.get(i) if i < len(doc) else None
+    if other is not None and other.start == i and _is_place(other) and other.key != ent.key:
+        return other
+    return None
+
+
 _HOME_NOUNS = {"home", "hometown", "homeland", "birthplace", "residence", "house"}
 
 
@@ -349,6 +378,9 @@ def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation
                     _is_place(other) and other.key != ent.key and \
                     not _in_list(doc, ent, by_token):
                 yield _RawRelation(ent, "in", other, "located_in")
+            container = _container_after(doc, ent, by_token)
+            if container is not None:
+                yield _RawRelation(ent, "in", container, "located_in")
             for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ in ("in", "of")):
                 for pobj in (g for g in prep.children if g.dep_ == "pobj"):
                     target = entity_of_token(pobj, by_token)
