@@ -141,7 +141,7 @@ def index_entry(story: Story, fingerprint: Fingerprint, cluster_id: str,
         # The stories partition the story is written to: where its text is
         # re-read when a later copy needs verifying.
         published_date=story_date(story),
-        shingle_count=len(fingerprint.shingles),
+        shingle_count=fingerprint.shingle_count,
         signature=np.asarray(fingerprint.signature, dtype=np.uint32).tobytes(),
         content_hash=story.content_hash, canonical_url=canonical_url(story.url),
         indexed_at=indexed_at)
@@ -169,13 +169,30 @@ class _KeepNewStories(beam.DoFn):
 
 
 class _Fingerprint(beam.DoFn):
-    """Batches of stories -> fingerprints; the MinHasher is built once per worker."""
+    """Batches of stories -> (story_id, fingerprint); the MinHasher is built
+    once per worker.
+
+    The story's candidate keys (tagged "keys") and a slim fingerprint for its
+    index entry (tagged "slim") come out here too, where story and
+    fingerprint are both at hand: neither has to be joined back to the
+    other across a shuffle.
+    """
 
     def setup(self):
         self._hasher = near_dup.MinHasher()
 
     def process(self, batch: list[Story]):
-        yield from fingerprints(batch, self._hasher)
+        for story, fingerprint in zip(batch, fingerprints(batch, self._hasher)):
+            yield fingerprint.story_id, fingerprint
+            yield beam.pvalue.TaggedOutput("slim", (fingerprint.story_id, slim(fingerprint)))
+            for keyed in _new_keys((story, fingerprint)):
+                yield beam.pvalue.TaggedOutput("keys", keyed)
+
+
+def slim(fingerprint: Fingerprint) -> Fingerprint:
+    """The fingerprint without its text and shingles: what an index entry
+    needs (signature, shingle count) and no more."""
+    return dataclasses.replace(fingerprint, text="", shingles=np.empty(0, np.uint64))
 
 
 def _new_keys(pair):
@@ -360,19 +377,15 @@ class Deduplicate(beam.PTransform):
             | "JoinIds" >> beam.CoGroupByKey()
             | "PickCopy" >> beam.ParDo(_KeepNewStories()))
         new_by_id = new | "NewById" >> beam.Map(lambda s: (s.story_id, s))
-        new_prints = (
+        printed = (
             new
             | "Batch" >> beam.BatchElements(min_batch_size=16, max_batch_size=self._batch_size)
-            | "Fingerprint" >> beam.ParDo(_Fingerprint())
-            | "PrintById" >> beam.Map(lambda f: (f.story_id, f)))
+            | "Fingerprint" >> beam.ParDo(_Fingerprint()).with_outputs(
+                "keys", "slim", main="prints"))
+        new_prints = printed.prints
 
         index_by_id = self._index | "IndexById" >> beam.Map(lambda e: (e.story_id, e))
-        keyed = (
-            ({"story": new_by_id, "fingerprint": new_prints}
-             | "JoinPrints" >> beam.CoGroupByKey()
-             | "Pairs" >> beam.FlatMap(lambda kv: [(kv[1]["story"][0], kv[1]["fingerprint"][0])])
-             | "NewKeys" >> beam.FlatMap(_new_keys)),
-            self._index | "StoredKeys" >> beam.FlatMap(_stored_keys))
+        keyed = (printed.keys, self._index | "StoredKeys" >> beam.FlatMap(_stored_keys))
         pairs = (
             keyed
             | "AllKeys" >> beam.Flatten()
@@ -412,7 +425,7 @@ class Deduplicate(beam.PTransform):
             | "Assign" >> beam.FlatMap(_assign))
 
         finished = (
-            {"story": new_by_id, "fingerprint": new_prints, "cluster": clusters}
+            {"story": new_by_id, "fingerprint": printed.slim, "cluster": clusters}
             | "JoinClusters" >> beam.CoGroupByKey()
             | "Finish" >> beam.ParDo(_Finish(self._indexed_at)).with_outputs("index", main="stories"))
         return finished.stories, finished.index
