@@ -40,6 +40,7 @@ import re
 import sys
 import tempfile
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -65,12 +66,17 @@ def words(name: str) -> tuple[str, ...]:
     return tuple(w for w in re.sub(r"[^\w\s]", " ", name.casefold()).split() if w)
 
 
+@lru_cache(maxsize=1)
+def _titles() -> frozenset:
+    from transforms.lexicon import HONORIFICS, TITLE_NOUNS
+    return frozenset(w.rstrip(".") for w in TITLE_NOUNS | HONORIFICS)
+
+
 def _without_titles(name: tuple[str, ...]) -> tuple[str, ...]:
     """A gold name without the leading titles the contract keeps out of
     names ("President Lincoln" -> "Lincoln", "the Rev. Martin Luther King
     Jr." -> "Martin Luther King Jr."), with the pipeline's own title list."""
-    from transforms.lexicon import HONORIFICS, TITLE_NOUNS
-    titles = {w.rstrip(".") for w in TITLE_NOUNS | HONORIFICS}
+    titles = _titles()
     cut = 0
     while cut < len(name) - 1 and name[cut] in titles:
         cut += 1

@@ -143,10 +143,9 @@ def _person_cues(doc, start: int, end: int) -> bool:
     return False
 
 
-def _mentions(doc, text: str) -> list[Entity]:
+def _mentions(doc, text: str, sides: set[tuple[int, int]]) -> list[Entity]:
     found = []
     slug_end = section_slug_end(text)
-    sides = result_sides(text)
     for span in doc.ents:
         if span.label_ not in NAMED_LABELS:
             continue
@@ -203,7 +202,7 @@ def _whole_name(doc, start: int, end: int) -> tuple[int, int]:
     ("Waqar [Younis]") or a surname left outside ("[Natalia] Karimova")."""
     names = given_names()
     if start > 0 and _free_name_word(doc[start - 1]) and doc[start - 1].text in names \
-            and not doc[start - 1].whitespace_ == "":
+            and doc[start - 1].whitespace_:
         return start - 1, end
     if end - start == 1 and doc[start].text in names and end < len(doc) and \
             _free_name_word(doc[end]) and doc[start].whitespace_:
@@ -211,7 +210,8 @@ def _whole_name(doc, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _recover(doc, text: str, mentions: list[Entity]) -> list[Entity]:
+def _recover(doc, text: str, mentions: list[Entity],
+             sides: set[tuple[int, int]]) -> list[Entity]:
     """Names the story uses elsewhere that the model missed here.
 
     A capitalised token sequence equal to a mention's text, or to the
@@ -219,7 +219,6 @@ def _recover(doc, text: str, mentions: list[Entity]) -> list[Entity]:
     amounts included), is a mention of that name too.
     """
     taken = set()
-    sides = result_sides(text)
     for ent in doc.ents:
         if not crosses_side(ent.start_char, ent.end_char, sides):
             taken.update(range(ent.start, ent.end))
@@ -237,7 +236,7 @@ def _recover(doc, text: str, mentions: list[Entity]) -> list[Entity]:
             keys[key[0]].append((key, m.label))
     added = _initial_names(doc, text, taken)
     added += competitor_names(doc, text, taken)
-    added += table_rows(doc, text, taken)
+    added += table_rows(doc, text, taken, sides)
     if not keys:
         return added
     for first in keys:
@@ -397,8 +396,9 @@ def resolve_canonical(mentions: list[Entity]) -> None:
 def find_entities(doc, text: str) -> list[Entity]:
     """The story's entity mentions in text order, each with its entity's
     canonical name, label and id."""
-    mentions = _mentions(doc, text)
-    mentions += _recover(doc, text, mentions)
+    sides = result_sides(text)  # the sides of the story's results lines
+    mentions = _mentions(doc, text, sides)
+    mentions += _recover(doc, text, mentions, sides)
     resolve_canonical(mentions)
     mentions.sort(key=lambda m: m.start)
     return mentions
@@ -417,7 +417,9 @@ def dateline_entities(story: Story, mentions: list[Entity]) -> list[EntityMentio
         if m.canonical_label in PLACE_LABELS:
             places.setdefault(normalize_name(m.text), m)
             places.setdefault(normalize_name(m.canonical), m)
-            places.setdefault(place_key(m.canonical) or "", m)
+            key = place_key(m.canonical)
+            if key:
+                places.setdefault(key, m)
     rows = []
     for piece in re.finditer(r"[^,]+", story.dateline):
         start = piece.start() + len(piece.group()) - len(piece.group().lstrip())
@@ -425,7 +427,8 @@ def dateline_entities(story: Story, mentions: list[Entity]) -> list[EntityMentio
         surface = story.dateline[start:end]
         if not any(c.isalpha() for c in surface):
             continue
-        known = places.get(normalize_name(surface)) or places.get(place_key(surface) or "-")
+        key = place_key(surface)
+        known = places.get(normalize_name(surface)) or (places.get(key) if key else None)
         if known is not None:
             canonical, label, key = known.canonical, known.canonical_label, known.entity_id
         else:

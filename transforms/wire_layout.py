@@ -80,9 +80,10 @@ def crosses_side(start: int, end: int, sides: set[tuple[int, int]]) -> bool:
     return any(a < end and start < b and (a, b) != (start, end) for a, b in sides)
 
 
-def table_rows(doc, text: str, taken: set) -> list[Entity]:
+def table_rows(doc, text: str, taken: set, sides: set[tuple[int, int]]) -> list[Entity]:
     """Sides the model missed in tables: capitalised words opening a line
-    and followed by three or more numbers."""
+    and followed by three or more numbers, and the `sides` of results lines
+    (`result_sides`)."""
     found = []
     for i, token in enumerate(doc):
         if i in taken or not _line_start(doc, i):
@@ -97,7 +98,7 @@ def table_rows(doc, text: str, taken: set) -> list[Entity]:
             found.append(Entity(i, end, text[sub.start_char:sub.end_char], "ORG",
                                 sub.start_char, sub.end_char, cued=True, team=True))
             taken.update(range(i, end))
-    for start_char, end_char in sorted(result_sides(text)):
+    for start_char, end_char in sorted(sides):
         sub = doc.char_span(start_char, end_char)
         if sub is None or any(i in taken for i in range(sub.start, sub.end)) or \
                 place_key(sub.text):
