@@ -36,7 +36,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.corpora import CorpusMissing, iter_reuters  # noqa: E402
-from transforms import near_dup as nd  # noqa: E402
+from transforms.dedup import near_dup as nd  # noqa: E402
 
 
 def load(n: int) -> list[dict]:

@@ -55,7 +55,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.corpora import DATA_DIR, data_path, iter_reuters  # noqa: E402
-from transforms import near_dup as nd  # noqa: E402
+from transforms.dedup import near_dup as nd  # noqa: E402
 
 SEMEVAL = ("semeval2022-sample", "training_set.csv")
 GUM_DEP = ("gum-wikinews", "dep")

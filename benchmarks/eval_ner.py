@@ -160,7 +160,7 @@ def load_bare_model():
     bare spaCy with the pipes wirestream keeps enabled."""
     import spacy
 
-    from transforms.nlp import DEFAULT_MODEL, resolve_model
+    from transforms.nlp.transforms import DEFAULT_MODEL, resolve_model
     return spacy.load(resolve_model(DEFAULT_MODEL))
 
 

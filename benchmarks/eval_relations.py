@@ -68,7 +68,7 @@ def words(name: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _titles() -> frozenset:
-    from transforms.lexicon import HONORIFICS, TITLE_NOUNS
+    from transforms.nlp.lexicon import HONORIFICS, TITLE_NOUNS
     return frozenset(w.rstrip(".") for w in TITLE_NOUNS | HONORIFICS)
 
 

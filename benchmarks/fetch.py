@@ -187,7 +187,7 @@ def run_beam(specs, config) -> float:
     from apache_beam.metrics.metric import MetricsFilter
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
-    from transforms.fetch_feeds import FetchFeeds
+    from transforms.fetch.transforms import FetchFeeds
 
     def tally(result):
         good = result.outcome == "fetched" and result.error is None and result.body
@@ -228,7 +228,7 @@ def _session(config):
 
 
 def by_shard(specs, shards: int) -> dict[int, list]:
-    from transforms.fetch_feeds import shard_of
+    from transforms.fetch.transforms import shard_of
 
     groups: dict[int, list] = {}
     for spec in specs:
@@ -240,8 +240,8 @@ def run_in_process(specs, config) -> float:
     """_FetchShard without Beam: shards one after another, a pool per shard."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from transforms.fetch import HostGate, fetch_feed
-    from transforms.fetch_feeds import interleave_hosts
+    from transforms.fetch.fetch import HostGate, fetch_feed
+    from transforms.fetch.transforms import interleave_hosts
 
     session = _session(config)
     results = []
@@ -262,7 +262,7 @@ def run_in_process(specs, config) -> float:
 
 
 def run_sequential(specs, config) -> float:
-    from transforms.fetch import HostGate, fetch_feed
+    from transforms.fetch.fetch import HostGate, fetch_feed
 
     session = _session(config)
     gate = HostGate(config.per_host, config.host_gap_s)
@@ -312,7 +312,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, str(REPO))
     from schemas.records import FeedSpec
-    from transforms.fetch import FetchConfig
+    from transforms.fetch.fetch import FetchConfig
 
     defaults = FetchConfig()
     config = FetchConfig(

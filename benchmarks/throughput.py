@@ -7,7 +7,7 @@ One run measures, over the same N stories (default 2000):
                           gives the model (title + blank line + cleaned body of
                           each canonical story after dedup). Model load time is
                           reported apart and not counted.
-2. nlp.pipe + extract  -- the same, plus `transforms.extract.extract` per Doc:
+2. nlp.pipe + extract  -- the same, plus `transforms.nlp.extract.extract` per Doc:
                           what wirestream's post-processing adds.
 2b. extraction stage   -- the extraction stage alone, exactly as RunInference
                           runs it: `SpacyModelHandler.load_model()` (its pipes)
@@ -53,11 +53,11 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.corpora import CorpusMissing, iter_reuters, write_jsonl  # noqa: E402
 from schemas.records import Story  # noqa: E402
-from transforms.archive import parse_archive_line  # noqa: E402
-from transforms import near_dup  # noqa: E402
-from transforms.dedup import fingerprints, published_stamp, verified  # noqa: E402
-from transforms.extract import extract, story_text  # noqa: E402
-from transforms.nlp import (  # noqa: E402
+from transforms.text.archive import parse_archive_line  # noqa: E402
+from transforms.dedup import near_dup  # noqa: E402
+from transforms.dedup.transforms import fingerprints, published_stamp, verified  # noqa: E402
+from transforms.nlp.extract import extract, story_text  # noqa: E402
+from transforms.nlp.transforms import (  # noqa: E402
     DEFAULT_MODEL,
     NEEDED_COMPONENTS,
     ModelNotFound,

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import apache_beam as beam
-from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import RunConfig
 from schemas.records import Story
-from schemas.tables import story_date
-from transforms.archive import ReadArchive
-from transforms.dedup import Deduplicate, ReadDedupIndex, StoredStory, prune_index
-from transforms.feed_state import state_path
-from transforms.fetch_feeds import FetchFeeds, ReplayRaw, SaveFeedStates
+from schemas.tables import STORIES, story_date
+from transforms.dedup import Deduplicate, ReadDedupIndex, prune_index
+from transforms.dedup.fingerprints import StoredStory
+from transforms.fetch import FetchFeeds, ReplayRaw, SaveFeedStates
+from transforms.lake import WriteTables, paths
 from transforms.metrics import Count
-from transforms.nlp import ExtractEntities
-from transforms.parse import ParseFeeds
-from transforms.write import WriteTables
-
-
-
-def stored_stories_pattern(output: str) -> str:
-    return FileSystems.join(output, "stories", "*", "*.parquet")
+from transforms.nlp import Extract
+from transforms.text import ParseFeeds, ReadArchive
 
 
 def read_stored_ids(p: beam.Pipeline, output: str) -> beam.PCollection:
@@ -31,7 +24,7 @@ def read_stored_ids(p: beam.Pipeline, output: str) -> beam.PCollection:
     """
     return (
         p
-        | "StoredPattern" >> beam.Create([stored_stories_pattern(output)])
+        | "StoredPattern" >> beam.Create([paths.table_files_pattern(output, STORIES)])
         | "ReadStored" >> beam.io.ReadAllFromParquet(columns=["story_id"])
         | "ToStored" >> beam.Map(lambda row: StoredStory(row["story_id"])))
 
@@ -47,7 +40,7 @@ def build(p: beam.Pipeline, config: RunConfig) -> beam.PCollection:
             | "Feeds" >> beam.Create(list(config.feeds))
             | Count("feeds_in")
             | "Fetch" >> FetchFeeds(config.run_id, config.run_date, config.fetch,
-                                    state_path(config.output), config.raw))
+                                    paths.feed_state_file(config.output), config.raw))
         dead_letters.append(fetch_dead)
     elif config.replay:
         fetched = (p | "Replay" >> ReplayRaw(config.replay, config.run_id)
@@ -74,7 +67,7 @@ def build(p: beam.Pipeline, config: RunConfig) -> beam.PCollection:
     extractions, nlp_dead = (
         clustered
         | "Canonical" >> beam.Filter(Story.is_canonical.fget)
-        | "Extract" >> ExtractEntities(config.model, config.run_id,
+        | "Extract" >> Extract(config.model, config.run_id,
                                        config.nlp_batch_size))
     dead_letters.append(nlp_dead)
 
@@ -91,7 +84,7 @@ def build(p: beam.Pipeline, config: RunConfig) -> beam.PCollection:
     if feed_states is not None:
         # Only once the tables are committed: state written before them would
         # make the next run skip (304) what this run never stored.
-        committed | "SaveState" >> SaveFeedStates(state_path(config.output),
+        committed | "SaveState" >> SaveFeedStates(paths.feed_state_file(config.output),
                                                   config.run_id, feed_states)
     return committed
 

@@ -20,9 +20,9 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from pipeline.feedlist import ConfigError, load_feed_list, unique_feeds
 from pipeline.options import WirestreamOptions
 from schemas.records import FeedSpec
-from transforms import raw_archive
-from transforms.fetch import FetchConfig
-from transforms.nlp import ModelNotFound, resolve_model
+from transforms.lake import paths
+from transforms.fetch.fetch import FetchConfig
+from transforms.nlp.model import ModelNotFound, resolve_model
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def _validated(argv: list[str], now: Optional[datetime]) -> RunConfig:
     for path in feed_lists:
         feeds.extend(load_feed_list(path))
     if options.replay and not any(
-            m.metadata_list for m in FileSystems.match(raw_archive.patterns(options.replay))):
+            m.metadata_list for m in FileSystems.match(paths.raw_patterns(options.replay))):
         raise ConfigError(f"--replay {options.replay}: no raw responses found there")
     for pattern in articles:
         if not FileSystems.match([pattern])[0].metadata_list:
@@ -139,7 +139,7 @@ def _validated(argv: list[str], now: Optional[datetime]) -> RunConfig:
                         threads=options.fetch_threads, contact=options.fetch_contact)
     output = options.output.rstrip("/") or "/"
     raw = None if (options.raw or "").lower() == "none" else (
-        options.raw or FileSystems.join(output, "raw"))
+        options.raw or paths.default_raw_dir(output))
     return RunConfig(
         feeds=tuple(unique_feeds(feeds)), articles=articles, output=output, model=model,
         run_id=new_run_id(started_at), started_at=started_at, fetch=fetch,

@@ -14,6 +14,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import RunConfig
 from schemas.tables import FETCH_LOG, TABLES
+from transforms.lake import paths
 
 
 def _get(counts: dict, *names: str) -> int:
@@ -100,9 +101,7 @@ def build_manifest(config: RunConfig, counts: dict, state: str, *,
 
 def feed_problems(config: RunConfig) -> dict[str, list[tuple[str, str]]]:
     """This run's failing feeds and moved feeds, read back from its fetch_log."""
-    path = FileSystems.join(config.output, FETCH_LOG.name,
-                            f"{FETCH_LOG.partition_column}={config.run_date}",
-                            f"part-{config.run_id}.parquet")
+    path = paths.part_file(config.output, FETCH_LOG, config.run_date, config.run_id)
     if not FileSystems.exists(path):
         return {"failed": [], "moved": []}
     with FileSystems.open(path) as handle:

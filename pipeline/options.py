@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from transforms.fetch import FetchConfig
-from transforms.nlp import DEFAULT_MODEL
+from transforms.fetch.fetch import FetchConfig
+from transforms.nlp.model import DEFAULT_MODEL
 
 _FETCH = FetchConfig()
 

@@ -19,6 +19,7 @@ from apache_beam.options.pipeline_options import (
 from pipeline.build import build
 from pipeline.config import RunConfig
 from pipeline.manifest import build_manifest, feed_problems, summary_lines
+from transforms.lake import paths
 from transforms.metrics import NAMESPACE
 
 LOG = logging.getLogger("wirestream")
@@ -64,7 +65,7 @@ def run(config: RunConfig) -> dict:
     manifest = build_manifest(config, counters(result), str(result.state),
                               seconds=time.monotonic() - started,
                               finished_at=datetime.now(timezone.utc))
-    path = FileSystems.join(config.output, "_manifests", f"{config.run_id}.json")
+    path = paths.manifest_file(config.output, config.run_id)
     with FileSystems.create(path) as handle:
         handle.write(json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
     manifest["manifest_path"] = path

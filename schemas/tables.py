@@ -58,12 +58,6 @@ class TableSpec:
     # bundle boundaries or worker count.
     sort_key: Callable[[Any], tuple]
     excluded: tuple[str, ...] = ()
-    # Folder under OUTPUT, when not the table's name (state tables).
-    directory: Optional[str] = None
-
-    @property
-    def path(self) -> str:
-        return self.directory or self.name
 
     @property
     def columns(self) -> list[str]:
@@ -117,7 +111,7 @@ DEAD_LETTERS = TableSpec(
 
 DEDUP_INDEX = TableSpec(
     name="dedup_index", record_type=DedupIndexEntry, partition_column="run_date",
-    sort_key=lambda e: (e.story_id,), directory="_state/dedup_index")
+    sort_key=lambda e: (e.story_id,))
 
 # The six tables of the contract.
 TABLES = {t.name: t for t in

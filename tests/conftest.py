@@ -27,7 +27,7 @@ def shared_data(*parts: str) -> Path:
 def nlp():
     import spacy
 
-    from transforms.nlp import resolve_model
+    from transforms.nlp.model import resolve_model
     return spacy.load(resolve_model("en_core_web_sm"))
 
 

@@ -7,8 +7,9 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from schemas.records import DeadLetter, Story
 from tests.conftest import SAMPLE
-from transforms.archive import ReadArchive, iter_archive, parse_archive_line
-from transforms.stories import derive_story_id, utc_from_iso
+from transforms.text import ReadArchive
+from transforms.text.archive import iter_archive, parse_archive_line
+from transforms.text.stories import derive_story_id, utc_from_iso
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 

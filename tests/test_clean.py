@@ -1,4 +1,4 @@
-from transforms.clean import (
+from transforms.text.clean import (
     agency_name,
     canonical_url,
     content_hash,
@@ -56,7 +56,7 @@ def test_datelines_and_wire_credits():
 
 # --- Wire cleaning ----------------------------------------------------------------------
 
-from transforms.clean import (  # noqa: E402
+from transforms.text.clean import (  # noqa: E402
     clean_title,
     clean_wire_body,
     detect_language,

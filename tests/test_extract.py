@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from transforms.extract import entity_id, extract, model_text, normalize_name, story_text
-from transforms.stories import build_story
+from transforms.nlp.extract import entity_id, extract, model_text, normalize_name, story_text
+from transforms.text.stories import build_story
 
 
 def make_story(body: str, title: str = ""):
@@ -136,7 +136,7 @@ def test_numbers_and_dates_are_not_entities(run):
 # --- Headlines, names and entity ids ------------------------------------------------
 
 def test_capitalised_headlines_are_recased_for_the_model_and_offsets_kept(run):
-    from transforms.extract import model_text
+    from transforms.nlp.extract import model_text
     story, found = run("LONDON 2024-06-14\nFast bowler Tom Baker took five wickets on Friday as "
                        "Leicestershire beat Somerset by an innings to take over at the top of the "
                        "county table.\nThe home side needed only two days for the victory, "

@@ -13,10 +13,10 @@ from werkzeug import Response
 
 from schemas.records import FeedSpec
 from tests.conftest import SAMPLE
-from transforms.addresses import AddressPolicy
-from transforms.feed_state import Backoff, FeedState
-from transforms.fetch import FetchConfig, HostGate, fetch_feed
-from transforms.fetch_feeds import FetchFeeds
+from transforms.fetch.addresses import AddressPolicy
+from transforms.fetch.feed_state import Backoff, FeedState
+from transforms.fetch.fetch import FetchConfig, HostGate, fetch_feed
+from transforms.fetch.transforms import FetchFeeds
 
 RSS = (SAMPLE / "wikinews-world.rss").read_bytes()
 QUICK = FetchConfig(connect_timeout_s=2, read_timeout_s=1, budget_s=5,
@@ -330,7 +330,7 @@ def test_failed_feeds_are_logged_dead_lettered_and_remembered(httpserver, beam_p
 
 
 def test_feed_state_round_trips_and_unknown_fields_are_ignored(tmp_path):
-    from transforms.feed_state import read_states, write_states
+    from transforms.fetch.feed_state import read_states, write_states
     path = str(tmp_path / "_state" / "feeds.json")
     assert read_states(path) == []
     state = FeedState(url="https://x.org/rss", etag='"a"', last_success=NOW, consecutive_failures=2,
@@ -344,5 +344,5 @@ def test_feed_state_round_trips_and_unknown_fields_are_ignored(tmp_path):
 @pytest.mark.parametrize("value, seconds", [("120", 120.0), ("Wed, 25 Nov 2026 12:10:00 GMT", 600.0),
                                             ("soon", None), (None, None)])
 def test_retry_after_in_seconds_or_as_a_date(value, seconds):
-    from transforms.fetch import _retry_after
+    from transforms.fetch.fetch import _retry_after
     assert _retry_after(value, NOW) == seconds

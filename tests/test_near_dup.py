@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO, SAMPLE
-from transforms import near_dup as nd
-from transforms.near_dup import ClusterMember, assign_clusters, rank_key
+from transforms.dedup import near_dup as nd
+from transforms.dedup.near_dup import ClusterMember, assign_clusters, rank_key
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_shingles_are_unique_sorted_and_stable_across_processes():
     here = nd.shingles(text)
     assert here.dtype == np.uint64 and len(here) == len(np.unique(here))
     assert (np.diff(here.astype(object)) > 0).all()
-    code = ("import sys; sys.path.insert(0, %r); from transforms.near_dup import shingles; "
+    code = ("import sys; sys.path.insert(0, %r); from transforms.dedup.near_dup import shingles; "
             "print(shingles(%r).tolist())" % (str(REPO), text))
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env={"PYTHONHASHSEED": "123"}, check=True)

@@ -5,15 +5,15 @@ import apache_beam as beam
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms import nlp as nlp_stage
-from transforms.nlp import (
-    ExtractEntities,
+from transforms.nlp import model as nlp_stage
+from transforms.nlp import Extract
+from transforms.nlp.model import (
     ExtractionFailed,
     ModelNotFound,
     SpacyModelHandler,
     resolve_model,
 )
-from transforms.stories import build_story
+from transforms.text.stories import build_story
 
 
 def story(story_id, body, language="en", day=1):
@@ -37,7 +37,7 @@ def test_extract_composite_reads_english_stories_only(beam_pipeline):
                story("de1", "Angela Merkel besuchte Paris.", language="de")]
     with beam_pipeline as p:
         found, dead = (p | beam.Create(stories)
-                       | ExtractEntities(resolve_model("en_core_web_sm"), "run", batch_size=2))
+                       | Extract(resolve_model("en_core_web_sm"), "run", batch_size=2))
         assert_that(found | beam.Map(lambda kv: (kv[0], kv[1].story_id, len(kv[1].entities) >= 2)),
                     equal_to([("2026-03-01", "en1", True), ("2026-03-02", "en2", True)]),
                     label="found")

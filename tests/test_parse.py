@@ -6,7 +6,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from schemas.records import DeadLetter, FetchResult, Story
 from tests.conftest import SAMPLE, shared_data
-from transforms.parse import ParseFeeds, parse_feed
+from transforms.text import ParseFeeds
+from transforms.text.feeds import parse_feed
 
 NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
 

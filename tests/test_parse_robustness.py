@@ -24,8 +24,8 @@ import pytest
 from schemas.records import DeadLetter, FetchResult, Story
 from tests.conftest import SAMPLE, shared_data
 from tests.test_parse import fetched, split
-from transforms.dedup import pick_one_copy
-from transforms.parse import parse_feed
+from transforms.dedup.fingerprints import pick_one_copy
+from transforms.text.feeds import parse_feed
 
 # --- 1. feedparser's corpus ------------------------------------------------
 

@@ -11,7 +11,7 @@ import pyarrow.dataset as ds
 from schemas.records import EntityMention, Extraction, FetchResult, dead_letter
 from schemas.tables import TABLES
 from tests.test_dedup import story
-from transforms.write import WriteTables
+from transforms.lake import WriteTables
 
 RUN = "20261125T000000Z-abc123"
 NOW = datetime(2026, 11, 25, 8, tzinfo=timezone.utc)

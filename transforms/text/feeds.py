@@ -1,8 +1,8 @@
-"""Parse stage: feed bytes to stories with feedparser.
+"""Feed entries to stories: one fetched feed, parsed with feedparser.
 
-`parse_feed` is plain Python; `ParseFeeds` wires it into Beam and returns
-stories, the finished fetch_log rows (now that the item count is known) and
-dead letters.
+`parse_feed` yields the feed's stories, dead letters and its finished
+fetch_log row (now that the item count is known); `transforms.ParseFeeds`
+wires it into Beam.
 """
 
 from __future__ import annotations
@@ -10,12 +10,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Iterator, Union
 
-import apache_beam as beam
-
 from schemas.records import DeadLetter, FetchResult, Story, dead_letter
-from transforms.feed_bytes import parse_bytes
-from transforms.metrics import counter
-from transforms.stories import (
+from transforms.text.feed_bytes import parse_bytes
+from transforms.text.stories import (
     InvalidStory,
     build_story,
     derive_story_id,
@@ -94,47 +91,3 @@ def _entry_story(entry, fetched: FetchResult, language) -> Story:
         title=title, body_markup=body, summary_markup=summary,
         published_at=published, fetched_at=fetched.fetched_at,
         language=language, authors=_authors(entry), run_id=fetched.run_id)
-
-
-class _ParseFn(beam.DoFn):
-    def setup(self):
-        self._seen = counter("entries_seen")
-        self._parsed = counter("entries_parsed")
-        self._dead = counter("entries_dead")
-
-    def process(self, fetched: FetchResult):
-        try:
-            outputs = list(parse_feed(fetched))
-        except Exception as err:  # a parser bug costs this feed, not the run
-            message = f"{type(err).__name__}: {err}"
-            yield beam.pvalue.TaggedOutput("dead_letters", dead_letter(
-                fetched.run_id, STAGE, "ParserCrashed", message,
-                ref=fetched.feed_url, payload=(fetched.body or b"")[:4096]))
-            yield beam.pvalue.TaggedOutput(
-                "fetch_log", dataclasses.replace(fetched.log_row(), error=message))
-            return
-        for record in outputs:
-            if isinstance(record, Story):
-                self._seen.inc()
-                self._parsed.inc()
-                yield record
-            elif isinstance(record, FetchResult):
-                yield beam.pvalue.TaggedOutput("fetch_log", record)
-            else:
-                if record.error != "NotAFeed":
-                    self._seen.inc()
-                    self._dead.inc()
-                yield beam.pvalue.TaggedOutput("dead_letters", record)
-
-
-class ParseFeeds(beam.PTransform):
-    """FetchResult -> (stories, fetch_log rows, dead letters)."""
-
-    def __init__(self, run_id: str):
-        super().__init__()
-        self._run_id = run_id
-
-    def expand(self, fetched):
-        results = fetched | "Parse" >> beam.ParDo(_ParseFn()).with_outputs(
-            "fetch_log", "dead_letters", main="stories")
-        return results.stories, results.fetch_log, results.dead_letters

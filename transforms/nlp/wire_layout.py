@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from transforms.mention import Entity
-from transforms.names import normalize_name, place_key
+from transforms.nlp.mention import Entity
+from transforms.nlp.names import normalize_name, place_key
 
 INITIAL = re.compile(r"^[A-Z]\.$")  # "M." in "M. McCague"
 

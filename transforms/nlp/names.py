@@ -16,8 +16,8 @@ from functools import lru_cache
 from typing import Optional
 
 from schemas.records import Story
-from transforms.clean import stable_id
-from transforms.lexicon import PLACE_LABELS, SEPARATOR
+from transforms.text.clean import stable_id
+from transforms.nlp.lexicon import PLACE_LABELS, SEPARATOR
 
 
 # --- Text given to the model ----------------------------------------------------

@@ -11,12 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from transforms.lexicon import (
+from transforms.nlp.lexicon import (
     AGENT_LABELS, BASE_VERBS, EMPLOY_VERBS, KILL_NOUNS, KILL_VERBS, LIVE_VERBS, PLACE_LABELS,
     PLACE_NOUNS, RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
 from schemas.records import Relation, Story
-from transforms.mention import Entity
-from transforms.names import field_of
+from transforms.nlp.mention import Entity
+from transforms.nlp.names import field_of
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from collections import Counter, defaultdict
 from typing import Optional
 
 from schemas.records import EntityMention, Story
-from transforms.given_names import given_names
-from transforms.lexicon import HONORIFICS, NAMED_LABELS, PLACE_LABELS, TITLE_NOUNS
-from transforms.mention import Entity
-from transforms.names import entity_id, normalize_name, place_key, recase_name
-from transforms.wire_layout import (
+from transforms.nlp.given_names import given_names
+from transforms.nlp.lexicon import HONORIFICS, NAMED_LABELS, PLACE_LABELS, TITLE_NOUNS
+from transforms.nlp.mention import Entity
+from transforms.nlp.names import entity_id, normalize_name, place_key, recase_name
+from transforms.nlp.wire_layout import (
     INITIAL, as_team, competitor_names, country_after, crosses_side, dateline_place,
     in_a_table, is_name_shape, is_place_name, result_sides, section_slug_end,
     source_line_city, table_row_name, table_rows)

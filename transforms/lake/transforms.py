@@ -12,65 +12,23 @@ Paths go through Beam's FileSystems, so OUTPUT may be local, gs:// or s3://.
 
 from __future__ import annotations
 
-import io
-from typing import Iterable
-
 import apache_beam as beam
-import pyarrow.parquet as pq
-from apache_beam.io.filesystem import BeamIOError
 from apache_beam.io.filesystems import FileSystems
 
-from schemas.records import Extraction
 from schemas.tables import ALL_TABLES, TABLES, TableSpec
+from transforms.lake import paths
+from transforms.lake.files import (
+    EXTRACTIONS,
+    make_parent,
+    parquet_bytes,
+    split_extractions,
+    write_bytes,
+)
 from transforms.metrics import counter
 
 # Stories last: see the module docstring.
 COMMIT_ORDER = ("fetch_log", "dead_letters", "entities", "relations", "quotes",
                 "dedup_index", "stories")
-
-
-def file_name(run_id: str) -> str:
-    return f"part-{run_id}.parquet"
-
-
-def partition_path(root: str, table: TableSpec, value: str) -> str:
-    return FileSystems.join(root, table.path, f"{table.partition_column}={value}")
-
-
-def parquet_bytes(table: TableSpec, records: list) -> bytes:
-    sink = io.BytesIO()
-    pq.write_table(table.to_arrow(records), sink, compression="zstd")
-    return sink.getvalue()
-
-
-def write_bytes(path: str, data: bytes) -> None:
-    with FileSystems.create(path) as handle:
-        handle.write(data)
-
-
-# Extractions travel to the writer whole, one element per story, grouped by
-# day under this name, and are split into their tables' rows only there:
-# far fewer elements to shuffle than one per entity, relation and quote.
-EXTRACTIONS = "extractions"
-EXTRACTED_TABLES = ("entities", "relations", "quotes")
-
-
-def explode_extraction(keyed: tuple[str, Extraction]) -> Iterable[tuple[str, tuple[str, object]]]:
-    """(day, Extraction) -> (table name, (day, row)) for each found row."""
-    day, extraction = keyed
-    for table in EXTRACTED_TABLES:
-        for row in getattr(extraction, table):
-            yield table, (day, row)
-
-
-def split_extractions(extractions: Iterable[Extraction]) -> Iterable[tuple[str, list]]:
-    """(table name, rows) of each extracted table with rows, in the order
-    explode_extraction gives them."""
-    extractions = list(extractions)
-    for table in EXTRACTED_TABLES:
-        rows = [row for extraction in extractions for row in getattr(extraction, table)]
-        if rows:
-            yield table, rows
 
 
 class _CountDeadLetters(beam.DoFn):
@@ -100,13 +58,11 @@ class _WritePartition(beam.DoFn):
 
     def _write(self, table_name: str, value: str, records: list):
         table = ALL_TABLES[table_name]
-        staged = partition_path(FileSystems.join(self._output, "_staging", self._run_id),
-                                table, value)
-        staged = FileSystems.join(staged, file_name(self._run_id))
+        staged = paths.part_file(paths.staging_dir(self._output, self._run_id), table, value,
+                                 self._run_id)
         write_bytes(staged, parquet_bytes(table, records))
         counter(f"rows_{table_name}").inc(len(records))
-        final = FileSystems.join(partition_path(self._output, table, value),
-                                 file_name(self._run_id))
+        final = paths.part_file(self._output, table, value, self._run_id)
         return table_name, staged, final
 
 
@@ -121,13 +77,13 @@ class _Commit(beam.DoFn):
         written = set()
         for table_name, staged, final in sorted(staged_files,
                                                 key=lambda f: (order[f[0]], f[2])):
-            _make_parent(final)
+            make_parent(final)
             FileSystems.rename([staged], [final])
             written.add(table_name)
         for name in TABLES:
             if name not in written:
                 self._ensure_readable(TABLES[name])
-        staging = FileSystems.join(self._output, "_staging", self._run_id)
+        staging = paths.staging_dir(self._output, self._run_id)
         if FileSystems.exists(staging):
             FileSystems.delete([staging])
         yield len(staged_files)
@@ -138,20 +94,11 @@ class _Commit(beam.DoFn):
         Readers glob `TABLE/**/*.parquet`; a table with no file at all would
         be an error for them rather than zero rows.
         """
-        pattern = FileSystems.join(self._output, table.name, "*", "*.parquet")
+        pattern = paths.table_files_pattern(self._output, table)
         if FileSystems.match([pattern])[0].metadata_list:
             return
-        path = FileSystems.join(partition_path(self._output, table, self._run_date),
-                                file_name(self._run_id))
-        write_bytes(path, parquet_bytes(table, []))
-
-
-def _make_parent(path: str) -> None:
-    parent = path.rsplit("/", 1)[0]
-    try:
-        FileSystems.mkdirs(parent)
-    except (IOError, BeamIOError):
-        pass  # exists already, or an object store without directories
+        write_bytes(paths.part_file(self._output, table, self._run_date, self._run_id),
+                    parquet_bytes(table, []))
 
 
 class WriteTables(beam.PTransform):

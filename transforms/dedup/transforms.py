@@ -1,7 +1,7 @@
 """Deduplicate stage: one row per story_id, and every copy of a story in one
 cluster, across feeds and across runs.
 
-The decisions are `transforms.near_dup`'s; this module wires them as keyed
+The decisions are `transforms.dedup.near_dup`'s; this module wires them as keyed
 Beam steps, so the result depends on the data only, never on bundles,
 workers or runner:
 
@@ -24,130 +24,32 @@ workers or runner:
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Optional
 
 import apache_beam as beam
-import numpy as np
-from apache_beam.io.filesystems import FileSystems
 
 from schemas.records import DedupIndexEntry, Story
-from schemas.tables import story_date
-from transforms import near_dup
-from transforms.clean import canonical_url
+from schemas.tables import STORIES
+from transforms.dedup import near_dup
+from transforms.dedup.fingerprints import (
+    Fingerprint,
+    candidate_keys,
+    fingerprints,
+    index_entry,
+    pick_one_copy,
+    slim,
+    stored_candidate_keys,
+    stored_fingerprint,
+    verified,
+)
+from transforms.dedup.index import index_files_pattern
+from transforms.lake import paths
 from transforms.metrics import counter
 
 # Key groups larger than this are furniture shared by unrelated stories
 # (a band value of boilerplate), not a story's copies: skipped and counted.
 MAX_BUCKET = 1000
-INDEX_DIR = "_state/dedup_index"
-DEFAULT_RETENTION_DAYS = 7.0
 
-
-@dataclass(frozen=True)
-class StoredStory:
-    """An already stored story_id (dedup reads only this column back)."""
-
-    story_id: str
-
-
-@dataclass(frozen=True, eq=False)
-class Fingerprint:
-    """What verification and clustering need of one story."""
-
-    story_id: str
-    rank: tuple
-    text: str = field(repr=False)
-    shingles: np.ndarray = field(repr=False)
-    signature: np.ndarray = field(repr=False)
-    # Size of the shingle set the signature was made of (also when the
-    # shingles themselves are not at hand).
-    shingle_count: int = 0
-    # The cluster of a story stored by an earlier run; None for a new one.
-    stored_cluster: Optional[str] = None
-
-    @property
-    def member(self) -> near_dup.ClusterMember:
-        return near_dup.ClusterMember(self.story_id, self.rank, self.stored_cluster)
-
-
-def published_stamp(story: Story) -> str:
-    return (story.published_at or story.fetched_at).isoformat()
-
-
-def is_agency_copy(story: Story) -> bool:
-    """The wire service's own copy: its source names the credited agency."""
-    return bool(story.agency) and story.agency.casefold() in story.source.casefold()
-
-
-def exact_keys(text_hash: str, url: Optional[str]) -> list[str]:
-    """Keys that make two stories the same story outright."""
-    keys = [f"hash:{text_hash}"]
-    link = canonical_url(url)
-    if link:
-        keys.append(f"url:{link}")
-    return keys
-
-
-def pick_one_copy(copies: Iterable[Story]) -> tuple[Story, int]:
-    """The copy of a story_id to keep (earliest, then by feed), and how many were merged."""
-    ordered = sorted(copies, key=lambda s: (published_stamp(s), s.feed_url or "",
-                                            s.source, s.content_hash))
-    return ordered[0], len(ordered) - 1
-
-
-def fingerprints(stories: list[Story], hasher: near_dup.MinHasher) -> list[Fingerprint]:
-    texts = [near_dup.dedup_text(s.title, s.body) for s in stories]
-    sets = [near_dup.shingles(t) for t in texts]
-    signatures = hasher.signatures(sets)
-    return [Fingerprint(s.story_id,
-                        near_dup.rank_key(published_stamp(s), is_agency_copy(s), s.story_id),
-                        text, shingle_set, signature, len(shingle_set))
-            for s, text, shingle_set, signature in zip(stories, texts, sets, signatures)]
-
-
-def stored_fingerprint(entry: DedupIndexEntry, title: Optional[str],
-                       body: Optional[str]) -> Fingerprint:
-    """A stored story's fingerprint: from its stored text when there is one."""
-    signature = np.frombuffer(entry.signature, dtype=np.uint32)
-    text = near_dup.dedup_text(title or "", body or "") if title or body else ""
-    return Fingerprint(entry.story_id, near_dup.rank_key(entry.published, entry.agency_copy,
-                                                         entry.story_id),
-                       text, near_dup.shingles(text) if text else np.empty(0, np.uint64),
-                       signature, entry.shingle_count, stored_cluster=entry.cluster_id)
-
-
-def verified(a: Fingerprint, b: Fingerprint, exact: bool) -> Optional[float]:
-    """Containment of the shorter in the longer if the pair is one story."""
-    if exact:
-        return 1.0
-    if len(a.shingles) and len(b.shingles):
-        if near_dup.is_near_duplicate_text(a.text, b.text, a.shingles, b.shingles):
-            return near_dup.containment(a.shingles, b.shingles)
-        return None
-    # A stored text that could not be read back: decide on signatures.
-    n_a, n_b = a.shingle_count, b.shingle_count
-    if near_dup.is_near_duplicate_estimated(a.signature, n_a, b.signature, n_b):
-        return near_dup.estimate_containment(a.signature, n_a, b.signature, n_b)
-    return None
-
-
-def index_entry(story: Story, fingerprint: Fingerprint, cluster_id: str,
-                indexed_at: datetime) -> DedupIndexEntry:
-    return DedupIndexEntry(
-        story_id=story.story_id, cluster_id=cluster_id, published=published_stamp(story),
-        agency_copy=is_agency_copy(story),
-        # The stories partition the story is written to: where its text is
-        # re-read when a later copy needs verifying.
-        published_date=story_date(story),
-        shingle_count=fingerprint.shingle_count,
-        signature=np.asarray(fingerprint.signature, dtype=np.uint32).tobytes(),
-        content_hash=story.content_hash, canonical_url=canonical_url(story.url),
-        indexed_at=indexed_at)
-
-
-# --- Beam steps -----------------------------------------------------------------
 
 class _KeepNewStories(beam.DoFn):
     """Per story_id: drop what is already stored, keep one copy of the rest."""
@@ -185,30 +87,8 @@ class _Fingerprint(beam.DoFn):
         for story, fingerprint in zip(batch, fingerprints(batch, self._hasher)):
             yield fingerprint.story_id, fingerprint
             yield beam.pvalue.TaggedOutput("slim", (fingerprint.story_id, slim(fingerprint)))
-            for keyed in _new_keys((story, fingerprint)):
+            for keyed in candidate_keys(story, fingerprint):
                 yield beam.pvalue.TaggedOutput("keys", keyed)
-
-
-def slim(fingerprint: Fingerprint) -> Fingerprint:
-    """The fingerprint without its text and shingles: what an index entry
-    needs (signature, shingle count) and no more."""
-    return dataclasses.replace(fingerprint, text="", shingles=np.empty(0, np.uint64))
-
-
-def _new_keys(pair):
-    story, fingerprint = pair
-    for key in exact_keys(story.content_hash, story.url):
-        yield key, (story.story_id, True)
-    for key in near_dup.band_keys(fingerprint.signature):
-        yield key, (story.story_id, True)
-
-
-def _stored_keys(entry: DedupIndexEntry):
-    for key in exact_keys(entry.content_hash, entry.canonical_url):
-        yield key, (entry.story_id, False)
-    signature = np.frombuffer(entry.signature, dtype=np.uint32)
-    for key in near_dup.band_keys(signature):
-        yield key, (entry.story_id, False)
 
 
 class _PairsInGroup(beam.DoFn):
@@ -294,27 +174,12 @@ class _Finish(beam.DoFn):
                                                             self._indexed_at))
 
 
-def index_pattern(output: str) -> str:
-    return FileSystems.join(output, INDEX_DIR, "*", "*.parquet")
-
-
-def prune_index(output: str, now: datetime, retention_days: float) -> int:
-    """Delete index partitions older than the window (and a day of slack)."""
-    cutoff = (now - timedelta(days=retention_days + 1)).strftime("%Y-%m-%d")
-    pattern = FileSystems.join(output, INDEX_DIR, "run_date=*", "*.parquet")
-    old = [m.path for m in FileSystems.match([pattern])[0].metadata_list
-           if m.path.rsplit("run_date=", 1)[1][:10] < cutoff]
-    if old:
-        FileSystems.delete(old)
-    return len(old)
-
-
 class ReadDedupIndex(beam.PTransform):
     """The index entries of stories indexed within the retention window."""
 
     def __init__(self, output: str, now: datetime, retention_days: float):
         super().__init__()
-        self._pattern = index_pattern(output)
+        self._pattern = index_files_pattern(output)
         self._since = now - timedelta(days=retention_days)
 
     def expand(self, pbegin):
@@ -340,8 +205,8 @@ class _StoredTexts(beam.PTransform):
             entries
             | "Dates" >> beam.Map(lambda kv: kv[1].published_date)
             | "DistinctDates" >> beam.Distinct()
-            | "DatePatterns" >> beam.Map(lambda day: FileSystems.join(
-                output, "stories", f"published_date={day}", "*.parquet"))
+            | "DatePatterns" >> beam.Map(
+                lambda day: paths.partition_files_pattern(output, STORIES, day))
             | "ReadTexts" >> beam.io.ReadAllFromParquet(columns=["story_id", "title", "body"])
             | "TextById" >> beam.Map(lambda row: (row["story_id"], (row["title"], row["body"]))))
 
@@ -385,7 +250,7 @@ class Deduplicate(beam.PTransform):
         new_prints = printed.prints
 
         index_by_id = self._index | "IndexById" >> beam.Map(lambda e: (e.story_id, e))
-        keyed = (printed.keys, self._index | "StoredKeys" >> beam.FlatMap(_stored_keys))
+        keyed = (printed.keys, self._index | "StoredKeys" >> beam.FlatMap(stored_candidate_keys))
         pairs = (
             keyed
             | "AllKeys" >> beam.Flatten()

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Iterable, Optional
 
 from schemas.records import Story
-from transforms.clean import (
+from transforms.text.clean import (
     canonical_url,
     clean_title,
     clean_wire_body,

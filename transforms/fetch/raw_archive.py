@@ -8,24 +8,13 @@ turns these back into FetchResults and rebuilds the tables offline.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from datetime import datetime
+
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.records import FetchResult
-
-SUFFIX = ".feed.gz"
-# Depths under RAW_DIR where files may sit: RAW_DIR/run_date=D/RUN_ID/x, or a
-# run's own folder, or a folder of files.
-_PATTERNS = ("*" + SUFFIX, "*/*" + SUFFIX, "*/*/*" + SUFFIX)
-
-
-def raw_path(raw_root: str, run_date: str, run_id: str, feed_url: str) -> str:
-    key = hashlib.sha1(feed_url.encode("utf-8")).hexdigest()[:20]
-    return FileSystems.join(raw_root, f"run_date={run_date}", run_id, key + SUFFIX)
-
 
 def encode(result: FetchResult) -> bytes:
     header = {
@@ -61,7 +50,3 @@ def read(path: str, run_id: str) -> FetchResult:
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
         return decode(handle.read(), run_id, path)
 
-
-def patterns(raw_dir: str) -> list[str]:
-    """Glob patterns that find every raw file under RAW_DIR."""
-    return [FileSystems.join(raw_dir.rstrip("/"), p) for p in _PATTERNS]

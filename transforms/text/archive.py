@@ -1,4 +1,4 @@
-"""Archive stage: JSON Lines backfills to stories.
+"""JSON Lines backfills to stories (`transforms.ReadArchive` wires it into Beam).
 
 Each line is one story (contract: id, title, body, url, published, source,
 summary, authors). A line that is not JSON, or has neither title nor body, is
@@ -11,12 +11,8 @@ import json
 from datetime import datetime
 from typing import Iterator, Union
 
-import apache_beam as beam
-from apache_beam.io import fileio
-
 from schemas.records import DeadLetter, Story, dead_letter
-from transforms.metrics import counter
-from transforms.stories import InvalidStory, build_story, derive_story_id, utc_from_iso
+from transforms.text.stories import InvalidStory, build_story, derive_story_id, utc_from_iso
 
 STAGE = "archive"
 
@@ -78,43 +74,3 @@ def iter_archive(lines, path: str, run_id: str,
         line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
         if line.strip():
             yield parse_archive_line(line, f"{path}:{number}", run_id, fetched_at)
-
-
-class _ReadArchiveFn(beam.DoFn):
-    def __init__(self, run_id: str, fetched_at: datetime):
-        self._run_id, self._fetched_at = run_id, fetched_at
-
-    def setup(self):
-        self._lines = counter("archive_lines")
-        self._dead = counter("archive_dead")
-
-    def process(self, readable: fileio.ReadableFile):
-        path = readable.metadata.path
-        with readable.open() as handle:
-            for record in iter_archive(handle, path, self._run_id, self._fetched_at):
-                self._lines.inc()
-                if isinstance(record, DeadLetter):
-                    self._dead.inc()
-                    yield beam.pvalue.TaggedOutput("dead_letters", record)
-                else:
-                    yield record
-
-
-class ReadArchive(beam.PTransform):
-    """File patterns -> (stories, dead letters), one pass over each file."""
-
-    def __init__(self, patterns: list[str], run_id: str, fetched_at: datetime):
-        super().__init__()
-        self._patterns, self._run_id = patterns, run_id
-        self._fetched_at = fetched_at
-
-    def expand(self, pbegin):
-        results = (
-            pbegin
-            | "Patterns" >> beam.Create(self._patterns)
-            | "Match" >> fileio.MatchAll()
-            | "Open" >> fileio.ReadMatches()
-            | "Spread" >> beam.Reshuffle()
-            | "Lines" >> beam.ParDo(_ReadArchiveFn(self._run_id, self._fetched_at))
-            .with_outputs("dead_letters", main="stories"))
-        return results.stories, results.dead_letters

@@ -24,9 +24,10 @@ from apache_beam.io import fileio
 from requests.adapters import HTTPAdapter
 
 from schemas.records import FeedSpec, FetchResult, dead_letter
-from transforms import raw_archive
-from transforms.feed_state import FeedState, read_states, write_states
-from transforms.fetch import FetchConfig, HostGate, fetch_feed
+from transforms.fetch import raw_archive
+from transforms.lake import paths
+from transforms.fetch.feed_state import FeedState, read_states, write_states
+from transforms.fetch.fetch import FetchConfig, HostGate, fetch_feed
 from transforms.metrics import Count, counter
 
 STAGE = "fetch"
@@ -85,7 +86,7 @@ class _FetchShard(beam.DoFn):
         result, new_state = fetch_feed(spec, state, self._run_id, self._config,
                                        session=self._session, gate=gate)
         if result.body is not None and self._raw_root:
-            path = raw_archive.raw_path(self._raw_root, self._run_date, self._run_id,
+            path = paths.raw_file(self._raw_root, self._run_date, self._run_id,
                                         spec.url)
             raw_archive.write(path, result)
             result = dataclasses.replace(result, raw_path=path)
@@ -175,7 +176,7 @@ class ReplayRaw(beam.PTransform):
     def expand(self, pbegin):
         run_id = self._run_id
         return (pbegin
-                | "Patterns" >> beam.Create(raw_archive.patterns(self._raw_dir))
+                | "Patterns" >> beam.Create(paths.raw_patterns(self._raw_dir))
                 | "Match" >> fileio.MatchAll()
                 | "Paths" >> beam.Map(lambda metadata: metadata.path)
                 | "Spread" >> beam.Reshuffle()

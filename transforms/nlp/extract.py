@@ -14,10 +14,10 @@ and `quotes`; the word lists they share in `lexicon`.
 from __future__ import annotations
 
 from schemas.records import EntityMention, Extraction, Story
-from transforms.entities import dateline_entities, find_entities
-from transforms.names import entity_id, field_of, model_text, normalize_name, story_text
-from transforms.quotes import find_quotes
-from transforms.relations import find_relations
+from transforms.nlp.entities import dateline_entities, find_entities
+from transforms.nlp.names import entity_id, field_of, model_text, normalize_name, story_text
+from transforms.nlp.quotes import find_quotes
+from transforms.nlp.relations import find_relations
 
 __all__ = ["extract", "entity_id", "model_text", "normalize_name", "story_text"]
 

@@ -29,14 +29,14 @@ from urllib.parse import unquote, urljoin, urlparse
 import requests
 
 from schemas.records import FeedSpec, FetchResult
-from transforms.addresses import (
+from transforms.fetch.addresses import (
     AddressPolicy,
     AddressRefused,
     check_redirect,
     host_and_port,
     resolve,
 )
-from transforms.feed_state import Backoff, FeedState
+from transforms.fetch.feed_state import Backoff, FeedState
 
 PERMANENT_REDIRECTS = (301, 308)
 REDIRECTS = (301, 302, 303, 307, 308)

@@ -17,7 +17,6 @@ from typing import Iterable, Optional
 
 from apache_beam.io.filesystems import FileSystems
 
-STATE_FILE = "feeds.json"
 FORMAT_VERSION = 1
 
 
@@ -75,10 +74,6 @@ class Backoff:
         digest = hashlib.sha1(f"{url}\x1f{failures}".encode()).digest()
         unit = int.from_bytes(digest[:4], "big") / 2 ** 32  # [0, 1)
         return timedelta(seconds=raw * (1 + self.jitter * (2 * unit - 1)))
-
-
-def state_path(output: str) -> str:
-    return FileSystems.join(output, "_state", STATE_FILE)
 
 
 def read_states(path: str) -> list[FeedState]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from schemas.records import Quote, Story
-from transforms.lexicon import (
+from transforms.nlp.lexicon import (
     CONTINUATION_GAP, REPORTING_VERBS, SEPARATOR, TITLE_NOUNS, PRONOUNS, QUOTE_PAIRS)
-from transforms.mention import Entity
-from transforms.relations import entity_of_token
+from transforms.nlp.mention import Entity
+from transforms.nlp.relations import entity_of_token
 
 
 def _subject_entity(subject, by_token) -> Optional[Entity]:

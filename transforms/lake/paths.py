@@ -1,0 +1,106 @@
+"""Every path under OUTPUT, in one place.
+
+The lake's layout is a contract with readers (tables, partitions) and with
+later runs (`_state/`, `_manifests/`, raw responses), so no other module
+joins path strings: they ask here. Paths go through Beam's FileSystems, so
+OUTPUT may be local, gs:// or s3://.
+
+    OUTPUT/
+      TABLE/PARTITION=VALUE/part-RUN_ID.parquet    the six tables
+      _state/feeds.json                            feed state (fetch)
+      _state/dedup_index/run_date=D/part-*.parquet near-duplicate index (dedup)
+      _staging/RUN_ID/...                          a run's files before commit
+      _manifests/RUN_ID.json                       one per run
+      raw/run_date=D/RUN_ID/KEY.feed.gz            raw responses (replay)
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from apache_beam.io.filesystems import FileSystems
+
+from schemas.tables import TableSpec
+
+STATE_DIR = "_state"
+FEED_STATE_FILE = "feeds.json"
+STAGING_DIR = "_staging"
+MANIFEST_DIR = "_manifests"
+RAW_DIR = "raw"
+RAW_SUFFIX = ".feed.gz"
+# Tables kept for later runs rather than for readers live under _state/.
+_TABLE_DIRS = {"dedup_index": f"{STATE_DIR}/dedup_index"}
+# Depths under a RAW_DIR where raw files may sit: RAW_DIR/run_date=D/RUN_ID/x,
+# a run's own folder, or a folder of files.
+_RAW_PATTERNS = ("*" + RAW_SUFFIX, "*/*" + RAW_SUFFIX, "*/*/*" + RAW_SUFFIX)
+
+
+def join(*parts: str) -> str:
+    return FileSystems.join(*parts)
+
+
+# --- Tables ----------------------------------------------------------------------
+
+def table_dir(root: str, table: TableSpec) -> str:
+    return FileSystems.join(root, _TABLE_DIRS.get(table.name, table.name))
+
+
+def partition_dir(root: str, table: TableSpec, value: str) -> str:
+    return FileSystems.join(table_dir(root, table), f"{table.partition_column}={value}")
+
+
+def part_file_name(run_id: str) -> str:
+    return f"part-{run_id}.parquet"
+
+
+def part_file(root: str, table: TableSpec, value: str, run_id: str) -> str:
+    """The file a run writes for one (table, partition) under ROOT."""
+    return FileSystems.join(partition_dir(root, table, value), part_file_name(run_id))
+
+
+def table_files_pattern(root: str, table: TableSpec) -> str:
+    """Every committed file of a table (one partition level)."""
+    return FileSystems.join(table_dir(root, table), "*", "*.parquet")
+
+
+def partition_files_pattern(root: str, table: TableSpec, value: str) -> str:
+    return FileSystems.join(partition_dir(root, table, value), "*.parquet")
+
+
+def partition_value(path: str, table: TableSpec) -> str:
+    """The partition value a file's path names ("2026-03-01")."""
+    return path.rsplit(f"{table.partition_column}=", 1)[1].split("/", 1)[0]
+
+
+# --- A run's own files ------------------------------------------------------------
+
+def staging_dir(output: str, run_id: str) -> str:
+    """Where a run writes its files before the commit moves them into place."""
+    return FileSystems.join(output, STAGING_DIR, run_id)
+
+
+def manifest_file(output: str, run_id: str) -> str:
+    return FileSystems.join(output, MANIFEST_DIR, f"{run_id}.json")
+
+
+# --- State for later runs ----------------------------------------------------------
+
+def feed_state_file(output: str) -> str:
+    return FileSystems.join(output, STATE_DIR, FEED_STATE_FILE)
+
+
+# --- Raw responses ------------------------------------------------------------------
+
+def default_raw_dir(output: str) -> str:
+    return FileSystems.join(output, RAW_DIR)
+
+
+def raw_file(raw_root: str, run_date: str, run_id: str, feed_url: str) -> str:
+    """One changed fetch's raw response; named by a hash, never by the URL."""
+    key = hashlib.sha1(feed_url.encode("utf-8")).hexdigest()[:20]
+    return FileSystems.join(raw_root, f"run_date={run_date}", run_id, key + RAW_SUFFIX)
+
+
+def raw_patterns(raw_dir: str) -> list[str]:
+    """Glob patterns that find every raw file under RAW_DIR."""
+    return [FileSystems.join(raw_dir.rstrip("/"), p) for p in _RAW_PATTERNS]

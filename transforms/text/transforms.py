@@ -1,0 +1,104 @@
+"""Text stage in Beam: fetched feeds and archive files to stories.
+
+The work is done by the plain modules beside this one (`feeds.parse_feed`,
+`archive.iter_archive`); these composites count each outcome and route
+stories, fetch_log rows and dead letters to their outputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+import apache_beam as beam
+from apache_beam.io import fileio
+
+from schemas.records import DeadLetter, FetchResult, Story, dead_letter
+from transforms.metrics import counter
+from transforms.text.archive import iter_archive
+from transforms.text.feeds import STAGE as PARSE_STAGE
+from transforms.text.feeds import parse_feed
+
+
+class _ParseFn(beam.DoFn):
+    def setup(self):
+        self._seen = counter("entries_seen")
+        self._parsed = counter("entries_parsed")
+        self._dead = counter("entries_dead")
+
+    def process(self, fetched: FetchResult):
+        try:
+            outputs = list(parse_feed(fetched))
+        except Exception as err:  # a parser bug costs this feed, not the run
+            message = f"{type(err).__name__}: {err}"
+            yield beam.pvalue.TaggedOutput("dead_letters", dead_letter(
+                fetched.run_id, PARSE_STAGE, "ParserCrashed", message,
+                ref=fetched.feed_url, payload=(fetched.body or b"")[:4096]))
+            yield beam.pvalue.TaggedOutput(
+                "fetch_log", dataclasses.replace(fetched.log_row(), error=message))
+            return
+        for record in outputs:
+            if isinstance(record, Story):
+                self._seen.inc()
+                self._parsed.inc()
+                yield record
+            elif isinstance(record, FetchResult):
+                yield beam.pvalue.TaggedOutput("fetch_log", record)
+            else:
+                if record.error != "NotAFeed":
+                    self._seen.inc()
+                    self._dead.inc()
+                yield beam.pvalue.TaggedOutput("dead_letters", record)
+
+
+class ParseFeeds(beam.PTransform):
+    """FetchResult -> (stories, fetch_log rows, dead letters)."""
+
+    def __init__(self, run_id: str):
+        super().__init__()
+        self._run_id = run_id
+
+    def expand(self, fetched):
+        results = fetched | "Parse" >> beam.ParDo(_ParseFn()).with_outputs(
+            "fetch_log", "dead_letters", main="stories")
+        return results.stories, results.fetch_log, results.dead_letters
+
+
+class _ReadArchiveFn(beam.DoFn):
+    def __init__(self, run_id: str, fetched_at: datetime):
+        self._run_id, self._fetched_at = run_id, fetched_at
+
+    def setup(self):
+        self._lines = counter("archive_lines")
+        self._dead = counter("archive_dead")
+
+    def process(self, readable: fileio.ReadableFile):
+        path = readable.metadata.path
+        with readable.open() as handle:
+            for record in iter_archive(handle, path, self._run_id, self._fetched_at):
+                self._lines.inc()
+                if isinstance(record, DeadLetter):
+                    self._dead.inc()
+                    yield beam.pvalue.TaggedOutput("dead_letters", record)
+                else:
+                    yield record
+
+
+class ReadArchive(beam.PTransform):
+    """File patterns -> (stories, dead letters), one pass over each file."""
+
+    def __init__(self, patterns: list[str], run_id: str, fetched_at: datetime):
+        super().__init__()
+        self._patterns, self._run_id = patterns, run_id
+        self._fetched_at = fetched_at
+
+    def expand(self, pbegin):
+        results = (
+            pbegin
+            | "Patterns" >> beam.Create(self._patterns)
+            | "Match" >> fileio.MatchAll()
+            | "Open" >> fileio.ReadMatches()
+            | "Spread" >> beam.Reshuffle()
+            | "Lines" >> beam.ParDo(_ReadArchiveFn(self._run_id, self._fetched_at))
+            .with_outputs("dead_letters", main="stories"))
+        return results.stories, results.dead_letters
