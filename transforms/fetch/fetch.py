@@ -37,6 +37,7 @@ from transforms.fetch.addresses import (
     resolve,
 )
 from transforms.fetch.feed_state import Backoff, FeedState
+from transforms.fetch.messages import one_line
 
 PERMANENT_REDIRECTS = (301, 308)
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -184,7 +185,7 @@ def fetch_feed(spec: FeedSpec, state: Optional[FeedState], run_id: str,
         return _failed(base, attempt, err, started), \
             _after_failure(attempt, config, now, str(err), None)
     except requests.RequestException as err:
-        message = f"{type(err).__name__}: {_first_line(err)}"
+        message = f"{type(err).__name__}: {one_line(err, limit=300)}"
         return _failed(base, attempt, message, started), \
             _after_failure(attempt, config, now, message, None)
 
@@ -225,10 +226,6 @@ def _after_success(state: FeedState, result: FetchResult, validators: "Validator
     return dataclasses.replace(state, **changes)
 
 
-def _first_line(err: Exception) -> str:
-    return (str(err).splitlines() or [""])[0][:300]
-
-
 def _retry_after(value: Optional[str], now: datetime) -> Optional[float]:
     """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
     if not value:
@@ -251,7 +248,24 @@ def _fetch_http(base: FetchResult, state: FeedState, config: FetchConfig,
     deadline = time.monotonic() + config.budget_s
     url = state.effective_url or base.feed_url
     host, port = host_and_port(url)
-    origin_public = config.policy.all_public(resolve(host, port))
+    hops = _Redirects(url, origin_public=config.policy.all_public(resolve(host, port)))
+    headers = _request_headers(config, state)
+    retried = False
+    while True:
+        with _request(session, gate, hops.url, headers, config, deadline) as response:
+            if hops.follow(response, config):
+                continue
+            if response.status_code in THROTTLED:
+                # Waited out inside the gate: the host asked for a pause, so
+                # this slot does not go to another of its feeds meanwhile.
+                time.sleep(_retry_wait(response, config, deadline, retried))
+                retried = True
+                continue
+            return _outcome(base, state, response, hops, config, deadline)
+
+
+def _request_headers(config: FetchConfig, state: FeedState) -> dict[str, str]:
+    """Who is asking, what it takes, and the validators of the last success."""
     headers = {"User-Agent": config.user_agent,
                "Accept": "application/rss+xml, application/atom+xml, application/rdf+xml, "
                          "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
@@ -260,54 +274,97 @@ def _fetch_http(base: FetchResult, state: FeedState, config: FetchConfig,
         headers["If-None-Match"] = state.etag
     if state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
+    return headers
 
-    visited, permanent, retried = [url], True, False
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise FetchError(f"time budget of {config.budget_s:.0f} s exhausted")
-        with gate.request(urlparse(url).hostname or ""):
-            response = session.get(
-                url, headers=headers, stream=True, allow_redirects=False,
-                timeout=(min(config.connect_timeout_s, remaining),
-                         min(config.read_timeout_s, remaining)))
-            try:
-                status = response.status_code
-                if status in REDIRECTS and response.headers.get("Location"):
-                    target = urljoin(url, response.headers["Location"])
-                    permanent = permanent and status in PERMANENT_REDIRECTS
-                    if target in visited:
-                        raise FetchError(f"redirect loop: {' -> '.join(visited + [target])}")
-                    if len(visited) > config.max_redirects:
-                        raise FetchError(f"more than {config.max_redirects} redirects")
-                    check_redirect(config.policy, origin_public, target)
-                    visited.append(target)
-                    url = target
-                    continue
-                if status in THROTTLED:
-                    wait = _retry_after(response.headers.get("Retry-After"), now_utc())
-                    if not retried and wait is not None and wait <= min(
-                            config.retry_after_wait_s, deadline - time.monotonic()):
-                        retried = True
-                        time.sleep(wait)
-                        continue
-                    raise _Throttled(status, wait)
-                if status == 410:
-                    raise _Gone("HTTP 410 Gone: the feed was removed")
-                moved = permanent and len(visited) > 1
-                common = dict(status=status, effective_url=url, moved_permanently=moved,
-                              content_type=response.headers.get("Content-Type"))
-                if status == 304:
-                    return dataclasses.replace(base, outcome="not_modified",
-                                               not_modified=True, **common), \
-                        Validators(state.etag, state.last_modified)
-                if status >= 400:
-                    raise _HttpError(status, response.reason)
-                body = _read_body(response, config, deadline)
-                return dataclasses.replace(base, body=body, **common), Validators(
-                    response.headers.get("ETag"), response.headers.get("Last-Modified"))
-            finally:
-                response.close()
+
+@contextmanager
+def _request(session: requests.Session, gate: HostGate, url: str, headers: dict[str, str],
+             config: FetchConfig, deadline: float):
+    """One GET, its response open (body unread) for as long as the block runs.
+
+    The host's gate is held until the response is closed: a body still
+    streaming is a request still in flight to that host.
+    """
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise FetchError(f"time budget of {config.budget_s:.0f} s exhausted")
+    with gate.request(urlparse(url).hostname or ""):
+        response = session.get(
+            url, headers=headers, stream=True, allow_redirects=False,
+            timeout=(min(config.connect_timeout_s, remaining),
+                     min(config.read_timeout_s, remaining)))
+        try:
+            yield response
+        finally:
+            response.close()
+
+
+class _Redirects:
+    """The chain of URLs one fetch went through, and whether it moved the feed."""
+
+    def __init__(self, url: str, origin_public: bool):
+        self._visited = [url]
+        self._origin_public = origin_public
+        self._permanent = True
+
+    @property
+    def url(self) -> str:
+        return self._visited[-1]
+
+    @property
+    def moved(self) -> bool:
+        """Only a chain of permanent redirects moves the feed: one temporary
+        hop means the old address is still the one to ask."""
+        return self._permanent and len(self._visited) > 1
+
+    def follow(self, response: requests.Response, config: FetchConfig) -> bool:
+        """True if `response` redirects and the target may be fetched next
+        (then `url` is the target); raises FetchError or AddressRefused if not."""
+        location = response.headers.get("Location")
+        if response.status_code not in REDIRECTS or not location:
+            return False
+        target = urljoin(self.url, location)
+        self._permanent = self._permanent and response.status_code in PERMANENT_REDIRECTS
+        if target in self._visited:
+            raise FetchError(f"redirect loop: {' -> '.join(self._visited + [target])}")
+        if len(self._visited) > config.max_redirects:
+            raise FetchError(f"more than {config.max_redirects} redirects")
+        check_redirect(config.policy, self._origin_public, target)
+        self._visited.append(target)
+        return True
+
+
+def _retry_wait(response: requests.Response, config: FetchConfig, deadline: float,
+                retried: bool) -> float:
+    """Seconds to wait before asking again after a 429/503, or _Throttled.
+
+    Once per fetch, and only a wait that is short and fits the budget; a
+    longer Retry-After is the feed's next due time instead.
+    """
+    wait = _retry_after(response.headers.get("Retry-After"), now_utc())
+    if not retried and wait is not None and wait <= min(
+            config.retry_after_wait_s, deadline - time.monotonic()):
+        return wait
+    raise _Throttled(response.status_code, wait)
+
+
+def _outcome(base: FetchResult, state: FeedState, response: requests.Response,
+             hops: _Redirects, config: FetchConfig, deadline: float
+             ) -> tuple[FetchResult, Validators]:
+    """The final response (no redirect, no throttling) as a result, or FetchError."""
+    status = response.status_code
+    if status == 410:
+        raise _Gone("HTTP 410 Gone: the feed was removed")
+    common = dict(status=status, effective_url=hops.url, moved_permanently=hops.moved,
+                  content_type=response.headers.get("Content-Type"))
+    if status == 304:
+        return dataclasses.replace(base, outcome="not_modified", not_modified=True, **common), \
+            Validators(state.etag, state.last_modified)
+    if status >= 400:
+        raise _HttpError(status, response.reason)
+    body = _read_body(response, config, deadline)
+    return dataclasses.replace(base, body=body, **common), Validators(
+        response.headers.get("ETag"), response.headers.get("Last-Modified"))
 
 
 def _read_body(response: requests.Response, config: FetchConfig, deadline: float) -> bytes:
@@ -329,7 +386,7 @@ def _read_body(response: requests.Response, config: FetchConfig, deadline: float
         if time.monotonic() >= deadline:
             raise FetchError(f"time budget of {config.budget_s:.0f} s exhausted "
                              "while reading the body") from None
-        raise FetchError(f"{type(err).__name__}: {_first_line(err)}") from None
+        raise FetchError(f"{type(err).__name__}: {one_line(err, limit=300)}") from None
     finally:
         timer.cancel()
     if time.monotonic() >= deadline:

@@ -11,12 +11,8 @@ each host to `per_host` requests in flight and `host_gap_s` between them.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import itertools
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
-from urllib.parse import urlparse
 
 import apache_beam as beam
 import requests
@@ -25,31 +21,13 @@ from requests.adapters import HTTPAdapter
 
 from schemas.records import FeedSpec, FetchResult, dead_letter
 from transforms.fetch import raw_archive
-from transforms.lake import paths
 from transforms.fetch.feed_state import FeedState, read_states, write_states
 from transforms.fetch.fetch import FetchConfig, HostGate, fetch_feed
+from transforms.fetch.hosts import interleave_hosts, shard_of
+from transforms.lake import paths
 from transforms.metrics import Count, counter
 
 STAGE = "fetch"
-
-
-def host_of(url: str) -> str:
-    return (urlparse(url).hostname or "").lower()
-
-
-def shard_of(url: str, shards: int) -> int:
-    digest = hashlib.sha1(host_of(url).encode("utf-8")).digest()
-    return int.from_bytes(digest[:4], "big") % shards
-
-
-def interleave_hosts(pairs: list[tuple[FeedSpec, Optional[FeedState]]]):
-    """Order feeds round-robin over hosts, so the pool's threads spread over
-    many hosts instead of queueing behind one."""
-    by_host = defaultdict(list)
-    for pair in sorted(pairs, key=lambda p: p[0].url):
-        by_host[host_of(pair[0].url)].append(pair)
-    rounds = itertools.zip_longest(*(by_host[h] for h in sorted(by_host)))
-    return [pair for batch in rounds for pair in batch if pair is not None]
 
 
 class _FetchShard(beam.DoFn):
