@@ -20,8 +20,9 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from pipeline.feedlist import ConfigError, load_feed_list, unique_feeds
 from pipeline.options import WirestreamOptions
 from schemas.records import FeedSpec
-from transforms.lake import paths
+from transforms.dedup.index import DEFAULT_RETENTION_DAYS
 from transforms.fetch.fetch import FetchConfig
+from transforms.lake import paths
 from transforms.nlp.model import ModelNotFound, resolve_model
 
 
@@ -41,7 +42,7 @@ class RunConfig:
     replay: Optional[str] = None
     # Where raw responses are kept; None keeps none.
     raw: Optional[str] = None
-    dedup_retention_days: float = 7.0
+    dedup_retention_days: float = DEFAULT_RETENTION_DAYS
 
     @property
     def run_date(self) -> str:

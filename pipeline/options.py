@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from transforms.dedup.index import DEFAULT_RETENTION_DAYS
 from transforms.fetch.fetch import FetchConfig
 from transforms.nlp.model import DEFAULT_MODEL
 
@@ -27,7 +28,7 @@ class WirestreamOptions(PipelineOptions):
             "--output", default=None,
             help="Output folder or URI (local, gs://, s3://); state lives in OUTPUT/_state.")
         parser.add_argument(
-            "--dedup_retention_days", type=float, default=7.0,
+            "--dedup_retention_days", type=float, default=DEFAULT_RETENTION_DAYS,
             help="How long stories stay in the near-duplicate index under "
                  "OUTPUT/_state/dedup_index, so later copies join their clusters.")
         parser.add_argument(
