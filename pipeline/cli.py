@@ -1,27 +1,46 @@
-"""The `wirestream` command.
+"""The `wirestream` command: a table of subcommands.
 
-Exit status (contract): 0 when the run completed, even with dead letters or
-failed feeds; 2 with one line for a usage or configuration error; 1 for a
-pipeline failure.
+Each command is a module under pipeline/commands/ (see its __init__ for what
+one defines) plus one row in COMMANDS below; the usage text, the dispatch and
+the exit statuses follow from the table. Adding `wirestream stream` is
+pipeline/commands/stream.py and a "stream" row, nothing else here.
+
+Exit status (contract, pipeline/errors.py): 0 when the command completed, a
+run with dead letters or failed feeds included; 2 with one line for a usage
+or configuration error; 1 for a pipeline failure.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
+from typing import NamedTuple
 
-from pipeline.feedlist import ConfigError
+from pipeline import errors
 
-USAGE = """usage: wirestream run [--feeds FILE]... [--articles FILE_OR_GLOB]... --output DIR [Beam options]
 
-commands:
-  run    one batch run: fetch every feed once (or read the archive), deduplicate,
-         extract, write the tables; with neither --feeds nor --articles it runs
-         on the bundled sample feeds, offline.
+class Command(NamedTuple):
+    module: str
+    summary: str
 
-`wirestream run --help` lists wirestream's own options; every other flag is
-passed to Beam (--runner, --direct_num_workers, ...)."""
+
+COMMANDS: dict[str, Command] = {
+    "run": Command("pipeline.commands.run",
+                   "one batch run: fetch or read stories, deduplicate, extract, write the tables"),
+}
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = ["usage: wirestream COMMAND [ARGS]", "", "commands:"]
+    for name, command in COMMANDS.items():
+        synopsis = importlib.import_module(command.module).SYNOPSIS
+        lines += [f"  {name:<{width}}  {command.summary}",
+                  f"  {'':<{width}}  wirestream {synopsis}"]
+    lines += ["", "`wirestream COMMAND --help` lists a command's options."]
+    return "\n".join(lines)
 
 
 # Warnings Beam logs on every run that say nothing about this run: the GCP
@@ -33,46 +52,27 @@ def _drop_beam_noise(record: logging.LogRecord) -> bool:
     return not any(text in str(record.msg) for text in _BEAM_NOISE)
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help"):
-        print(USAGE)
-        return 0 if argv else 2
-    command, rest = argv[0], argv[1:]
-    if command != "run":
-        print(f"wirestream: unknown command {command!r} (try: wirestream run)",
-              file=sys.stderr)
-        return 2
-    if "-h" in rest or "--help" in rest:
-        import argparse
-
-        from pipeline.options import WirestreamOptions
-        parser = argparse.ArgumentParser(prog="wirestream run")
-        WirestreamOptions._add_argparse_args(parser)
-        parser.print_help()
-        return 0
+def _quiet_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(_drop_beam_noise)
-    try:
-        from pipeline.config import parse_run_args
-        config = parse_run_args(rest)
-    except ConfigError as err:
-        print(f"wirestream: {err}", file=sys.stderr)
-        return 2
-    from pipeline.run import run
-    try:
-        run(config)
-    except KeyboardInterrupt:
-        print("wirestream: interrupted", file=sys.stderr)
-        return 1
-    except Exception as err:  # the pipeline itself failed: say what, exit 1
-        logging.getLogger("wirestream").debug("pipeline failure", exc_info=True)
-        first = (str(err).strip().splitlines() or [""])[-1][:500]
-        print(f"wirestream: pipeline failed: {type(err).__name__}: {first}",
-              file=sys.stderr)
-        return 1
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        # Asked for, it is the answer; not asked for, the command line was wrong.
+        return errors.OK if argv else errors.USAGE
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        errors.say(f"unknown command {name!r} (commands: {', '.join(COMMANDS)}; "
+                   "see wirestream --help)")
+        return errors.USAGE
+    # Before the command imports Beam: Beam logs its noise while loading.
+    _quiet_logging()
+    command = importlib.import_module(COMMANDS[name].module)
+    return errors.exit_status(lambda: command.main(rest))
 
 
 def entry() -> None:

@@ -17,7 +17,8 @@ from typing import Optional
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.feedlist import ConfigError, load_feed_list, unique_feeds
+from pipeline.errors import ConfigError, one_line
+from pipeline.feedlist import load_feed_list, unique_feeds
 from pipeline.options import WirestreamOptions
 from schemas.records import FeedSpec
 from transforms.dedup.index import DEFAULT_RETENTION_DAYS
@@ -91,12 +92,8 @@ def parse_run_args(argv: list[str], *, now: Optional[datetime] = None) -> RunCon
     except ValueError as err:
         # e.g. gs:// without apache-beam[gcp]: Beam says "Unable to get
         # filesystem from specified path".
-        raise ConfigError(f"{_first_line(err)} (for gs:// or s3:// install "
-                          "wirestream[gcp] or wirestream[aws])") from None
-
-
-def _first_line(err: Exception) -> str:
-    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise ConfigError(f"{one_line(err) or type(err).__name__} (for gs:// or s3:// "
+                          "install wirestream[gcp] or wirestream[aws])") from None
 
 
 def _validated(argv: list[str], now: Optional[datetime]) -> RunConfig:

@@ -13,13 +13,10 @@ import yaml
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
+from pipeline.errors import ConfigError, one_line
 from schemas.records import FeedSpec
 
 FEED_KEYS = {"url", "source", "language"}
-
-
-class ConfigError(Exception):
-    """A usage or configuration error: exit status 2 with this one line."""
 
 
 def load_feed_list(path: str) -> list[FeedSpec]:
@@ -57,7 +54,7 @@ def _from_yaml(file: Path) -> list[FeedSpec]:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        problem = getattr(err, "problem", None) or one_line(err)
         raise ConfigError(f"{file}: invalid YAML{where}: {problem}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{file}: not UTF-8 text") from None

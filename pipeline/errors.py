@@ -1,0 +1,65 @@
+"""Exit statuses and one-line error messages, the same for every command.
+
+The contract: 0 when a command did its work (a run that dead-lettered feeds
+or records included); 2 with one line on stderr for a usage or configuration
+error; 1 with one line when the work itself failed. A command raises
+ConfigError for the first and does its work inside `failures(...)` for the
+second; `exit_status` turns either into the status and the line, so no
+command prints its own errors or picks its own numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextlib import contextmanager
+from typing import Callable
+
+from transforms.fetch.messages import one_line
+
+__all__ = ["OK", "FAILED", "USAGE", "ConfigError", "Failed", "exit_status",
+           "failures", "one_line", "say"]
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+class ConfigError(Exception):
+    """A usage or configuration error: exit status 2 with this one line."""
+
+
+class Failed(Exception):
+    """A command's work failed: exit status 1 with this one line."""
+
+
+def say(message: object) -> None:
+    print(f"wirestream: {message}", file=sys.stderr)
+
+
+@contextmanager
+def failures(what: str):
+    """Any exception inside becomes Failed("WHAT: Type: line"); Ctrl-C too.
+
+    Only the work goes inside: an error while checking arguments is a usage
+    error or a bug, and a bug should show its traceback.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Failed("interrupted") from None
+    except Exception as err:
+        # The traceback is for whoever turns on debug logging; the user gets a line.
+        logging.getLogger("wirestream").debug(what, exc_info=True)
+        raise Failed(f"{what}: {type(err).__name__}: "
+                     f"{one_line(err, last=True, limit=500)}") from err
+
+
+def exit_status(command: Callable[[], int]) -> int:
+    """Run a command's main; ConfigError and Failed become their line and status."""
+    try:
+        return command()
+    except ConfigError as err:
+        say(err)
+        return USAGE
+    except Failed as err:
+        say(err)
+        return FAILED
