@@ -1,12 +1,6 @@
-from transforms.text.clean import (
-    agency_name,
-    canonical_url,
-    content_hash,
-    find_agency,
-    find_dateline,
-    html_to_text,
-    normalize_text,
-)
+from transforms.text.ids import canonical_url, content_hash
+from transforms.text.markup import html_to_text, normalize_text
+from transforms.text.wire import agency_name, find_agency, find_dateline
 
 
 def test_html_becomes_paragraphs_of_plain_text():
@@ -56,12 +50,9 @@ def test_datelines_and_wire_credits():
 
 # --- Wire cleaning ----------------------------------------------------------------------
 
-from transforms.text.clean import (  # noqa: E402
-    clean_title,
-    clean_wire_body,
-    detect_language,
-    strip_markup_furniture,
-)
+from transforms.text.language import detect_language  # noqa: E402
+from transforms.text.markup import strip_markup_furniture  # noqa: E402
+from transforms.text.wire import clean_title, clean_wire_body  # noqa: E402
 
 
 def test_a_dateline_leaves_the_body_for_its_column():

@@ -7,7 +7,7 @@ import apache_beam as beam
 from apache_beam.testing.util import assert_that, equal_to
 
 from schemas.records import Story
-from transforms.text.clean import content_hash
+from transforms.text.ids import content_hash
 from transforms.dedup import Deduplicate
 from transforms.dedup.fingerprints import StoredStory, exact_keys, fingerprints, index_entry, pick_one_copy
 from transforms.dedup.near_dup import MinHasher

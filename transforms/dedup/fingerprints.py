@@ -16,7 +16,7 @@ import numpy as np
 from schemas.records import DedupIndexEntry, Story
 from schemas.tables import story_date
 from transforms.dedup import near_dup
-from transforms.text.clean import canonical_url
+from transforms.text.ids import canonical_url
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Optional
 
 from schemas.records import Story
-from transforms.text.clean import stable_id
+from transforms.text.ids import stable_id
 from transforms.nlp.lexicon import PLACE_LABELS, SEPARATOR
 
 

@@ -8,18 +8,10 @@ from datetime import datetime, timezone
 from typing import Iterable, Optional
 
 from schemas.records import Story
-from transforms.text.clean import (
-    canonical_url,
-    clean_title,
-    clean_wire_body,
-    content_hash,
-    detect_language,
-    find_agency,
-    html_to_text,
-    normalize_text,
-    stable_id,
-    strip_markup_furniture,
-)
+from transforms.text.ids import canonical_url, content_hash, stable_id
+from transforms.text.language import detect_language
+from transforms.text.markup import html_to_text, normalize_text, strip_markup_furniture
+from transforms.text.wire import clean_title, clean_wire_body, find_agency
 
 
 class InvalidStory(ValueError):
