@@ -29,6 +29,9 @@ setup(
         "feedparser>=6.0,<7",
         "spacy>=3.8,<3.9",
         "pyarrow>=14",
+        # Every table is a Delta Lake table: atomic commits per run,
+        # compaction and vacuum (transforms/lake/delta.py).
+        "deltalake~=1.6",
         "pyyaml>=6",
         "requests>=2.31",
         "inscriptis>=2.5",

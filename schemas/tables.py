@@ -25,6 +25,9 @@ from schemas.records import (
 )
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
+# Bumped when a table changes in a way readers must know of (a column added,
+# a meaning changed); written into every file and every Delta table.
+SCHEMA_VERSION = 2
 
 _ARROW_TYPES = {
     str: pa.string(),

@@ -1,11 +1,10 @@
-"""Write stage: Hive-partitioned Parquet tables, committed all at once.
+"""Write stage: the six tables as Delta Lake tables of Hive-partitioned
+Parquet, committed per run (see `delta` for the protocol).
 
-Every (table, partition) becomes one file per run, written first under
-`OUTPUT/_staging/RUN_ID/` and moved into place by a single commit step that
-runs only after every file is written. A run that dies before the commit
-leaves no rows behind, so a rerun is never blocked by half its own output;
-stories are moved last, because a stored story is what tells the next run
-that its entities, relations and quotes are already there.
+Every (table, partition) becomes one file per run, written by the workers
+under `OUTPUT/_staging/RUN_ID/`; a single commit step, which runs only after
+every file is written, writes the run's plan, moves the files into place and
+commits each table in one Delta transaction, stories last.
 
 Paths go through Beam's FileSystems, so OUTPUT may be local, gs:// or s3://.
 """
@@ -13,22 +12,11 @@ Paths go through Beam's FileSystems, so OUTPUT may be local, gs:// or s3://.
 from __future__ import annotations
 
 import apache_beam as beam
-from apache_beam.io.filesystems import FileSystems
 
-from schemas.tables import ALL_TABLES, TABLES, TableSpec
-from transforms.lake import paths
-from transforms.lake.files import (
-    EXTRACTIONS,
-    make_parent,
-    parquet_bytes,
-    split_extractions,
-    write_bytes,
-)
+from schemas.tables import ALL_TABLES
+from transforms.lake import delta, paths
+from transforms.lake.files import EXTRACTIONS, arrow_parquet_bytes, split_extractions, write_bytes
 from transforms.metrics import counter
-
-# Stories last: see the module docstring.
-COMMIT_ORDER = ("fetch_log", "dead_letters", "entities", "relations", "quotes",
-                "dedup_index", "stories")
 
 
 class _CountDeadLetters(beam.DoFn):
@@ -56,49 +44,32 @@ class _WritePartition(beam.DoFn):
         else:
             yield self._write(table_name, value, list(records))
 
-    def _write(self, table_name: str, value: str, records: list):
-        table = ALL_TABLES[table_name]
-        staged = paths.part_file(paths.staging_dir(self._output, self._run_id), table, value,
+    def _write(self, table_name: str, value: str, records: list) -> delta.StagedFile:
+        spec = ALL_TABLES[table_name]
+        table = spec.to_arrow(records)
+        data = arrow_parquet_bytes(spec, table)
+        staged = paths.part_file(paths.staging_dir(self._output, self._run_id), spec, value,
                                  self._run_id)
-        write_bytes(staged, parquet_bytes(table, records))
+        write_bytes(staged, data)
         counter(f"rows_{table_name}").inc(len(records))
-        final = paths.part_file(self._output, table, value, self._run_id)
-        return table_name, staged, final
+        return delta.StagedFile(
+            table=table_name, partition=value, staged=staged,
+            final=paths.part_file(self._output, spec, value, self._run_id),
+            size=len(data), rows=table.num_rows, stats=delta.file_stats(table, spec))
 
 
 class _Commit(beam.DoFn):
-    """Move every staged file into place once all of them exist."""
+    """Once every file is written: plan, move and commit them (`delta`)."""
 
     def __init__(self, output: str, run_id: str, run_date: str):
         self._output, self._run_id, self._run_date = output, run_id, run_date
 
     def process(self, _unused, staged_files):
-        order = {name: i for i, name in enumerate(COMMIT_ORDER)}
-        written = set()
-        for table_name, staged, final in sorted(staged_files,
-                                                key=lambda f: (order[f[0]], f[2])):
-            make_parent(final)
-            FileSystems.rename([staged], [final])
-            written.add(table_name)
-        for name in TABLES:
-            if name not in written:
-                self._ensure_readable(TABLES[name])
-        staging = paths.staging_dir(self._output, self._run_id)
-        if FileSystems.exists(staging):
-            FileSystems.delete([staging])
+        plan = delta.CommitPlan(self._run_id, tuple(sorted(staged_files, key=lambda f: f.final)))
+        delta.write_plan(self._output, plan)
+        delta.apply_plan(self._output, plan)
+        delta.ensure_tables(self._output, self._run_date, self._run_id)
         yield len(staged_files)
-
-    def _ensure_readable(self, table: TableSpec) -> None:
-        """A table this run wrote no rows to still reads back, as empty.
-
-        Readers glob `TABLE/**/*.parquet`; a table with no file at all would
-        be an error for them rather than zero rows.
-        """
-        pattern = paths.table_files_pattern(self._output, table)
-        if FileSystems.match([pattern])[0].metadata_list:
-            return
-        write_bytes(paths.part_file(self._output, table, self._run_date, self._run_id),
-                    parquet_bytes(table, []))
 
 
 class WriteTables(beam.PTransform):
@@ -108,6 +79,8 @@ class WriteTables(beam.PTransform):
     Extraction), `fetch_log` as FetchResult, `dead_letters` as DeadLetter,
     `dedup_index` as DedupIndexEntry (state for later runs).
     Returns the count of files committed (one element, after the commit).
+    A run that dies before the commit leaves its files in staging, where the
+    next run discards them (`delta.recover`).
     """
 
     def __init__(self, output: str, run_id: str, run_date: str):
