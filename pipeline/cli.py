@@ -29,6 +29,10 @@ class Command(NamedTuple):
 COMMANDS: dict[str, Command] = {
     "run": Command("pipeline.commands.run",
                    "one batch run: fetch or read stories, deduplicate, extract, write the tables"),
+    "compact": Command("pipeline.commands.compact",
+                       "merge small files into few large ones, atomically, every row kept"),
+    "query": Command("pipeline.commands.query",
+                     "SQL (DuckDB) over the current snapshot of the tables"),
 }
 
 

@@ -10,6 +10,7 @@ command prints its own errors or picks its own numbers.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 from contextlib import contextmanager
@@ -17,8 +18,8 @@ from typing import Callable
 
 from transforms.fetch.messages import one_line
 
-__all__ = ["OK", "FAILED", "USAGE", "ConfigError", "Failed", "exit_status",
-           "failures", "one_line", "say"]
+__all__ = ["OK", "FAILED", "USAGE", "ArgumentParser", "ConfigError", "Failed",
+           "exit_status", "failures", "one_line", "say"]
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -63,3 +64,13 @@ def exit_status(command: Callable[[], int]) -> int:
     except Failed as err:
         say(err)
         return FAILED
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse for a command's own options, whose errors are one line and
+    exit status 2 like every other usage error (argparse prints its usage
+    block first otherwise)."""
+
+    def error(self, message: str):
+        command = self.prog.removeprefix("wirestream ")
+        raise ConfigError(f"{command}: {message} (see {self.prog} --help)")
