@@ -19,7 +19,7 @@ from apache_beam.options.pipeline_options import (
 from pipeline.build import build
 from pipeline.config import RunConfig
 from pipeline.manifest import build_manifest, feed_problems, summary_lines
-from transforms.lake import paths
+from transforms.lake import delta, paths
 from transforms.metrics import NAMESPACE
 
 LOG = logging.getLogger("wirestream")
@@ -58,6 +58,10 @@ def run(config: RunConfig) -> dict:
     """Run the pipeline to completion; returns the manifest it wrote."""
     options = config.pipeline_options()
     started = time.monotonic()
+    # Before anything reads OUTPUT: a run that died mid-commit is finished
+    # (or its unfinished files discarded), so this run sees whole runs only.
+    for line in delta.recover(config.output, config.run_id):
+        print(f"wirestream: {line}")
     pipeline = beam.Pipeline(runner=choose_runner(options), options=options)
     build(pipeline, config)
     result = pipeline.run()
@@ -65,6 +69,7 @@ def run(config: RunConfig) -> dict:
     manifest = build_manifest(config, counters(result), str(result.state),
                               seconds=time.monotonic() - started,
                               finished_at=datetime.now(timezone.utc))
+    manifest["table_versions"] = delta.committed_versions(config.output, config.run_id)
     path = paths.manifest_file(config.output, config.run_id)
     with FileSystems.create(path) as handle:
         handle.write(json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
