@@ -1,4 +1,4 @@
-"""Benchmark of the near-duplicate stage: ours (transforms/near_dup.py) vs datasketch.
+"""Benchmark of the near-duplicate stage: ours (transforms/dedup) vs datasketch.
 
 20,000 real stories: the 19,043 Reuters-21578 stories that have a body, then
 the first 957 again under new ids (exact copies, which the stage must join).
@@ -36,7 +36,10 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.corpora import CorpusMissing, iter_reuters  # noqa: E402
-from transforms.dedup import near_dup as nd  # noqa: E402
+from transforms.dedup.clusters import cluster_batch, rank_key
+from transforms.dedup.furniture import dedup_text
+from transforms.dedup.minhash import NUM_PERM, MinHasher, candidate_pairs, shingles
+from transforms.dedup.verify import near_duplicate_edges
 
 
 def load(n: int) -> list[dict]:
@@ -54,13 +57,13 @@ def load(n: int) -> list[dict]:
 def ours(ids, ranks, texts, sets) -> tuple[dict, np.ndarray, set, dict]:
     t = {}
     t0 = time.perf_counter()
-    sigs = nd.MinHasher().signatures(sets)
+    sigs = MinHasher().signatures(sets)
     t1 = time.perf_counter()
-    pairs = nd.candidate_pairs(sigs)
+    pairs = candidate_pairs(sigs)
     t2 = time.perf_counter()
-    edges = nd.near_duplicate_edges(sets, sigs, pairs=pairs, texts=texts)
+    edges = near_duplicate_edges(sets, sigs, pairs=pairs, texts=texts)
     t3 = time.perf_counter()
-    clusters = nd.cluster_batch(ids, ranks, edges)
+    clusters = cluster_batch(ids, ranks, edges)
     t4 = time.perf_counter()
     t.update(signatures=t1 - t0, candidates=t2 - t1, verify=t3 - t2, cluster=t4 - t3,
              total=t4 - t0)
@@ -73,10 +76,10 @@ def datasketch_stage(ids, ranks, texts, sets, values, params=(64, 2),
 
     t = {}
     t0 = time.perf_counter()
-    minhashes = MinHash.bulk(values, num_perm=nd.NUM_PERM, hashfunc=_identity)
+    minhashes = MinHash.bulk(values, num_perm=NUM_PERM, hashfunc=_identity)
     t1 = time.perf_counter()
-    lsh = MinHashLSH(num_perm=nd.NUM_PERM, threshold=threshold) if threshold else \
-        MinHashLSH(num_perm=nd.NUM_PERM, params=params)
+    lsh = MinHashLSH(num_perm=NUM_PERM, threshold=threshold) if threshold else \
+        MinHashLSH(num_perm=NUM_PERM, params=params)
     with lsh.insertion_session() as session:
         for i, m in enumerate(minhashes):
             if len(values[i]):
@@ -94,9 +97,9 @@ def datasketch_stage(ids, ranks, texts, sets, values, params=(64, 2),
         return t, pairs, None, None
     sigs = np.vstack([m.hashvalues for m in minhashes]).astype(np.uint32)
     cand = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
-    edges = nd.near_duplicate_edges(sets, sigs, pairs=cand, texts=texts)
+    edges = near_duplicate_edges(sets, sigs, pairs=cand, texts=texts)
     t3 = time.perf_counter()
-    clusters = nd.cluster_batch(ids, ranks, edges)
+    clusters = cluster_batch(ids, ranks, edges)
     t4 = time.perf_counter()
     t.update(verify=t3 - t2, cluster=t4 - t3, total=t4 - t0)
     return t, pairs, {(a, b) for a, b, _ in edges}, clusters
@@ -123,12 +126,12 @@ def main(argv=None) -> int:
         return 0
     n = len(records)
     ids = [r["id"] for r in records]
-    ranks = [nd.rank_key(r["published"], True, r["id"]) for r in records]
+    ranks = [rank_key(r["published"], True, r["id"]) for r in records]
 
     t0 = time.perf_counter()
-    texts = [nd.dedup_text(r["title"], r["body"]) for r in records]
+    texts = [dedup_text(r["title"], r["body"]) for r in records]
     t1 = time.perf_counter()
-    sets = [nd.shingles(x) for x in texts]
+    sets = [shingles(x) for x in texts]
     t2 = time.perf_counter()
     values = [s >> np.uint64(32) for s in sets]  # datasketch's 32-bit input
     print(f"{n} stories (Reuters-21578, {n - min(n, 19043)} repeated under new ids), "
@@ -167,7 +170,7 @@ def main(argv=None) -> int:
             flat = np.concatenate(sets)
             offsets = np.concatenate(([0], np.cumsum([len(s) for s in sets]))).astype(np.uint64)
             t = time.perf_counter()
-            rensa.RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, nd.NUM_PERM, 42)
+            rensa.RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, NUM_PERM, 42)
             print(f"reference  : rensa {getattr(rensa, '__version__', '')} "
                   f"digest_matrix_from_flat_token_hashes, signatures only: "
                   f"{time.perf_counter() - t:.3f}s (ours {our_t['signatures']:.3f}s)")

@@ -1,4 +1,4 @@
-"""Labelled evaluation of near-duplicate detection (transforms/near_dup.py).
+"""Labelled evaluation of near-duplicate detection (transforms/dedup).
 
 Real data, read in place from ../shared/data (evaluation only, never copied):
 
@@ -55,7 +55,18 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.corpora import DATA_DIR, data_path, iter_reuters  # noqa: E402
-from transforms.dedup import near_dup as nd  # noqa: E402
+from transforms.dedup.clusters import cluster_batch, rank_key
+from transforms.dedup.furniture import dedup_text
+from transforms.dedup.minhash import BANDS, K, NUM_PERM, ROWS, MinHasher, candidate_pairs, shingles
+from transforms.dedup.verify import (
+    C_MIN,
+    C_MIN_ESTIMATED,
+    MIN_SHINGLES,
+    containment,
+    estimate_containments,
+    is_near_duplicate_text,
+    near_duplicate_edges,
+)
 
 SEMEVAL = ("semeval2022-sample", "training_set.csv")
 GUM_DEP = ("gum-wikinews", "dep")
@@ -84,18 +95,18 @@ class Batch:
                      np.vstack([self.signatures, other.signatures]))
 
 
-def prepare(stories: Iterable[dict], hasher: Optional[nd.MinHasher] = None) -> Batch:
+def prepare(stories: Iterable[dict], hasher: Optional[MinHasher] = None) -> Batch:
     """dedup_text, shingles and signatures of archive-style records."""
     stories = list(stories)
-    hasher = hasher or nd.MinHasher()
+    hasher = hasher or MinHasher()
     t0 = time.perf_counter()
-    texts = [nd.dedup_text(s.get("title") or "", s.get("body") or "") for s in stories]
+    texts = [dedup_text(s.get("title") or "", s.get("body") or "") for s in stories]
     t1 = time.perf_counter()
-    sets = [nd.shingles(t) for t in texts]
+    sets = [shingles(t) for t in texts]
     t2 = time.perf_counter()
     sigs = hasher.signatures(sets)
     t3 = time.perf_counter()
-    ranks = [nd.rank_key(s.get("published"), s.get("_agency_copy", True), s["id"])
+    ranks = [rank_key(s.get("published"), s.get("_agency_copy", True), s["id"])
              for s in stories]
     return Batch([s["id"] for s in stories], ranks, texts, sets, sigs,
                  {"dedup_text": t1 - t0, "shingles": t2 - t1, "signatures": t3 - t2})
@@ -103,8 +114,8 @@ def prepare(stories: Iterable[dict], hasher: Optional[nd.MinHasher] = None) -> B
 
 def cluster(batch: Batch) -> tuple[list[tuple[int, int, float]], dict[str, str]]:
     """Verified edges (by position) and cluster_id per story_id."""
-    edges = nd.near_duplicate_edges(batch.shingles, batch.signatures, texts=batch.texts)
-    return edges, nd.cluster_batch(batch.ids, batch.ranks, edges)
+    edges = near_duplicate_edges(batch.shingles, batch.signatures, texts=batch.texts)
+    return edges, cluster_batch(batch.ids, batch.ranks, edges)
 
 
 def datasketch_pairs(batch: Batch, threshold: float = 0.5, num_perm: int = 128,
@@ -192,11 +203,11 @@ def pair_decision(batch: Batch, i: int, j: int) -> bool:
     """Our decision on one pair, as the pipeline would reach it: the two
     share a band key and pass verification."""
     a, b = batch.signatures[i], batch.signatures[j]
-    rows = a[:nd.BANDS * nd.ROWS].reshape(nd.BANDS, nd.ROWS) == \
-        b[:nd.BANDS * nd.ROWS].reshape(nd.BANDS, nd.ROWS)
+    rows = a[:BANDS * ROWS].reshape(BANDS, ROWS) == \
+        b[:BANDS * ROWS].reshape(BANDS, ROWS)
     if not rows.all(axis=1).any():
         return False
-    return nd.is_near_duplicate_text(batch.texts[i], batch.texts[j],
+    return is_near_duplicate_text(batch.texts[i], batch.texts[j],
                                      batch.shingles[i], batch.shingles[j])
 
 
@@ -296,7 +307,7 @@ def eval_semeval(rows: list[dict], with_datasketch: bool = False) -> dict:
         _tally(out["same_language" if same else "cross_language"], label, decision)
         kind = ("same" if same else "cross") + ("_positive" if label else "_negative")
         counts[kind] += 1
-        if label and nd.containment(batch.shingles[i], batch.shingles[j]) >= TRUTH_CONTAINMENT:
+        if label and containment(batch.shingles[i], batch.shingles[j]) >= TRUTH_CONTAINMENT:
             counts["copies"] += 1
         if decision and not label:
             out["false_joins"].append((row["pair_id"], row["lang1"], overall))
@@ -343,7 +354,7 @@ FOOTERS = ["Reporting by Jane Doe; Editing by John Roe",
            "Share this article", "Sign up for our daily business newsletter",
            "Our Standards: The Thomson Reuters Trust Principles.",
            "Additional reporting by Ana Lopez in Madrid"]
-# Furniture no pattern in near_dup.py matches, as scraped sites carry it:
+# Furniture no pattern in transforms/dedup/furniture.py matches, as scraped sites carry it:
 # each outlet has its own lines, shown on most of its pages.
 UNKNOWN = {
     "The Example Daily": [
@@ -548,7 +559,7 @@ def eval_syndicated(records: list[dict], reuters_batch: Batch, seed: int, n_sour
     edges, clusters = cluster(batch)
     pos = batch.index()
     group = {pos[sid]: src for sid, src in source_of.items()}
-    truth_sets = {pos[sid]: nd.shingles(nd.dedup_text("", text))
+    truth_sets = {pos[sid]: shingles(dedup_text("", text))
                   for sid, text in article_of.items()}
     by_source: dict[str, list[int]] = defaultdict(list)
     for i, src in group.items():
@@ -557,7 +568,7 @@ def eval_syndicated(records: list[dict], reuters_batch: Batch, seed: int, n_sour
     truth_c = {}
     for members in by_source.values():
         for a, b in combinations(sorted(members), 2):
-            c = nd.containment(truth_sets[a], truth_sets[b])
+            c = containment(truth_sets[a], truth_sets[b])
             truth_c[(a, b)] = c
             (positive if c >= TRUTH_CONTAINMENT else ignored).add((a, b))
 
@@ -573,20 +584,20 @@ def eval_syndicated(records: list[dict], reuters_batch: Batch, seed: int, n_sour
     # The same decisions when verification uses signature estimates only
     # (stored stories whose shingles are not kept).
     est_pairs = set()
-    cands = nd.candidate_pairs(batch.signatures)
+    cands = candidate_pairs(batch.signatures)
     sizes = np.array([len(s) for s in batch.shingles])
-    est = nd.estimate_containments(batch.signatures[cands[:, 0]], sizes[cands[:, 0]],
+    est = estimate_containments(batch.signatures[cands[:, 0]], sizes[cands[:, 0]],
                                    batch.signatures[cands[:, 1]], sizes[cands[:, 1]])
     for (a, b), e in zip(cands, est):
-        if min(sizes[a], sizes[b]) >= nd.MIN_SHINGLES and e >= nd.C_MIN_ESTIMATED:
+        if min(sizes[a], sizes[b]) >= MIN_SHINGLES and e >= C_MIN_ESTIMATED:
             est_pairs.add((int(a), int(b)))
     out["edge_estimated"] = score_pairs(est_pairs, positive, ignored, counted)
     missed = sorted(positive - edge_pairs)
     out["missed"] = [(batch.ids[a], batch.ids[b], round(truth_c[(a, b)], 3),
-                      round(nd.containment(batch.shingles[a], batch.shingles[b]), 3))
+                      round(containment(batch.shingles[a], batch.shingles[b]), 3))
                      for a, b in missed]
     out["false"] = [(batch.ids[a], batch.ids[b],
-                     round(nd.containment(batch.shingles[a], batch.shingles[b]), 3))
+                     round(containment(batch.shingles[a], batch.shingles[b]), 3))
                     for a, b in sorted(edge_pairs - positive - ignored) if counted((a, b))]
     if with_datasketch:
         ds = datasketch_pairs(batch, only=set(group))
@@ -605,9 +616,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = parser.parse_args(argv)
     with_ds = not args.no_datasketch
     print(f"data: {DATA_DIR}")
-    print(f"thresholds: k={nd.K} num_perm={nd.NUM_PERM} bands={nd.BANDS}x{nd.ROWS} "
-          f"C_MIN={nd.C_MIN} MIN_SHINGLES={nd.MIN_SHINGLES} "
-          f"C_MIN_ESTIMATED={nd.C_MIN_ESTIMATED}")
+    print(f"thresholds: k={K} num_perm={NUM_PERM} bands={BANDS}x{ROWS} "
+          f"C_MIN={C_MIN} MIN_SHINGLES={MIN_SHINGLES} "
+          f"C_MIN_ESTIMATED={C_MIN_ESTIMATED}")
 
     t = time.perf_counter()
     records = list(iter_reuters())
@@ -628,7 +639,7 @@ def main(argv: Optional[list[str]] = None) -> int:
               f"same-title pairs returned {r['datasketch_same_title_joined']}")
     for name in ("sample_joined", "sample_apart"):
         for a, b in r.get(name, []):
-            c = nd.containment(batch.shingles[a], batch.shingles[b])
+            c = containment(batch.shingles[a], batch.shingles[b])
             print(f"    {name[7:]:<6} c={c:.2f} {batch.ids[a]} / {batch.ids[b]}: "
                   f"{records[a]['title'][:60]!r}")
 

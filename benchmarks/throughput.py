@@ -54,8 +54,13 @@ sys.path.insert(0, str(REPO))
 from benchmarks.corpora import CorpusMissing, iter_reuters, write_jsonl  # noqa: E402
 from schemas.records import Story  # noqa: E402
 from transforms.text.archive import parse_archive_line  # noqa: E402
-from transforms.dedup import near_dup  # noqa: E402
-from transforms.dedup.transforms import fingerprints, published_stamp, verified  # noqa: E402
+from transforms.dedup.clusters import assign_clusters  # noqa: E402
+from transforms.dedup.fingerprints import (  # noqa: E402
+    fingerprints,
+    published_stamp,
+    verified_containment,
+)
+from transforms.dedup.minhash import MinHasher, candidate_pairs  # noqa: E402
 from transforms.nlp.extract import extract, story_text  # noqa: E402
 from transforms.nlp.transforms import (  # noqa: E402
     DEFAULT_MODEL,
@@ -80,9 +85,9 @@ def canonical_stories(archive: Path) -> list[Story]:
         if isinstance(story, Story):
             by_id.setdefault(story.story_id, story)
     stories = sorted(by_id.values(), key=lambda s: (published_stamp(s), s.story_id))
-    prints = fingerprints(stories, near_dup.MinHasher())
+    prints = fingerprints(stories, MinHasher())
     pairs = {tuple(sorted(map(int, pair))): False for pair in
-             near_dup.candidate_pairs(np.stack([f.signature for f in prints]))}
+             candidate_pairs(np.stack([f.signature for f in prints]))}
     by_hash: dict[str, list[int]] = {}
     for i, story in enumerate(stories):
         by_hash.setdefault(story.content_hash, []).append(i)
@@ -92,8 +97,8 @@ def canonical_stories(archive: Path) -> list[Story]:
                 if a < b:
                     pairs[(a, b)] = True
     edges = [(prints[a].story_id, prints[b].story_id, score) for (a, b), exact in pairs.items()
-             if (score := verified(prints[a], prints[b], exact)) is not None]
-    clusters = near_dup.assign_clusters([f.member for f in prints], edges)
+             if (score := verified_containment(prints[a], prints[b], exact)) is not None]
+    clusters = assign_clusters([f.member for f in prints], edges)
     return [s for s in stories if clusters[s.story_id] == s.story_id]
 
 

@@ -10,7 +10,7 @@ from schemas.records import Story
 from transforms.text.ids import content_hash
 from transforms.dedup import Deduplicate
 from transforms.dedup.fingerprints import StoredStory, exact_keys, fingerprints, index_entry, pick_one_copy
-from transforms.dedup.near_dup import MinHasher
+from transforms.dedup.minhash import MinHasher
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 

@@ -1,7 +1,7 @@
 """Quality floors of near-duplicate detection on real data (../shared/data).
 
 The evaluation is benchmarks/eval_dedup.py; the floors sit a little below its
-figures (thresholds of transforms/near_dup.py as committed), so that a change
+figures (thresholds of transforms/dedup/verify.py as committed), so that a change
 that loses quality fails here. Skips with a message when the data is absent.
 About 15 s on 2 cores.
 """

@@ -1,4 +1,5 @@
-"""Near-duplicate building blocks (transforms/near_dup.py), without Beam.
+"""Near-duplicate building blocks (transforms/dedup: furniture, minhash, verify,
+clusters), without Beam.
 
 Texts: the bundled Wikinews sample (CC BY 2.5) and hand-written wire-style
 snippets.
@@ -13,8 +14,19 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO, SAMPLE
-from transforms.dedup import near_dup as nd
-from transforms.dedup.near_dup import ClusterMember, assign_clusters, rank_key
+from transforms.dedup.clusters import ClusterMember, assign_clusters, cluster_batch, rank_key
+from transforms.dedup.furniture import dedup_text
+from transforms.dedup.minhash import BANDS, NUM_PERM, MinHasher, band_keys, shingles
+from transforms.dedup.verify import (
+    MIN_SHINGLES,
+    containment,
+    estimate_containment,
+    is_near_duplicate,
+    is_near_duplicate_text,
+    jaccard,
+    near_duplicate_edges,
+    tolerant_containment,
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +81,7 @@ def test_furniture_bylines_captions_and_dateline_are_removed():
         "Copyright 2024 The Associated Press. All rights reserved.",
         "This material may not be published, broadcast, rewritten or redistributed.",
     ])
-    assert nd.dedup_text("Headline", body) == (
+    assert dedup_text("Headline", body) == (
         "the european union agreed on tuesday to extend sanctions.\n"
         "the measures will be reviewed in six months, officials said.")
 
@@ -83,7 +95,7 @@ def test_furniture_bylines_captions_and_dateline_are_removed():
     "Shr 12 cts vs 10 cts",
 ])
 def test_story_lines_that_resemble_furniture_are_kept(line):
-    assert nd.dedup_text("", line) == line.casefold()
+    assert dedup_text("", line) == line.casefold()
 
 
 @pytest.mark.parametrize("body, expected", [
@@ -94,12 +106,12 @@ def test_story_lines_that_resemble_furniture_are_kept(line):
     ("Officials in Paris said - again - no.", "officials in paris said - again - no."),
 ])
 def test_leading_dateline_is_stripped(body, expected):
-    assert nd.dedup_text("", body) == expected
+    assert dedup_text("", body) == expected
 
 
 def test_title_is_the_text_when_no_body_remains():
-    assert nd.dedup_text("Oil Prices Rise", "") == "oil prices rise"
-    assert nd.dedup_text("Oil Prices Rise", "Advertisement\n\nShare this article") == \
+    assert dedup_text("Oil Prices Rise", "") == "oil prices rise"
+    assert dedup_text("Oil Prices Rise", "Advertisement\n\nShare this article") == \
         "oil prices rise"
 
 
@@ -107,10 +119,10 @@ def test_title_is_the_text_when_no_body_remains():
 
 def test_shingles_are_unique_sorted_and_stable_across_processes():
     text = "the quick brown fox jumps over the lazy dog and the quick brown fox jumps again"
-    here = nd.shingles(text)
+    here = shingles(text)
     assert here.dtype == np.uint64 and len(here) == len(np.unique(here))
     assert (np.diff(here.astype(object)) > 0).all()
-    code = ("import sys; sys.path.insert(0, %r); from transforms.dedup.near_dup import shingles; "
+    code = ("import sys; sys.path.insert(0, %r); from transforms.dedup.minhash import shingles; "
             "print(shingles(%r).tolist())" % (str(REPO), text))
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env={"PYTHONHASHSEED": "123"}, check=True)
@@ -120,40 +132,40 @@ def test_shingles_are_unique_sorted_and_stable_across_processes():
 def test_shingles_signatures_and_band_keys_are_pinned():
     """Stored signatures and band keys of earlier runs must stay comparable:
     a change here needs a migration of the stored state."""
-    s = nd.shingles("the quick brown fox jumps over the lazy dog")
+    s = shingles("the quick brown fox jumps over the lazy dog")
     assert s.tolist()[:3] == [12213147785874916863, 13750038192570436814, 14655881514797013194]
-    sig = nd.MinHasher().signature(s)
+    sig = MinHasher().signature(s)
     assert sig[:4].tolist() == [55036225, 54185665, 1266385, 369987831]
-    assert nd.band_keys(sig)[0] == "lsh:00:0347c941033acec1"
+    assert band_keys(sig)[0] == "lsh:00:0347c941033acec1"
 
 
 def test_short_texts_give_one_shingle_and_match_only_themselves():
-    assert len(nd.shingles("oil prices rise")) == 1
-    assert nd.shingles("oil prices rise")[0] == nd.shingles("oil, prices  rise!")[0]
-    assert not set(nd.shingles("oil prices rise")) & set(
-        nd.shingles("oil prices rise sharply on monday"))
-    assert len(nd.shingles("")) == 0
+    assert len(shingles("oil prices rise")) == 1
+    assert shingles("oil prices rise")[0] == shingles("oil, prices  rise!")[0]
+    assert not set(shingles("oil prices rise")) & set(
+        shingles("oil prices rise sharply on monday"))
+    assert len(shingles("")) == 0
 
 
 def test_signatures_batch_equals_single_and_is_deterministic(articles):
-    sets = [nd.shingles(nd.dedup_text(r["title"], r["body"])) for r in articles.values()]
-    batch = nd.MinHasher().signatures(sets + [np.empty(0, np.uint64)])
+    sets = [shingles(dedup_text(r["title"], r["body"])) for r in articles.values()]
+    batch = MinHasher().signatures(sets + [np.empty(0, np.uint64)])
     for s, row in zip(sets, batch):
-        assert row.dtype == np.uint32 and row.shape == (nd.NUM_PERM,)
-        assert np.array_equal(nd.MinHasher().signature(s), row)
+        assert row.dtype == np.uint32 and row.shape == (NUM_PERM,)
+        assert np.array_equal(MinHasher().signature(s), row)
     assert (batch[-1] == 0xFFFFFFFF).all()
-    assert not np.array_equal(nd.MinHasher(seed=1).signature(sets[0]), batch[0])
+    assert not np.array_equal(MinHasher(seed=1).signature(sets[0]), batch[0])
 
 
 def test_band_keys_of_a_copy_share_keys_with_the_original(articles):
     record = articles["iodine"]
-    hasher = nd.MinHasher()
-    original = hasher.signature(nd.shingles(nd.dedup_text("", record["body"])))
-    copy = hasher.signature(nd.shingles(nd.dedup_text("", syndicated_copy(record))))
-    keys = nd.band_keys(original)
-    assert len(keys) == nd.BANDS == len(set(keys))
-    assert set(keys) & set(nd.band_keys(copy))
-    assert nd.band_keys(np.full(nd.NUM_PERM, 0xFFFFFFFF, np.uint32)) == []
+    hasher = MinHasher()
+    original = hasher.signature(shingles(dedup_text("", record["body"])))
+    copy = hasher.signature(shingles(dedup_text("", syndicated_copy(record))))
+    keys = band_keys(original)
+    assert len(keys) == BANDS == len(set(keys))
+    assert set(keys) & set(band_keys(copy))
+    assert band_keys(np.full(NUM_PERM, 0xFFFFFFFF, np.uint32)) == []
 
 
 # --- verification ------------------------------------------------------------------------
@@ -161,38 +173,38 @@ def test_band_keys_of_a_copy_share_keys_with_the_original(articles):
 @pytest.mark.parametrize("name", ["defector", "hackers", "imprisoned", "asylum", "iodine"])
 def test_truncated_syndicated_copy_is_a_near_duplicate(articles, name):
     record = articles[name]
-    original = nd.shingles(nd.dedup_text(record["title"], record["body"]))
-    copy = nd.shingles(nd.dedup_text("Other headline", syndicated_copy(record, keep=0.6)))
-    assert nd.containment(original, copy) >= 0.95
-    assert nd.jaccard(original, copy) < 0.8  # Jaccard alone would fall with the trim
-    assert nd.is_near_duplicate(original, copy)
-    sigs = nd.MinHasher().signatures([original, copy])
-    assert abs(nd.estimate_containment(sigs[0], len(original), sigs[1], len(copy))
-               - nd.containment(original, copy)) < 0.15
-    assert nd.near_duplicate_edges([original, copy])[0][:2] == (0, 1)
+    original = shingles(dedup_text(record["title"], record["body"]))
+    copy = shingles(dedup_text("Other headline", syndicated_copy(record, keep=0.6)))
+    assert containment(original, copy) >= 0.95
+    assert jaccard(original, copy) < 0.8  # Jaccard alone would fall with the trim
+    assert is_near_duplicate(original, copy)
+    sigs = MinHasher().signatures([original, copy])
+    assert abs(estimate_containment(sigs[0], len(original), sigs[1], len(copy))
+               - containment(original, copy)) < 0.15
+    assert near_duplicate_edges([original, copy])[0][:2] == (0, 1)
 
 
 def test_unrelated_stories_are_not_near_duplicates(articles):
-    sets = {n: nd.shingles(nd.dedup_text(r["title"], r["body"])) for n, r in articles.items()}
+    sets = {n: shingles(dedup_text(r["title"], r["body"])) for n, r in articles.items()}
     for a in sets:
         for b in sets:
             if a < b:
-                assert not nd.is_near_duplicate(sets[a], sets[b]), (a, b)
-    assert nd.near_duplicate_edges(list(sets.values())) == []
+                assert not is_near_duplicate(sets[a], sets[b]), (a, b)
+    assert near_duplicate_edges(list(sets.values())) == []
 
 
 def test_unknown_furniture_is_set_aside_but_a_shared_paragraph_is_not_enough(articles):
     record = articles["asylum"]
     paras = paragraphs(record)
-    original = nd.dedup_text("", record["body"])
-    copy = nd.dedup_text("", "\n\n".join(paras[:4] + [
+    original = dedup_text("", record["body"])
+    copy = dedup_text("", "\n\n".join(paras[:4] + [
         "We use cookies to give you the best experience on our website.",
         "Thanks for reading. Please consider supporting independent local journalism today."]))
-    assert nd.tolerant_containment(copy, original) == 1.0
-    assert nd.is_near_duplicate_text(copy, original)
+    assert tolerant_containment(copy, original) == 1.0
+    assert is_near_duplicate_text(copy, original)
     # A different story that borrows one paragraph stays apart.
-    other = nd.dedup_text("", "\n\n".join([paras[1]] + paragraphs(articles["hackers"])[:3]))
-    assert not nd.is_near_duplicate_text(other, original)
+    other = dedup_text("", "\n\n".join([paras[1]] + paragraphs(articles["hackers"])[:3]))
+    assert not is_near_duplicate_text(other, original)
 
 
 def test_templated_reports_with_other_figures_stay_apart():
@@ -200,14 +212,14 @@ def test_templated_reports_with_other_figures_stay_apart():
          "at its regular auction next monday.\nthe sale will raise about 600 mln dlrs in new cash.")
     b = ("the treasury said it will sell 12.8 billion dlrs of three-month and six-month bills "
          "at its regular auction next monday.\nthe sale will pay down about 400 mln dlrs.")
-    assert not nd.is_near_duplicate_text(a, b)
+    assert not is_near_duplicate_text(a, b)
 
 
 def test_tiny_texts_join_only_when_identical():
-    a = nd.shingles("qtly div 25 cts vs 25 cts prior")
-    b = nd.shingles("qtly div 25 cts vs 25 cts prior pay april one")
-    assert len(a) < nd.MIN_SHINGLES and not nd.is_near_duplicate(a, b)
-    assert nd.is_near_duplicate(a, a.copy())
+    a = shingles("qtly div 25 cts vs 25 cts prior")
+    b = shingles("qtly div 25 cts vs 25 cts prior pay april one")
+    assert len(a) < MIN_SHINGLES and not is_near_duplicate(a, b)
+    assert is_near_duplicate(a, a.copy())
 
 
 # --- clusters ------------------------------------------------------------------------------
@@ -265,10 +277,10 @@ def test_cluster_batch_on_sample_copies(articles):
     copies = [{"id": f"copy-{r['id']}", "title": "x", "body": syndicated_copy(r, 0.8),
                "published": "2026-11-02T00:00:00+00:00"} for r in records]
     stories = records + copies
-    texts = [nd.dedup_text(s["title"], s["body"]) for s in stories]
-    sets = [nd.shingles(t) for t in texts]
-    edges = nd.near_duplicate_edges(sets, texts=texts)
+    texts = [dedup_text(s["title"], s["body"]) for s in stories]
+    sets = [shingles(t) for t in texts]
+    edges = near_duplicate_edges(sets, texts=texts)
     ranks = [rank_key(s["published"], s in records, s["id"]) for s in stories]
-    clusters = nd.cluster_batch([s["id"] for s in stories], ranks, edges)
+    clusters = cluster_batch([s["id"] for s in stories], ranks, edges)
     for r in records:
         assert clusters[r["id"]] == r["id"] and clusters[f"copy-{r['id']}"] == r["id"]

@@ -1,4 +1,29 @@
-"""Dedup stage: one row per story_id, every copy of a story in one cluster."""
+"""Dedup stage: one row per story_id, every copy of a story in one cluster.
+
+How two stories become one cluster, module by module (all plain, no Beam,
+except `transforms`):
+
+1. `furniture.dedup_text`: the body without site furniture (advertisement
+   markers, "Read more", share bars, captions and photo credits, bylines,
+   copyright and "Reporting by" lines) and without its leading dateline,
+   casefolded. Copies of one wire story differ mostly there.
+2. `minhash`: the set of hashed word 5-grams of that text (``shingles``),
+   its 128 min-hashes (``MinHasher``) and 64 LSH band keys of 2 rows
+   (``band_keys``): stories sharing a band key are candidates.
+3. `verify`: a candidate pair is one story when the shorter text is at
+   least ``C_MIN`` contained in the longer, unknown furniture lines set
+   aside; the thresholds and why they have their values are there.
+4. `clusters.assign_clusters`: in canonical rank order (earliest published,
+   then the agency's own copy, then story_id) each story joins the
+   best-matching canonical story it has a verified edge with, or founds its
+   own cluster; no chaining, stored clusters never move.
+
+`fingerprints` holds what dedup knows of one story (fingerprint, candidate
+keys, index entry), `index` the dedup index kept across runs, and
+`transforms` the Beam composite that wires it all (`Deduplicate`). The same
+plain functions run in-process for benchmarks/eval_dedup.py and
+benchmarks/dedup.py.
+"""
 
 from transforms import stage_exports
 

@@ -1,7 +1,8 @@
 """What dedup knows of one story: its fingerprint, candidate keys and index entry.
 
 Plain functions, no Beam: `transforms.Deduplicate` calls them per story and
-per candidate pair; the decisions themselves are `near_dup`'s.
+per candidate pair; the decisions themselves are made in `furniture`,
+`minhash`, `verify` and `clusters`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ import numpy as np
 
 from schemas.records import DedupIndexEntry, Story
 from schemas.tables import story_date
-from transforms.dedup import near_dup
+from transforms.dedup.clusters import ClusterMember, rank_key
+from transforms.dedup.furniture import dedup_text
+from transforms.dedup.minhash import MinHasher, band_keys, shingles
+from transforms.dedup.verify import (
+    containment,
+    estimate_containment,
+    is_near_duplicate_estimated,
+    is_near_duplicate_text,
+)
 from transforms.text.ids import canonical_url
 
 
@@ -42,8 +51,8 @@ class Fingerprint:
     stored_cluster: Optional[str] = None
 
     @property
-    def member(self) -> near_dup.ClusterMember:
-        return near_dup.ClusterMember(self.story_id, self.rank, self.stored_cluster)
+    def member(self) -> ClusterMember:
+        return ClusterMember(self.story_id, self.rank, self.stored_cluster)
 
 
 def published_stamp(story: Story) -> str:
@@ -71,12 +80,12 @@ def pick_one_copy(copies: Iterable[Story]) -> tuple[Story, int]:
     return ordered[0], len(ordered) - 1
 
 
-def fingerprints(stories: list[Story], hasher: near_dup.MinHasher) -> list[Fingerprint]:
-    texts = [near_dup.dedup_text(s.title, s.body) for s in stories]
-    sets = [near_dup.shingles(t) for t in texts]
+def fingerprints(stories: list[Story], hasher: MinHasher) -> list[Fingerprint]:
+    texts = [dedup_text(s.title, s.body) for s in stories]
+    sets = [shingles(t) for t in texts]
     signatures = hasher.signatures(sets)
     return [Fingerprint(s.story_id,
-                        near_dup.rank_key(published_stamp(s), is_agency_copy(s), s.story_id),
+                        rank_key(published_stamp(s), is_agency_copy(s), s.story_id),
                         text, shingle_set, signature, len(shingle_set))
             for s, text, shingle_set, signature in zip(stories, texts, sets, signatures)]
 
@@ -85,25 +94,26 @@ def stored_fingerprint(entry: DedupIndexEntry, title: Optional[str],
                        body: Optional[str]) -> Fingerprint:
     """A stored story's fingerprint: from its stored text when there is one."""
     signature = np.frombuffer(entry.signature, dtype=np.uint32)
-    text = near_dup.dedup_text(title or "", body or "") if title or body else ""
-    return Fingerprint(entry.story_id, near_dup.rank_key(entry.published, entry.agency_copy,
-                                                         entry.story_id),
-                       text, near_dup.shingles(text) if text else np.empty(0, np.uint64),
+    text = dedup_text(title or "", body or "") if title or body else ""
+    return Fingerprint(entry.story_id,
+                       rank_key(entry.published, entry.agency_copy, entry.story_id),
+                       text, shingles(text) if text else np.empty(0, np.uint64),
                        signature, entry.shingle_count, stored_cluster=entry.cluster_id)
 
 
-def verified(a: Fingerprint, b: Fingerprint, exact: bool) -> Optional[float]:
-    """Containment of the shorter in the longer if the pair is one story."""
+def verified_containment(a: Fingerprint, b: Fingerprint, exact: bool) -> Optional[float]:
+    """Containment of the shorter in the longer if the pair is one story,
+    else None (exact-key pairs count as 1.0)."""
     if exact:
         return 1.0
     if len(a.shingles) and len(b.shingles):
-        if near_dup.is_near_duplicate_text(a.text, b.text, a.shingles, b.shingles):
-            return near_dup.containment(a.shingles, b.shingles)
+        if is_near_duplicate_text(a.text, b.text, a.shingles, b.shingles):
+            return containment(a.shingles, b.shingles)
         return None
     # A stored text that could not be read back: decide on signatures.
     n_a, n_b = a.shingle_count, b.shingle_count
-    if near_dup.is_near_duplicate_estimated(a.signature, n_a, b.signature, n_b):
-        return near_dup.estimate_containment(a.signature, n_a, b.signature, n_b)
+    if is_near_duplicate_estimated(a.signature, n_a, b.signature, n_b):
+        return estimate_containment(a.signature, n_a, b.signature, n_b)
     return None
 
 
@@ -131,7 +141,7 @@ def candidate_keys(story: Story, fingerprint: Fingerprint):
     """A new story's candidate keys: exact keys and LSH band keys."""
     for key in exact_keys(story.content_hash, story.url):
         yield key, (story.story_id, True)
-    for key in near_dup.band_keys(fingerprint.signature):
+    for key in band_keys(fingerprint.signature):
         yield key, (story.story_id, True)
 
 
@@ -140,5 +150,5 @@ def stored_candidate_keys(entry: DedupIndexEntry):
     for key in exact_keys(entry.content_hash, entry.canonical_url):
         yield key, (entry.story_id, False)
     signature = np.frombuffer(entry.signature, dtype=np.uint32)
-    for key in near_dup.band_keys(signature):
+    for key in band_keys(signature):
         yield key, (entry.story_id, False)

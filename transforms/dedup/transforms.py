@@ -1,9 +1,10 @@
 """Deduplicate stage: one row per story_id, and every copy of a story in one
 cluster, across feeds and across runs.
 
-The decisions are `transforms.dedup.near_dup`'s; this module wires them as keyed
-Beam steps, so the result depends on the data only, never on bundles,
-workers or runner:
+The decisions are made in the plain modules beside this one (`furniture`,
+`minhash`, `verify`, `clusters`, through `fingerprints`); this module wires
+them as keyed Beam steps, so the result depends on the data only, never on
+bundles, workers or runner:
 
 1. story_id: a story already stored is dropped (a rerun adds no rows);
    copies of one story_id within the run collapse to one.
@@ -30,7 +31,7 @@ import apache_beam as beam
 
 from schemas.records import DedupIndexEntry, Story
 from schemas.tables import STORIES
-from transforms.dedup import near_dup
+from transforms.dedup.clusters import assign_clusters
 from transforms.dedup.fingerprints import (
     Fingerprint,
     candidate_keys,
@@ -40,15 +41,12 @@ from transforms.dedup.fingerprints import (
     slim,
     stored_candidate_keys,
     stored_fingerprint,
-    verified,
+    verified_containment,
 )
 from transforms.dedup.index import index_files_pattern
+from transforms.dedup.minhash import MAX_BUCKET, MinHasher
 from transforms.lake import paths
 from transforms.metrics import counter
-
-# Key groups larger than this are furniture shared by unrelated stories
-# (a band value of boilerplate), not a story's copies: skipped and counted.
-MAX_BUCKET = 1000
 
 
 class _KeepNewStories(beam.DoFn):
@@ -81,7 +79,7 @@ class _Fingerprint(beam.DoFn):
     """
 
     def setup(self):
-        self._hasher = near_dup.MinHasher()
+        self._hasher = MinHasher()
 
     def process(self, batch: list[Story]):
         for story, fingerprint in zip(batch, fingerprints(batch, self._hasher)):
@@ -130,7 +128,7 @@ class _Verify(beam.DoFn):
         for b in joined["fingerprint"]:
             for a, exact in joined["halves"]:
                 self._candidates.inc()
-                score = verified(a, b, exact)
+                score = verified_containment(a, b, exact)
                 if score is not None:
                     self._edges.inc()
                     yield a.member, b.member, score
@@ -143,7 +141,7 @@ def _assign(grouped):
     for a, b, score in edges:
         members[a.story_id], members[b.story_id] = a, b
         pairs.append((a.story_id, b.story_id, score))
-    clusters = near_dup.assign_clusters(members.values(), pairs)
+    clusters = assign_clusters(members.values(), pairs)
     for story_id, cluster_id in sorted(clusters.items()):
         if members[story_id].stored_cluster is None:
             yield story_id, cluster_id

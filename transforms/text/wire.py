@@ -144,6 +144,7 @@ _FURNITURE = re.compile(
     r"^(?:"
     # credits and sign-offs
     rf"(?:By|BY) [^\n]{{0,80}}?(?:\b(?:{_AGENCY_ALT})\b|Staff|Correspondents?|Writers?)[^\n]{{0,40}}"
+    # the shared credit verbs and "Translated" (dedup's rule has "Reported")
     rf"|\(?(?:Additional )?(?:{'|'.join(CREDIT_VERBS + ('Translated',))}) by [^\n]{{0,200}}\)?"
     rf"|(?:Copyright|\u00a9)[^\n]{{0,120}}"
     r"|[^\n]{0,80}All rights reserved\.?"
