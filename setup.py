@@ -34,6 +34,8 @@ setup(
         "deltalake~=1.6",
         # `wirestream query` and `report` read the tables with DuckDB.
         "duckdb>=1.1",
+        # Charts of `wirestream report`, inline SVG (transforms/lake/charts.py).
+        "matplotlib>=3.8",
         "pyyaml>=6",
         "requests>=2.31",
         "inscriptis>=2.5",

@@ -31,6 +31,8 @@ COMMANDS: dict[str, Command] = {
                    "one batch run: fetch or read stories, deduplicate, extract, write the tables"),
     "compact": Command("pipeline.commands.compact",
                        "merge small files into few large ones, atomically, every row kept"),
+    "report": Command("pipeline.commands.report",
+                      "a self-contained HTML page with charts of what DIR holds"),
     "query": Command("pipeline.commands.query",
                      "SQL (DuckDB) over the current snapshot of the tables"),
 }

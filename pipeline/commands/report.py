@@ -1,0 +1,44 @@
+"""`wirestream report`: a self-contained HTML page with charts of DIR."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline import errors
+
+SYNOPSIS = "report --output DIR --html FILE [--since DATE]"
+
+DESCRIPTION = """Write one HTML file with charts of what DIR holds: mentions over time of
+the top entities, strongest co-mentions and relations, cluster sizes and
+syndication lag per outlet, feed health and latency. The file needs no
+network to view (no scripts, fonts or images from elsewhere)."""
+
+
+def parser():
+    parsed = errors.ArgumentParser(prog="wirestream report", description=DESCRIPTION)
+    parsed.add_argument("--output", required=True, help="The wirestream output folder.")
+    parsed.add_argument("--html", required=True, metavar="FILE", help="Where to write the page.")
+    parsed.add_argument("--since", metavar="DATE",
+                        help="Only stories published (and runs made) on or after DATE, YYYY-MM-DD.")
+    return parsed
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit:  # --help was printed
+        return errors.OK
+    if args.since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.since):
+        raise errors.ConfigError(f"--since {args.since}: expected a date, YYYY-MM-DD")
+    from apache_beam.io.filesystems import FileSystems
+
+    if not FileSystems.exists(args.output):
+        raise errors.ConfigError(f"--output {args.output}: no such folder")
+    from transforms.lake.report import render
+
+    with errors.failures("report failed"):
+        page = render(args.output, args.since)
+        with open(args.html, "w", encoding="utf-8") as handle:
+            handle.write(page)
+    print(f"wrote {args.html} ({len(page) // 1024} KiB)")
+    return errors.OK
