@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.feedlist import ConfigError, load_feed_list
+from pipeline.errors import ConfigError
+from pipeline.feedlist import load_feed_list
 from tests.conftest import SAMPLE
 
 
