@@ -4,33 +4,16 @@ read back with pyarrow and DuckDB; then a rerun and a backfill into the same DIR
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pytest
 
 from pipeline.cli import main
 from schemas.tables import TABLES
 from tests.conftest import SAMPLE
+from tests.helpers import manifests, sql, table
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
-
-
-def table(out: Path, name: str) -> pa.Table:
-    return ds.dataset(str(out / name), partitioning="hive", format="parquet").to_table()
-
-
-def sql(out: Path, query: str) -> list[tuple]:
-    """`query` with {name} standing for each table read as a Hive dataset."""
-    sources = {name: f"read_parquet('{out}/{name}/**/*.parquet', hive_partitioning=true)"
-               for name in TABLES}
-    return duckdb.connect().execute(query.format(**sources)).fetchall()
-
-
-def manifests(out: Path) -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted((out / "_manifests").glob("*.json"))]
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +128,48 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, args, message):
     assert len(errors) == 1 and message in errors[0], done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_usage_lists_every_command_and_help_lists_every_option(capsys):
+    import argparse
+
+    from pipeline.cli import COMMANDS
+    from pipeline.options import WirestreamOptions
+    assert main([]) == 2  # no command: usage, as an error
+    usage = capsys.readouterr()
+    assert usage.err == ""
+    assert main(["--help"]) == 0
+    assert capsys.readouterr().out == usage.out
+    lines = usage.out.splitlines()
+    for name, command in COMMANDS.items():
+        assert any(line.split()[:1] == [name] and line.endswith(command.summary)
+                   for line in lines), name
+        assert any(line.strip().startswith(f"wirestream {name} ") for line in lines), name
+    assert "wirestream run [--feeds FILE]... [--articles FILE_OR_GLOB]... --output DIR" in usage.out
+
+    assert main(["run", "--help"]) == 0
+    run_help = capsys.readouterr().out
+    parser = argparse.ArgumentParser(add_help=False)
+    WirestreamOptions._add_argparse_args(parser)
+    options = [flag for action in parser._actions for flag in action.option_strings]
+    assert len(options) > 10 and all(flag in run_help for flag in options)
+
+
+@pytest.mark.parametrize("raised, line", [
+    # On a remote worker Beam reports the worker's traceback as the message.
+    (RuntimeError("Pipeline failed:\nTraceback (most recent call last):\n  File x\n"
+                  "ValueError: bad element [while running 'Parse']"),
+     "wirestream: pipeline failed: RuntimeError: ValueError: bad element [while running 'Parse']"),
+    (KeyboardInterrupt(), "wirestream: interrupted"),
+])
+def test_a_failing_pipeline_exits_1_with_one_line(tmp_path, monkeypatch, capsys, raised, line):
+    import pipeline.run
+
+    def failing(config):
+        raise raised
+    monkeypatch.setattr(pipeline.run, "run", failing)
+    assert main(["run", "--output", str(tmp_path / "o")]) == 1
+    assert capsys.readouterr().err.splitlines() == [line]
 
 
 def test_invalid_yaml_exits_2(tmp_path):

@@ -1,18 +1,17 @@
 """Whole runs against a real HTTP server: conditional GET across runs, moved
 and failing feeds in the summary, and replay from the raw responses."""
 
-import pyarrow.dataset as ds
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from pipeline.cli import main
 from tests.conftest import SAMPLE
-from tests.test_end_to_end import sql
+from tests.helpers import sql, table
 
 
 def rows(out, name):
-    return ds.dataset(str(out / name), partitioning="hive", format="parquet").count_rows()
+    return table(out, name).num_rows
 
 
 @pytest.fixture

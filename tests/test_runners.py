@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from tests.test_end_to_end import sql
+from tests.helpers import manifests, sql
 
 BIN = Path(sys.executable).parent
 
@@ -114,7 +114,7 @@ def test_every_runner_reports_the_same_counts(outputs):
     import json
     stages = {}
     for name, out in outputs.items():
-        (manifest,) = [json.loads(p.read_text()) for p in (out / "_manifests").glob("*.json")]
+        (manifest,) = manifests(out)
         assert all(check["ok"] for check in manifest["reconciliation"].values()), name
         stages[name] = {k: v for k, v in manifest["stages"].items()}
     assert len({json.dumps(s, sort_keys=True) for s in stages.values()}) == 1, stages

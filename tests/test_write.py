@@ -3,13 +3,13 @@
 from datetime import datetime, timezone
 
 import apache_beam as beam
-from apache_beam.testing.util import assert_that, equal_to
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
+from apache_beam.testing.util import assert_that, equal_to
 
 from schemas.records import EntityMention, Extraction, FetchResult, dead_letter
 from schemas.tables import TABLES
+from tests.helpers import table
 from tests.test_dedup import story
 from transforms.lake import WriteTables
 
@@ -47,10 +47,10 @@ def test_tables_are_hive_partitioned_typed_and_complete(tmp_path, beam_pipeline)
     assert not [f for f in (tmp_path / "out" / "_staging").rglob("*") if f.is_file()]
 
     for name, spec in TABLES.items():
-        table = ds.dataset(f"{out}/{name}", partitioning="hive").to_table()
+        written = table(out, name)
         for field in spec.schema:
-            assert table.schema.field(field.name).type == field.type, (name, field.name)
-    stories_table = ds.dataset(f"{out}/stories", partitioning="hive").to_table()
+            assert written.schema.field(field.name).type == field.type, (name, field.name)
+    stories_table = table(out, "stories")
     assert stories_table.schema.field("published_at").type == pa.timestamp("us", tz="UTC")
     assert stories_table.schema.field("authors").type == pa.list_(pa.string())
     con = duckdb.connect()
