@@ -26,7 +26,7 @@ printed as the reference: what grouping without canonical names gets.
 the hand-made speaker list QUOTE_SPEAKERS below (written by reading the GUM
 articles; None means the text names no speaker for it).
 
-    python benchmarks/eval_coref.py [--keep DIR] [--quotes] [--show-errors]
+    python -m benchmarks.eval_coref [--keep DIR] [--quotes] [--show-errors]
 """
 
 from __future__ import annotations
@@ -34,22 +34,20 @@ from __future__ import annotations
 import argparse
 import html
 import re
-import sys
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 from typing import Optional
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from benchmarks.corpora import CorpusMissing, data_path  # noqa: E402
-from benchmarks.eval_ner import (  # noqa: E402
+from benchmarks.corpora import data_path
+from benchmarks.harness import (
     canonical_stories,
+    f1,
+    prf,
     read_table,
-    run_wirestream,
+    run_on_records,
+    run_script,
     token_span,
 )
 
@@ -216,10 +214,6 @@ def bcubed(groups_pred: list, groups_gold: list) -> tuple[float, float, int]:
     return p_sum, r_sum, n
 
 
-def _f(p: float, r: float) -> float:
-    return 2 * p * r / (p + r) if p + r else 0.0
-
-
 # Hand-checked speakers of the quotes in the GUM articles: (article, start
 # of the quote) -> the speaker's canonical name as the article gives it, or
 # None where the text names nobody. Read off the articles, not the output.
@@ -298,10 +292,7 @@ def evaluate(keep: Optional[str] = None, quotes: bool = False,
     folder = data_path("gum-wikinews", "dep")
     docs = [read_gum(p) for p in sorted(folder.glob("GUM_news_*.conllu"))]
     records = [to_record(d) for d in docs]
-    with tempfile.TemporaryDirectory(prefix="wirestream-eval-coref-") as tmp:
-        workdir = Path(keep) if keep else Path(tmp)
-        workdir.mkdir(parents=True, exist_ok=True)
-        output = run_wirestream(records, workdir)
+    with run_on_records(records, keep) as output:
         stories = canonical_stories(output)
         entity_rows = read_table(output, "entities")
         quote_rows = read_table(output, "quotes")
@@ -352,14 +343,13 @@ def evaluate(keep: Optional[str] = None, quotes: bool = False,
     results = {}
     for name in ("entity_id", "exact text"):
         both, pred, gold = (totals[(name, k)] for k in ("both", "pred", "gold"))
-        p = both / pred if pred else 0.0
-        r = both / gold if gold else 0.0
+        p, r, f = prf(both, pred, gold)
         n = totals[(name, "n")]
         bp, br = totals[(name, "bp")] / n, totals[(name, "br")] / n
-        results[name] = {"pairwise": (p, r, _f(p, r)), "bcubed": (bp, br, _f(bp, br))}
-        print(f"grouping by {name:<10}: pairwise P {p:.3f} R {r:.3f} F1 {_f(p, r):.3f} "
+        results[name] = {"pairwise": (p, r, f), "bcubed": (bp, br, f1(bp, br))}
+        print(f"grouping by {name:<10}: pairwise P {p:.3f} R {r:.3f} F1 {f:.3f} "
               f"(links {int(both)}/{int(pred)} pred, {int(gold)} gold) | "
-              f"B3 P {bp:.3f} R {br:.3f} F1 {_f(bp, br):.3f}")
+              f"B3 P {bp:.3f} R {br:.3f} F1 {f1(bp, br):.3f}")
     if show_errors:
         for error in errors[:80]:
             print("  ", error)
@@ -401,13 +391,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--quotes", action="store_true", help="list and check the quotes")
     parser.add_argument("--show-errors", action="store_true")
     args = parser.parse_args(argv)
-    try:
-        evaluate(args.keep, args.quotes, args.show_errors)
-    except CorpusMissing as err:
-        print(f"eval_coref: {err}", file=sys.stderr)
-        return 2
+    evaluate(args.keep, args.quotes, args.show_errors)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

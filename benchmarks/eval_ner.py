@@ -27,7 +27,7 @@ Dedup runs before extraction: documents with identical bodies would collapse
 into one cluster. Every document has its own id; only canonical stories (no
 duplicate_of) are scored, and the number of non-canonical ones is printed.
 
-    python benchmarks/eval_ner.py [--split valid|train] [--limit N] [--keep DIR]
+    python -m benchmarks.eval_ner [--split valid|train] [--limit N] [--keep DIR]
                                   [--no-bare] [--show-errors N]
 
 Exits 2 with one line when the corpus or the model is missing. Evaluation
@@ -37,23 +37,23 @@ data is read in place from ../shared/data (or $WIRESTREAM_DATA), never copied.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
-import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Optional
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from benchmarks.corpora import CorpusMissing, data_path  # noqa: E402
+from benchmarks.corpora import data_path
+from benchmarks.harness import (
+    TextBuilder,
+    canonical_stories,
+    prf,
+    read_table,
+    run_on_records,
+    run_script,
+    token_span,
+)
 
 ONTONOTES_TO_CONLL = {
     "PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC",
@@ -61,106 +61,12 @@ ONTONOTES_TO_CONLL = {
     "LAW": "MISC", "LANGUAGE": "MISC",
 }
 
-# --------------------------------------------------------------------------
-# Shared by the three evaluation scripts: text with token offsets, running
-# the real pipeline, reading its tables back.
-# --------------------------------------------------------------------------
-
-_NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "%", "'s", "n't", "'S", "N'T"}
-_NO_SPACE_AFTER = {"("}
-
-
-@dataclass
-class TextBuilder:
-    """Builds a text from tokens, remembering each token's (start, end)."""
-
-    text: str = ""
-    offsets: list = field(default_factory=list)
-
-    def add_tokens(self, tokens: list[str], detokenize: bool = True) -> list[tuple[int, int]]:
-        spans = []
-        for i, tok in enumerate(tokens):
-            if i > 0:
-                glue = not detokenize or (tok not in _NO_SPACE_BEFORE
-                                          and tokens[i - 1] not in _NO_SPACE_AFTER)
-                if glue:
-                    self.text += " "
-            start = len(self.text)
-            self.text += tok
-            spans.append((start, len(self.text)))
-        self.offsets.extend(spans)
-        return spans
-
-    def add(self, literal: str) -> None:
-        self.text += literal
-
-
-def token_span(offsets: list[tuple[int, int]], start: int, end: int) -> Optional[tuple[int, int]]:
-    """Token indices [i, j) covering the characters [start, end), or None."""
-    first = next((i for i, (s, e) in enumerate(offsets) if e > start), None)
-    if first is None or offsets[first][0] >= end:
-        return None
-    last = first
-    while last + 1 < len(offsets) and offsets[last + 1][0] < end:
-        last += 1
-    return first, last + 1
-
-
-def wirestream_command() -> list[str]:
-    exe = Path(sys.executable).with_name("wirestream")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "pipeline.cli"]
-
-
-def run_wirestream(records: list[dict], workdir: Path, extra: Iterable[str] = ()) -> Path:
-    """Write records as a JSON Lines archive, run `wirestream run` on it,
-    return the output directory."""
-    archive = workdir / "archive.jsonl"
-    with archive.open("w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    output = workdir / "out"
-    if output.exists():
-        shutil.rmtree(output)  # a fresh run: stored stories would not be re-extracted
-    started = time.perf_counter()
-    done = subprocess.run(wirestream_command() + ["run", "--articles", str(archive),
-                                                  "--output", str(output), *extra],
-                          capture_output=True, text=True, cwd=REPO)
-    if not list((output / "_manifests").glob("*.json")):
-        raise SystemExit(f"wirestream run failed ({done.returncode}):\n"
-                         f"{done.stdout[-2000:]}{done.stderr[-3000:]}")
-    summary = [line for line in done.stdout.splitlines() if line.strip()]
-    print(f"wirestream run: {len(records)} records in {time.perf_counter() - started:.1f} s; "
-          + "; ".join(s.strip() for s in summary[1:4]))
-    return output
-
-
-def read_table(output: Path, name: str) -> list[dict]:
-    import pyarrow.dataset as ds
-
-    path = output / name
-    if not path.exists() or not any(path.rglob("*.parquet")):
-        return []
-    return ds.dataset(str(path), partitioning="hive", format="parquet").to_table().to_pylist()
-
-
-def canonical_stories(output: Path) -> dict[str, dict]:
-    """story_id -> stories row, for canonical stories only."""
-    return {row["story_id"]: row for row in read_table(output, "stories")
-            if row["duplicate_of"] is None}
-
-
-def prf(tp: int, n_pred: int, n_gold: int) -> tuple[float, float, float]:
-    p = tp / n_pred if n_pred else 0.0
-    r = tp / n_gold if n_gold else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
 def load_bare_model():
     """The model exactly as wirestream's handler loads it, minus nothing:
     bare spaCy with the pipes wirestream keeps enabled."""
     import spacy
 
-    from transforms.nlp.transforms import DEFAULT_MODEL, resolve_model
+    from transforms.nlp.model import DEFAULT_MODEL, resolve_model
     return spacy.load(resolve_model(DEFAULT_MODEL))
 
 
@@ -392,10 +298,7 @@ def evaluate(limit: Optional[int] = None, keep: Optional[str] = None,
                 "published": "1996-08-30T00:00:00Z", "source": "conll2003-valid"}
                for d in docs]
     results = {}
-    with tempfile.TemporaryDirectory(prefix="wirestream-eval-ner-") as tmp:
-        workdir = Path(keep) if keep else Path(tmp)
-        workdir.mkdir(parents=True, exist_ok=True)
-        output = run_wirestream(records, workdir)
+    with run_on_records(records, keep) as output:
         predicted, kept = pipeline_predictions(docs, output)
         lost = len(docs) - len(kept)
         print(f"corpus: CoNLL-2003 {split}, {len(docs)} documents, "
@@ -427,15 +330,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--show-errors", type=int, default=0, metavar="N",
                         help="print N missed and N spurious mentions of each label")
     args = parser.parse_args(argv)
-    try:
-        evaluate(args.limit, args.keep, bare=not args.no_bare, split=args.split,
-                 show_errors=args.show_errors)
-    except CorpusMissing as err:
-        print(f"eval_ner: {err}", file=sys.stderr)
-        return 2
+    evaluate(args.limit, args.keep, bare=not args.no_bare, split=args.split,
+             show_errors=args.show_errors)
     return 0
 
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    sys.exit(main())
+    run_script(main)

@@ -66,7 +66,7 @@ Rows that match no label (short or unlabelled passages) are counted apart.
 The stories are split by id into a development half and a held-out half
 (sha1 of the id, even = dev); both are reported.
 
-    python benchmarks/eval_quotes.py [--keep DIR] [--stored DIR] [--errors] [--dump]
+    python -m benchmarks.eval_quotes [--keep DIR] [--stored DIR] [--errors] [--dump]
 
 --stored scores an existing output directory (of an earlier run) without
 running the pipeline; --dump prints every candidate quotation with context,
@@ -80,17 +80,12 @@ import hashlib
 import json
 import random
 import re
-import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Optional
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from benchmarks.corpora import CorpusMissing, data_path, iter_reuters  # noqa: E402
-from benchmarks.eval_ner import canonical_stories, read_table, run_wirestream  # noqa: E402
+from benchmarks.corpora import data_path, iter_reuters
+from benchmarks.harness import REPO, canonical_stories, read_table, run_on_records, run_script
 
 LABELS = REPO / "benchmarks" / "labels"
 REUTERS_SEED = 21578
@@ -320,10 +315,7 @@ def evaluate(keep: Optional[str] = None, stored: Optional[str] = None,
         output = Path(stored)
         stories, rows = canonical_stories(output), read_table(output, "quotes")
     else:
-        with tempfile.TemporaryDirectory(prefix="wirestream-eval-quotes-") as tmp:
-            workdir = Path(keep) if keep else Path(tmp)
-            workdir.mkdir(parents=True, exist_ok=True)
-            output = run_wirestream(records, workdir)
+        with run_on_records(records, keep) as output:
             stories, rows = canonical_stories(output), read_table(output, "quotes")
     if show_dump:
         dump(records, sources, rows, stories, only)
@@ -349,14 +341,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--dump", action="store_true", help="print stories for labelling")
     parser.add_argument("--only", nargs="*", help="story ids to dump")
     args = parser.parse_args(argv)
-    try:
-        evaluate(args.keep, args.stored, args.errors, args.dump,
-                 set(args.only) if args.only else None)
-    except CorpusMissing as err:
-        print(f"eval_quotes: {err}", file=sys.stderr)
-        return 2
+    evaluate(args.keep, args.stored, args.errors, args.dump,
+             set(args.only) if args.only else None)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

@@ -28,7 +28,7 @@ any typing rule on these entities), and a per-type breakdown.
 Only canonical stories are scored (dedup would collapse identical
 sentences); the count of the rest is printed.
 
-    python benchmarks/eval_relations.py [--split {valid,train}] [--limit N] [--keep DIR]
+    python -m benchmarks.eval_relations [--split {valid,train}] [--limit N] [--keep DIR]
         [--show-errors N] [--strict-errors]
 """
 
@@ -37,23 +37,19 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
-import tempfile
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from benchmarks.corpora import CorpusMissing, data_path  # noqa: E402
-from benchmarks.eval_ner import (  # noqa: E402
+from benchmarks.corpora import data_path
+from benchmarks.harness import (
     TextBuilder,
     canonical_stories,
     prf,
     read_table,
-    run_wirestream,
+    run_on_records,
+    run_script,
 )
 
 TYPE_MAP = {"Work_For": "works_for", "OrgBased_In": "based_in",
@@ -171,10 +167,7 @@ def evaluate(limit: Optional[int] = None, keep: Optional[str] = None,
     docs = read_conll04(data_path("conll04", f"{split}.CoNLL04.json"), limit, split)
     records = [{"id": d["id"], "title": "", "body": d["body"],
                 "published": "1990-01-01T00:00:00Z", "source": f"conll04-{split}"} for d in docs]
-    with tempfile.TemporaryDirectory(prefix="wirestream-eval-rel-") as tmp:
-        workdir = Path(keep) if keep else Path(tmp)
-        workdir.mkdir(parents=True, exist_ok=True)
-        output = run_wirestream(records, workdir)
+    with run_on_records(records, keep) as output:
         stories = canonical_stories(output)
         kept = [d for d in docs if d["id"] in stories]
         predicted: dict[str, set] = defaultdict(set)
@@ -225,13 +218,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--strict-errors", action="store_true",
                         help="list the errors of the strict matching instead of the lenient one")
     args = parser.parse_args(argv)
-    try:
-        evaluate(args.limit, args.keep, args.show_errors, args.split, args.strict_errors)
-    except CorpusMissing as err:
-        print(f"eval_relations: {err}", file=sys.stderr)
-        return 2
+    evaluate(args.limit, args.keep, args.show_errors, args.split, args.strict_errors)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)
