@@ -23,7 +23,7 @@ Measured, each `--runs` times (best reported):
 3. sequential       -- optional measured run over the first `--sequential`
    feeds one at a time, extrapolated to all feeds.
 
-    python benchmarks/fetch.py [--feeds 200] [--latency 0.25] [--threads 32]
+    python -m benchmarks.fetch [--feeds 200] [--latency 0.25] [--threads 32]
                                [--shards 8] [--runs 3] [--sequential 20]
 
 Only loopback addresses are used; all servers are shut down at the end.
@@ -35,11 +35,10 @@ import argparse
 import ipaddress
 import math
 import multiprocessing
-import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchmarks.harness import REPO, run_script
+
 SAMPLE_FEED = REPO / "examples" / "sample" / "wikinews-world.rss"
 TARGET_S = 5.0
 FIRST_ADDRESS = ipaddress.IPv4Address("127.0.0.2")
@@ -310,7 +309,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    sys.path.insert(0, str(REPO))
     from schemas.records import FeedSpec
     from transforms.fetch.fetch import FetchConfig
 
@@ -365,4 +363,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

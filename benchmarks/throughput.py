@@ -30,7 +30,7 @@ target for the pipeline is >= 0.8.
 The corpus is evaluation-only data, read in place from ../shared/data (or
 $WIRESTREAM_DATA); the JSON Lines archive is written to a temp dir.
 
-    python benchmarks/throughput.py [--stories N] [--runs K] [--also-multiprocessing]
+    python -m benchmarks.throughput [--stories N] [--runs K] [--also-multiprocessing]
 
 Exits 2 with one line when the corpus or the spaCy model is missing.
 """
@@ -38,9 +38,6 @@ Exits 2 with one line when the corpus or the spaCy model is missing.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -48,11 +45,9 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from benchmarks.corpora import CorpusMissing, iter_reuters, write_jsonl  # noqa: E402
-from schemas.records import Story  # noqa: E402
+from benchmarks.corpora import iter_reuters, write_jsonl
+from benchmarks.harness import multi_processing, run_script, run_wirestream
+from schemas.records import Story
 from transforms.text.archive import parse_archive_line  # noqa: E402
 from transforms.dedup.clusters import assign_clusters  # noqa: E402
 from transforms.dedup.fingerprints import (  # noqa: E402
@@ -139,23 +134,11 @@ def time_stage(handler, model, stories: list[Story]) -> float:
 def time_pipeline(archive: Path, extra: list[str]) -> tuple[float, dict, int]:
     """`wirestream run` in a fresh output dir: wall seconds, manifest, exit status.
 
-    A run that wrote its manifest but then exited non-zero (it has been seen
-    to abort at interpreter shutdown) still counts; the status is reported.
+    A run that wrote its manifest but then exited non-zero still counts (the
+    tables are written); the status is reported next to the figure.
     """
-    wirestream = Path(sys.executable).with_name("wirestream")
-    command = ([str(wirestream)] if wirestream.exists()
-               else [sys.executable, "-m", "pipeline.cli"])
-    with tempfile.TemporaryDirectory(prefix="wirestream-bench-out-") as output:
-        start = time.perf_counter()
-        done = subprocess.run(command + ["run", "--articles", str(archive),
-                                         "--output", output] + extra,
-                              capture_output=True, text=True)
-        seconds = time.perf_counter() - start
-        manifests = list(Path(output, "_manifests").glob("*.json"))
-        if not manifests:
-            sys.exit(f"wirestream run {' '.join(extra)} failed ({done.returncode}):\n"
-                     f"{done.stdout[-1000:]}{done.stderr[-2000:]}")
-        return seconds, json.loads(manifests[0].read_text()), done.returncode
+    run = run_wirestream(archive, extra=extra)
+    return run.seconds, run.manifest, run.returncode
 
 
 def best(k: int, measure):
@@ -173,13 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-pipeline", action="store_true",
                         help="measure the extraction stage only, not `wirestream run`")
     args = parser.parse_args(argv)
-
-    try:
-        records = list(iter_reuters(args.stories))
-        model_name = resolve_model(DEFAULT_MODEL)
-    except (CorpusMissing, ModelNotFound) as err:
-        print(f"throughput: {err}", file=sys.stderr)
-        return 2
+    records = list(iter_reuters(args.stories))
+    model_name = resolve_model(DEFAULT_MODEL)
 
     with tempfile.TemporaryDirectory(prefix="wirestream-bench-") as tmp:
         archive = Path(tmp, "reuters.jsonl")
@@ -204,9 +182,7 @@ def main(argv: list[str] | None = None) -> int:
                  best(args.runs, lambda: time_stage(handler, stage_model, stories)))]
         pipelines = [] if args.no_pipeline else [("pipeline in_memory", [])]
         if args.also_multiprocessing:
-            pipelines.append(("pipeline multi_processing 2",
-                              ["--direct_running_mode=multi_processing",
-                               "--direct_num_workers=2"]))
+            pipelines.append(("pipeline multi_processing 2", multi_processing(2)))
         notes = []
         for label, extra in pipelines:
             seconds, manifest, status = best(args.runs, lambda: time_pipeline(archive, extra))
@@ -237,4 +213,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main, ModelNotFound)
