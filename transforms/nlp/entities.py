@@ -18,12 +18,12 @@ from typing import Optional
 from schemas.records import EntityMention, Story
 from transforms.nlp.given_names import given_names
 from transforms.nlp.lexicon import HONORIFICS, NAMED_LABELS, PLACE_LABELS, TITLE_NOUNS
-from transforms.nlp.mention import Entity
+from transforms.nlp.mention import Mention
 from transforms.nlp.names import entity_id, normalize_name, place_key, recase_name
 from transforms.nlp.wire_layout import (
-    INITIAL, as_team, competitor_names, country_after, crosses_side, dateline_place,
-    in_a_table, is_name_shape, is_place_name, result_sides, section_slug_end,
-    source_line_city, table_row_name, table_rows)
+    INITIAL, as_team, competitor_names, crosses_side, followed_by_country, in_a_table,
+    is_dateline_place, is_name_shape, is_place_name, opens_table_row, result_sides,
+    section_slug_end, source_line_city_words, table_rows)
 
 
 # --- Mentions -------------------------------------------------------------------
@@ -96,7 +96,7 @@ def _initial_and_surname(doc, start: int, end: int) -> bool:
         doc[i].text[1:2].islower() and len(doc[i].text) > 2
 
 
-def _initial_names(doc, text: str, taken: set) -> list[Entity]:
+def _initial_names(doc, text: str, taken: set) -> list[Mention]:
     """People the model missed in lists and tables: an initial and a
     capitalised surname outside any entity ("W. Athey 34")."""
     found = []
@@ -111,7 +111,7 @@ def _initial_names(doc, text: str, taken: set) -> list[Entity]:
         if end < len(doc) and end not in taken and _initial_and_surname(doc, i, end + 1) \
                 and doc[end].pos_ in ("PROPN", "NOUN", "ADJ", "VERB"):
             sub = doc[i:end + 1]
-            found.append(Entity(i, end + 1, text[sub.start_char:sub.end_char], "PERSON",
+            found.append(Mention(i, end + 1, text[sub.start_char:sub.end_char], "PERSON",
                                  sub.start_char, sub.end_char))
             taken.update(range(i, end + 1))
     return found
@@ -143,7 +143,7 @@ def _person_cues(doc, start: int, end: int) -> bool:
     return False
 
 
-def _mentions(doc, text: str, sides: set[tuple[int, int]]) -> list[Entity]:
+def _mentions(doc, text: str, sides: set[tuple[int, int]]) -> list[Mention]:
     found = []
     slug_end = section_slug_end(text)
     for span in doc.ents:
@@ -162,30 +162,31 @@ def _mentions(doc, text: str, sides: set[tuple[int, int]]) -> list[Entity]:
                     crosses_side(sub.start_char, sub.end_char, sides):
                 continue
             label = as_team(doc, start, end, span.label_)
-            if label not in ("PERSON", "ORG") and table_row_name(doc, start, end) and \
+            if label not in ("PERSON", "ORG") and opens_table_row(doc, start, end) and \
                     not is_place_name(surface) or \
                     (sub.start_char, sub.end_char) in sides and not place_key(surface):
                 label = "ORG"  # a side in a table or a results line
             if label == "ORG" and is_place_name(surface) or \
-                    label in ("ORG", "PERSON", "NORP") and dateline_place(text, sub.end_char, surface):
+                    label in ("ORG", "PERSON", "NORP") and \
+                    is_dateline_place(text, sub.end_char, surface):
                 label = "GPE"  # "Slovakia beat the Faroes"; "DAYTON, Ohio (AP)"
             if label in ("ORG", "GPE", "LOC", "NORP", "PRODUCT", "WORK_OF_ART", "FAC") and (
                     _initial_and_surname(doc, start, end) or _person_cues(doc, start, end)
-                    or country_after(doc, end) and is_name_shape(doc, start, end)):
+                    or followed_by_country(doc, end) and is_name_shape(doc, start, end)):
                 label = "PERSON"  # "M. McCague", "Harrington, a professor", "X (Russia)"
             if label == "PERSON":
                 start, end = _whole_name(doc, start, end)
                 sub = doc[start:end]
                 surface = text[sub.start_char:sub.end_char]
-            city = source_line_city(doc, start, end) if label == "ORG" else 0
+            city = source_line_city_words(doc, start, end) if label == "ORG" else 0
             if city:
                 # "Paris Radio Monte Carlo in Arabic": the city, then the station
                 place = doc[start:start + city]
-                found.append(Entity(start, start + city, place.text, "GPE", place.start_char,
-                                    place.end_char, cued=True))
+                found.append(Mention(start, start + city, place.text, "GPE", place.start_char,
+                                     place.end_char, cued=True))
                 start, sub = start + city, doc[start + city:end]
                 surface = text[sub.start_char:sub.end_char]
-            found.append(Entity(start, end, surface, label, sub.start_char, sub.end_char,
+            found.append(Mention(start, end, surface, label, sub.start_char, sub.end_char,
                                  cued=label != span.label_,
                                  team=label == "ORG" and span.label_ != "ORG" and
                                  in_a_table(doc, start, end, sides)))
@@ -210,8 +211,8 @@ def _whole_name(doc, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _recover(doc, text: str, mentions: list[Entity],
-             sides: set[tuple[int, int]]) -> list[Entity]:
+def _recover(doc, text: str, mentions: list[Mention],
+             sides: set[tuple[int, int]]) -> list[Mention]:
     """Names the story uses elsewhere that the model missed here.
 
     A capitalised token sequence equal to a mention's text, or to the
@@ -253,8 +254,8 @@ def _recover(doc, text: str, mentions: list[Entity],
                     if len(words) == 1 and token.is_sent_start and token.pos_ != "PROPN":
                         break
                     sub = doc[i:j]
-                    added.append(Entity(i, j, text[sub.start_char:sub.end_char], label,
-                                         sub.start_char, sub.end_char))
+                    added.append(Mention(i, j, text[sub.start_char:sub.end_char], label,
+                                        sub.start_char, sub.end_char))
                     taken.update(range(i, j))
                     i = j - 1
                     break
@@ -267,7 +268,7 @@ def _initials(words: list[str]) -> str:
                    w.lower() not in ("of", "the", "and", "for", "de", "la"))
 
 
-def _named_as_person(full: Entity, members: list[Entity], words_of: dict) -> bool:
+def _named_as_person(full: Mention, members: list[Mention], words_of: dict) -> bool:
     """A full name the story goes on to use by its surname alone ("Jeff
     Tarango" ... "Tarango"), written as personal names are (given name
     first), or labelled PERSON by the model: the small model often calls
@@ -297,7 +298,7 @@ def _is_name_shape_text(text: str) -> bool:
                for p in parts)
 
 
-def resolve_canonical(mentions: list[Entity]) -> None:
+def resolve_canonical(mentions: list[Mention]) -> None:
     """Group the mentions of one story into entities; give each mention the
     entity's canonical name, majority label and entity_id.
 
@@ -323,8 +324,8 @@ def resolve_canonical(mentions: list[Entity]) -> None:
         if ra is not rb:
             parent[id(rb)] = ra
 
-    by_name: dict[str, Entity] = {}
-    by_place: dict[str, Entity] = {}
+    by_name: dict[str, Mention] = {}
+    by_place: dict[str, Mention] = {}
     words_of = {id(m): normalize_name(m.text).split() for m in ordered}
     for m in ordered:
         norm = " ".join(words_of[id(m)])
@@ -371,7 +372,7 @@ def resolve_canonical(mentions: list[Entity]) -> None:
                 if o.label == "ORG" and len(ow) > len(words) and ow[:len(words)] == words:
                     union(o, m)
                     break
-    groups: dict[int, list[Entity]] = defaultdict(list)
+    groups: dict[int, list[Mention]] = defaultdict(list)
     for m in ordered:
         groups[id(find(m))].append(m)
     for members in groups.values():
@@ -393,7 +394,7 @@ def resolve_canonical(mentions: list[Entity]) -> None:
             m.canonical, m.canonical_label, m.key = canonical, label, key
 
 
-def find_entities(doc, text: str) -> list[Entity]:
+def find_entities(doc, text: str) -> list[Mention]:
     """The story's entity mentions in text order, each with its entity's
     canonical name, label and id."""
     sides = result_sides(text)  # the sides of the story's results lines
@@ -404,7 +405,7 @@ def find_entities(doc, text: str) -> list[Entity]:
     return mentions
 
 
-def dateline_entities(story: Story, mentions: list[Entity]) -> list[EntityMention]:
+def dateline_entities(story: Story, mentions: list[Mention]) -> list[EntityMention]:
     """The dateline's places as mentions with field = 'dateline' and offsets
     into stories.dateline: "NAIROBI, Kenya" is Nairobi and Kenya. Cleaning
     moved the dateline out of the body, but it is still where the story was

@@ -1,4 +1,4 @@
-"""One entity mention of a parsed Doc, before it becomes a table row."""
+"""One mention of an entity in a parsed Doc, before it becomes a table row."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 
 @dataclass(eq=False)
-class Entity:
-    """One entity mention in the Doc, before it becomes a table row."""
+class Mention:
+    """Where a name stands in the Doc and what the model (or a cue) calls it;
+    once the story's mentions are grouped, also its entity's canonical name,
+    label and id, which every mention of that entity shares."""
 
     start: int  # token index
     end: int

@@ -8,16 +8,16 @@ from typing import Iterable, Optional
 from schemas.records import Quote, Story
 from transforms.nlp.lexicon import (
     CONTINUATION_GAP, REPORTING_VERBS, SEPARATOR, TITLE_NOUNS, PRONOUNS, QUOTE_PAIRS)
-from transforms.nlp.mention import Entity
-from transforms.nlp.relations import entity_of_token
+from transforms.nlp.mention import Mention
+from transforms.nlp.relations import mention_of_token
 
 
-def _subject_entity(subject, by_token) -> Optional[Entity]:
+def _subject_mention(subject, by_token) -> Optional[Mention]:
     """The entity a reporting verb's subject names: itself, a name in
     apposition to an office ("Malaysia's Prime Minister, Najib Razak"), the
     organisation of an office ("a spokesman for Y"), or a possessor ("PC
     World's analysis")."""
-    entity = entity_of_token(subject, by_token)
+    entity = mention_of_token(subject, by_token)
     if entity is not None:
         return entity
     if subject.pos_ in ("NOUN", "PROPN"):
@@ -31,10 +31,10 @@ def _subject_entity(subject, by_token) -> Optional[Entity]:
             stack += [c for c in token.children if c.dep_ in ("appos", "conj", "compound")]
     for child in subject.children:
         if child.dep_ == "poss":
-            entity = entity_of_token(child, by_token)
+            entity = mention_of_token(child, by_token)
         elif child.dep_ == "prep" and subject.lower_.rstrip(".") in TITLE_NOUNS:
             entity = next((e for g in child.children if g.dep_ == "pobj"
-                           for e in [entity_of_token(g, by_token)] if e), None)
+                           for e in [mention_of_token(g, by_token)] if e), None)
         if entity is not None:
             return entity
     return None
@@ -62,7 +62,7 @@ def _past_paragraph(token, span_end: int) -> bool:
 
 
 def _speaker_in(sentences, span_start: int, span_end: int, by_token,
-                person_before) -> tuple[Optional[Entity], Optional[str]]:
+                person_before) -> tuple[Optional[Mention], Optional[str]]:
     """The speaker of the reporting verb nearest the quotation in these
     sentences ("Straits Times noted X. Hill commented, "..."": Hill)."""
     candidates, blocked = [], []
@@ -75,7 +75,7 @@ def _speaker_in(sentences, span_start: int, span_end: int, by_token,
                 distance = span_start - token.idx if token.idx < span_start \
                     else token.idx - span_end
                 for obj in (c for c in token.children if c.dep_ == "dobj"):
-                    entity = entity_of_token(obj, by_token)
+                    entity = mention_of_token(obj, by_token)
                     if entity and entity.canonical_label in ("PERSON", "ORG", "GPE", "NORP"):
                         candidates.append((distance, -1, entity, "say"))
                 continue
@@ -86,13 +86,13 @@ def _speaker_in(sentences, span_start: int, span_end: int, by_token,
                 continue
             distance = span_start - token.idx if token.idx < span_start else token.idx - span_end
             for subject in (c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")):
-                entity = _subject_entity(subject, by_token)
+                entity = _subject_mention(subject, by_token)
                 # a name that is the subject itself beats one found through it
-                direct = 0 if entity_of_token(subject, by_token) is entity else 1
+                direct = 0 if mention_of_token(subject, by_token) is entity else 1
                 if entity is None and subject.lower_ in ("who", "that") and \
                         token.dep_ == "relcl":
                     # "Chen Shibiao, who said that "...""
-                    entity = _subject_entity(token.head, by_token)
+                    entity = _subject_mention(token.head, by_token)
                 if entity is None and _speaker_pronoun(subject):
                     entity = person_before(span_start, subject.lower_ in ("it", "its"))
                 elif entity is None and subject.lower_ in BODY_NOUNS and any(
@@ -109,14 +109,14 @@ def _speaker_in(sentences, span_start: int, span_end: int, by_token,
                 # '"...", added KCNA': the speaker parsed as the verb's object
                 for obj in (c for c in token.children if c.dep_ in ("dobj", "attr")
                             and c.i == token.i + 1):
-                    entity = entity_of_token(obj, by_token)
+                    entity = mention_of_token(obj, by_token)
                     if entity and entity.canonical_label in ("PERSON", "ORG", "GPE", "NORP"):
                         candidates.append((distance, 0, entity, token.lemma_.lower()))
         for token in sentence:
             if token.lower_ == "according" and token.i + 1 < len(token.doc) and \
                     token.nbor(1).lower_ == "to" and not _past_paragraph(token, span_end):
                 for t in token.nbor(1).children:
-                    entity = entity_of_token(t, by_token)
+                    entity = mention_of_token(t, by_token)
                     if entity:
                         distance = abs(token.idx - span_start)
                         candidates.append((distance, 0, entity, "according to"))
@@ -139,7 +139,7 @@ def _speaker_pronoun(token) -> bool:
 
 
 def _speaker_for(doc, span_start: int, span_end: int, by_token, person_before,
-                 continuing=None) -> tuple[Optional[Entity], Optional[str]]:
+                 continuing=None) -> tuple[Optional[Mention], Optional[str]]:
     """Who said the quote between these character offsets, and the verb.
 
     The sentences the quotation lies in (and the one its closing mark ends)
@@ -171,7 +171,7 @@ def _speaker_for(doc, span_start: int, span_end: int, by_token, person_before,
     return None, None
 
 
-def _sentence_subject(inside, span_start: int, by_token) -> tuple[Optional[Entity], Optional[str]]:
+def _sentence_subject(inside, span_start: int, by_token) -> tuple[Optional[Mention], Optional[str]]:
     """A quotation inside a sentence that has no reporting verb ("Eggar
     dismissed the claims as "wild and fanciful allegations"", "X defended
     the record: "...""): the named subject of the verb it hangs from."""
@@ -187,7 +187,7 @@ def _sentence_subject(inside, span_start: int, by_token) -> tuple[Optional[Entit
     if verb.idx >= span_start:
         return None, None
     for subject in (c for c in verb.children if c.dep_ == "nsubj"):
-        entity = entity_of_token(subject, by_token)
+        entity = mention_of_token(subject, by_token)
         if entity is not None and entity.canonical_label in ("PERSON", "ORG"):
             return entity, verb.lemma_.lower()
     return None, None
@@ -245,7 +245,7 @@ def find_quotes(story: Story, doc, text: str, mentions, by_token) -> Iterable[Qu
     subjects = [p for p in people if doc[p.end - 1].dep_ in ("nsubj", "nsubjpass")]
     bodies = [m for m in outside if m.canonical_label == "ORG" and _in_subject(doc[m.end - 1])]
 
-    def person_before(char: int, thing: bool = False) -> Optional[Entity]:
+    def person_before(char: int, thing: bool = False) -> Optional[Mention]:
         # a pronoun speaker: the last person who was the subject of a
         # sentence before the quote, else the last person named; for "it",
         # the last organisation that was a subject

@@ -15,31 +15,31 @@ from transforms.nlp.lexicon import (
     AGENT_LABELS, BASE_VERBS, EMPLOY_VERBS, KILL_NOUNS, KILL_VERBS, LIVE_VERBS, PLACE_LABELS,
     PLACE_NOUNS, RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
 from schemas.records import Relation, Story
-from transforms.nlp.mention import Entity
+from transforms.nlp.mention import Mention
 from transforms.nlp.names import field_of
 
 
 @dataclass(frozen=True)
 class _RawRelation:
-    subject: Entity
+    subject: Mention
     predicate: str
-    obj: Entity
+    obj: Mention
     relation_type: Optional[str]
 
 
-def _is_person(e: Entity) -> bool:
+def _is_person(e: Mention) -> bool:
     return e.canonical_label == "PERSON"
 
 
-def _is_place(e: Entity) -> bool:
+def _is_place(e: Mention) -> bool:
     return e.canonical_label in PLACE_LABELS
 
 
-def _is_org(e: Entity) -> bool:
+def _is_org(e: Mention) -> bool:
     return e.canonical_label == "ORG"
 
 
-def entity_of_token(token, by_token, depth: int = 0) -> Optional[Entity]:
+def mention_of_token(token, by_token, depth: int = 0) -> Optional[Mention]:
     """The entity a syntactic head token stands for, through compounds and
     appositions ("his aide, John Smith")."""
     entity = by_token.get(token.i)
@@ -51,13 +51,13 @@ def entity_of_token(token, by_token, depth: int = 0) -> Optional[Entity]:
     if depth == 0:
         for child in token.children:
             if child.dep_ == "appos":
-                found = entity_of_token(child, by_token, 1)
+                found = mention_of_token(child, by_token, 1)
                 if found:
                     return found
     return None
 
 
-def _relation_type(lemma: str, prep: str, subject: Entity, obj: Entity,
+def _relation_type(lemma: str, prep: str, subject: Mention, obj: Mention,
                    passive: bool) -> Optional[str]:
     if lemma in KILL_VERBS and _is_person(subject) and obj.canonical_label in ("PERSON", "NORP"):
         return "killed"
@@ -131,15 +131,15 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
         lemma = verb.lemma_.lower()
         if lemma in LIVE_VERBS and verb.dep_ == "relcl" and \
                 any(c.lower_ == "where" for c in verb.children):
-            place = entity_of_token(verb.head, by_token)
+            place = mention_of_token(verb.head, by_token)
             if place is not None and _is_place(place):
                 objects.append(("in", verb.head))  # "Rolling Fork, where X was born"
         for subject_token in subjects:
-            subject = entity_of_token(subject_token, by_token)
+            subject = mention_of_token(subject_token, by_token)
             if not subject:
                 continue
             for prep, object_token in objects:
-                obj = entity_of_token(object_token, by_token)
+                obj = mention_of_token(object_token, by_token)
                 if not obj or obj.key == subject.key:
                     continue
                 predicate = f"{lemma} {prep}".strip()
@@ -155,9 +155,9 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
             # "X became chairman of Y", "X is a spokesman for Y"
             for attr in (c for c in verb.children if c.dep_ in ("attr", "oprd", "dobj")):
                 if (attr.lower_.rstrip(".") in TITLE_NOUNS | RESIDENT_NOUNS or
-                        attr.dep_ == "attr" and _person_nouns(attr) and _serves_an_org(attr, by_token)) \
+                        attr.dep_ == "attr" and _can_describe_person(attr) and _serves_an_org(attr, by_token)) \
                         and not by_token.get(attr.i):
-                    subject = entity_of_token(subject_token, by_token)
+                    subject = mention_of_token(subject_token, by_token)
                     if subject and _is_person(subject):
                         yield from _office_relations(subject, attr, by_token)
 
@@ -177,7 +177,7 @@ def _numbered_office(office) -> bool:
                for c in office.children)
 
 
-def _office_relations(person: Entity, office, by_token) -> Iterable[_RawRelation]:
+def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelation]:
     """The organisation or place an office noun names: "chairman of Y",
     "a Y official", "Y's chief executive", "a native of Z"."""
     word = office.lemma_.lower().rstrip(".")
@@ -189,13 +189,13 @@ def _office_relations(person: Entity, office, by_token) -> Iterable[_RawRelation
         if prep.lower_ not in ("of", "for", "at", "with", "from", "in", "to"):
             continue
         for pobj in (g for g in prep.children if g.dep_ == "pobj"):
-            target = entity_of_token(pobj, by_token)
+            target = mention_of_token(pobj, by_token)
             if target is None:
                 continue
             yield from _office_target(person, word, f"{word} {prep.lower_}", target)
     for child in office.children:
         if child.dep_ in ("compound", "poss", "nmod", "amod") and child.i < office.i:
-            target = entity_of_token(child, by_token)
+            target = mention_of_token(child, by_token)
             if target is not None and target is by_token.get(office.i):
                 continue  # a word of the name itself ("United" of "the United States")
             if target is not None and target is not person:
@@ -204,7 +204,7 @@ def _office_relations(person: Entity, office, by_token) -> Iterable[_RawRelation
                 # "former Air Force commander": the organisation hangs on the
                 # first of two office words
                 for grand in child.children:
-                    target = entity_of_token(grand, by_token) if grand.i < child.i else None
+                    target = mention_of_token(grand, by_token) if grand.i < child.i else None
                     if target is not None and target is not person:
                         yield from _office_target(person, word, f"{word} of", target)
 
@@ -217,8 +217,8 @@ _BODY_NOUNS = {"council", "commission", "committee", "court", "board", "parliame
                "secretariat", "presidium", "politburo"}
 
 
-def _office_target(person: Entity, word: str, predicate: str,
-                   target: Entity) -> Iterable[_RawRelation]:
+def _office_target(person: Mention, word: str, predicate: str,
+                   target: Mention) -> Iterable[_RawRelation]:
     if _is_org(target):
         if word in RESIDENT_NOUNS and word not in TITLE_NOUNS:
             return
@@ -242,7 +242,7 @@ _COMPASS = {"north", "south", "east", "west", "central", "northern", "southern",
 _PART_NOUNS = {"part", "region", "area", "corner", "tip", "edge", "outskirts", "province"}
 
 
-def _container_after(doc, ent: Entity, by_token) -> Optional[Entity]:
+def _container_after(doc, ent: Mention, by_token) -> Optional[Mention]:
     """A larger place named right after a place with a compass word: "Kassala
     in eastern Sudan", "Mohammadia, south-east Algeria", "Bugesera in the
     southeastern part of Rwanda"."""
@@ -275,14 +275,14 @@ def _serves_an_org(noun, by_token) -> bool:
                for p in noun.children)
 
 
-def _person_nouns(token) -> bool:
+def _can_describe_person(token) -> bool:
     """A common noun that can describe a person in apposition ("a professor
     at Y", "diver X", "the commander of Y")."""
     return token.pos_ in ("NOUN", "PROPN") and not token.ent_type_ and \
         token.lemma_.lower() not in PLACE_NOUNS
 
 
-def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation]:
+def _title_relations(doc, ents: list[Mention], by_token) -> Iterable[_RawRelation]:
     """Offices and places named around a name rather than by a verb.
 
     "X, chairman of Y" / "Y chairman X" / "Y's chief executive X" / "German
@@ -309,7 +309,7 @@ def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation
                                 and victim.i < office.i:
                             yield _RawRelation(ent, office.lemma_.lower(), target, "killed")
                     continue
-                if office.lower_.rstrip(".") in TITLE_NOUNS or _person_nouns(office) \
+                if office.lower_.rstrip(".") in TITLE_NOUNS or _can_describe_person(office) \
                         and office.dep_ == "compound":
                     yield from _office_relations(ent, office, by_token)
                     # "Illinois Gov. James Thompson": the state is a sibling
@@ -319,7 +319,7 @@ def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation
                             yield from _office_target(ent, office.lower_.rstrip("."),
                                                       f"{office.lower_.rstrip('.')} of", target)
                 else:
-                    target = entity_of_token(office, by_token)
+                    target = mention_of_token(office, by_token)
                     if target is not None and target is not ent and office.dep_ == "poss":
                         # "Microsoft's Bill Gates", "Ohio's Richard Celeste"
                         yield from _office_target(ent, "member" if _is_org(target) else "native",
@@ -327,12 +327,12 @@ def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation
             # The name as apposition to an office: "the company's chairman, X",
             # "a spokesman for the theater, X"
             if head.dep_ == "appos" and (head.head.lower_.rstrip(".") in TITLE_NOUNS |
-                                         RESIDENT_NOUNS or _person_nouns(head.head)):
+                                         RESIDENT_NOUNS or _can_describe_person(head.head)):
                 yield from _office_relations(ent, head.head, by_token)
             # "Illinois born X", "X, born in Fort Scott, Kan."
             for clause in (c for c in head.children if c.dep_ in ("acl", "relcl", "amod")
                            and c.lemma_.lower() in LIVE_VERBS):
-                for target in _entities_under(clause, by_token, ent):
+                for target in _mentions_under(clause, by_token, ent):
                     if _is_place(target):
                         yield _RawRelation(ent, f"{clause.lemma_.lower()} in", target, "lives_in")
             for appos in (c for c in head.children if c.dep_ == "appos"):
@@ -362,7 +362,7 @@ def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation
                         yield _RawRelation(ent, "home in", place, "lives_in")
             for prep in (c for c in head.children if c.dep_ == "prep"):
                 for pobj in (g for g in prep.children if g.dep_ == "pobj"):
-                    target = entity_of_token(pobj, by_token)
+                    target = mention_of_token(pobj, by_token)
                     if target is None:
                         continue
                     if prep.lower_ in ("of", "from") and _is_place(target):
@@ -383,7 +383,7 @@ def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation
                 yield _RawRelation(ent, "in", container, "located_in")
             for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ in ("in", "of")):
                 for pobj in (g for g in prep.children if g.dep_ == "pobj"):
-                    target = entity_of_token(pobj, by_token)
+                    target = mention_of_token(pobj, by_token)
                     if target is not None and _is_place(target) and target.key != ent.key:
                         yield _RawRelation(ent, prep.lower_, target, "located_in")
             for child in head.children:
@@ -408,12 +408,12 @@ def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation
                     for place in _places_in(child, by_token, ent):
                         yield _RawRelation(ent, "base in", place, "based_in")
                 elif child.dep_ in ("compound", "nmod", "poss") and child.i < ent.start:
-                    target = entity_of_token(child, by_token)
+                    target = mention_of_token(child, by_token)
                     if target is not None and _is_place(target):
                         yield _RawRelation(ent, "of", target, "based_in")
                 elif child.dep_ == "prep" and child.lower_ in ("in", "of", "at", "from"):
                     for pobj in (g for g in child.children if g.dep_ == "pobj"):
-                        target = entity_of_token(pobj, by_token)
+                        target = mention_of_token(pobj, by_token)
                         if target is not None and _is_place(target):
                             yield _RawRelation(ent, child.lower_, target, "based_in")
                 elif child.dep_ == "appos" and child.i not in by_token:
@@ -427,7 +427,7 @@ def _title_relations(doc, ents: list[Entity], by_token) -> Iterable[_RawRelation
                         yield _RawRelation(ent, "base in", place, "based_in")
 
 
-def _entities_under(token, by_token, not_this: Entity) -> Iterable[Entity]:
+def _mentions_under(token, by_token, not_this: Mention) -> Iterable[Mention]:
     seen = set()
     for child in token.subtree:
         target = by_token.get(child.i)
@@ -436,7 +436,7 @@ def _entities_under(token, by_token, not_this: Entity) -> Iterable[Entity]:
             yield target
 
 
-def _credit_relations(doc, ents: list[Entity]) -> Iterable[_RawRelation]:
+def _credit_relations(doc, ents: list[Mention]) -> Iterable[_RawRelation]:
     """A dateline left in the text: "DAYTON, Ohio (AP)", "Sofia, February 15
     (BTA) --": the credited service reports from (is based in) the places
     before it on that line."""
@@ -457,7 +457,7 @@ def _credit_relations(doc, ents: list[Entity]) -> Iterable[_RawRelation]:
                 yield _RawRelation(ent, "report from", other, "based_in")
 
 
-def _places_in(token, by_token, not_this: Entity, modifiers_only: bool = False):
+def _places_in(token, by_token, not_this: Mention, modifiers_only: bool = False):
     seen = set()
     for child in token.subtree:
         if modifiers_only and child.i > token.i:
@@ -468,7 +468,7 @@ def _places_in(token, by_token, not_this: Entity, modifiers_only: bool = False):
             yield place
 
 
-def _in_list(doc, entity: Entity, by_token) -> bool:
+def _in_list(doc, entity: Mention, by_token) -> bool:
     """Whether a place is an item of an enumeration ("Sweden, Belgium and
     England"), where "X, Y" does not mean X lies in Y."""
     after = doc[entity.end] if entity.end < len(doc) else None
@@ -487,7 +487,7 @@ def _in_list(doc, entity: Entity, by_token) -> bool:
 _KILLER_NOUNS = {"assassin", "killer", "murderer", "gunman"}
 
 
-def _kill_relations(doc, ents: list[Entity], found: list[_RawRelation]) -> Iterable[_RawRelation]:
+def _kill_relations(doc, ents: list[Mention], found: list[_RawRelation]) -> Iterable[_RawRelation]:
     """Killings the parse does not link: a sentence with a killing word and
     people on both sides of it ("X, who was convicted of killing Y"; "Y's
     assassin, X"; "the assassination of Y by X")."""
@@ -561,7 +561,7 @@ def _closure(relations: list[_RawRelation]) -> list[_RawRelation]:
     return extra
 
 
-def find_relations(story: Story, doc, mentions: list[Entity], by_token) -> list[Relation]:
+def find_relations(story: Story, doc, mentions: list[Mention], by_token) -> list[Relation]:
     """The story's relations, one per pair, type and place; a typed reading
     replaces an open one of the same pair and span."""
     found = list(_verb_relations(doc, by_token)) + list(_title_relations(doc, mentions, by_token))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from transforms.nlp.mention import Entity
+from transforms.nlp.mention import Mention
 from transforms.nlp.names import normalize_name, place_key
 
 INITIAL = re.compile(r"^[A-Z]\.$")  # "M." in "M. McCague"
@@ -56,7 +56,7 @@ def _line_start(doc, i: int) -> bool:
     return i == 0 or "\n" in doc[i - 1].text
 
 
-def table_row_name(doc, start: int, end: int) -> bool:
+def opens_table_row(doc, start: int, end: int) -> bool:
     """A name that opens a line followed by three or more numbers: the side
     in a row of results or standings ("PSV Eindhoven 4 3 1 0 8 2 10")."""
     return _line_start(doc, start) and _numbers_after(doc, end) >= 3
@@ -80,7 +80,7 @@ def crosses_side(start: int, end: int, sides: set[tuple[int, int]]) -> bool:
     return any(a < end and start < b and (a, b) != (start, end) for a, b in sides)
 
 
-def table_rows(doc, text: str, taken: set, sides: set[tuple[int, int]]) -> list[Entity]:
+def table_rows(doc, text: str, taken: set, sides: set[tuple[int, int]]) -> list[Mention]:
     """Sides the model missed in tables: capitalised words opening a line
     and followed by three or more numbers, and the `sides` of results lines
     (`result_sides`)."""
@@ -95,16 +95,16 @@ def table_rows(doc, text: str, taken: set, sides: set[tuple[int, int]]) -> list[
             end += 1
         if end > i and _numbers_after(doc, end) >= 3 and not place_key(doc[i:end].text):
             sub = doc[i:end]
-            found.append(Entity(i, end, text[sub.start_char:sub.end_char], "ORG",
-                                sub.start_char, sub.end_char, cued=True, team=True))
+            found.append(Mention(i, end, text[sub.start_char:sub.end_char], "ORG",
+                                 sub.start_char, sub.end_char, cued=True, team=True))
             taken.update(range(i, end))
     for start_char, end_char in sorted(sides):
         sub = doc.char_span(start_char, end_char)
         if sub is None or any(i in taken for i in range(sub.start, sub.end)) or \
                 place_key(sub.text):
             continue
-        found.append(Entity(sub.start, sub.end, text[start_char:end_char], "ORG",
-                            start_char, end_char, cued=True, team=True))
+        found.append(Mention(sub.start, sub.end, text[start_char:end_char], "ORG",
+                             start_char, end_char, cued=True, team=True))
         taken.update(range(sub.start, sub.end))
     return found
 
@@ -146,7 +146,7 @@ def _language_names() -> frozenset:
     return frozenset(lang.name for lang in pycountry.languages)
 
 
-def source_line_city(doc, start: int, end: int) -> int:
+def source_line_city_words(doc, start: int, end: int) -> int:
     """How many leading words of an organisation's span are a city, in a
     monitoring service's source line ("Havana Radio Reloj Network in Spanish
     1402 GMT"): the broadcaster is not named after the city, it is in it."""
@@ -162,7 +162,7 @@ def source_line_city(doc, start: int, end: int) -> int:
 _REGION_AFTER = re.compile(r", ([A-Z][\w.]*(?: [A-Z][\w.]*)?)")
 
 
-def dateline_place(text: str, end: int, surface: str) -> bool:
+def is_dateline_place(text: str, end: int, surface: str) -> bool:
     """A name in capitals followed by a state or country, as datelines
     write places: "DAYTON, Ohio", "KARBALA, Iraq"."""
     if not surface.isupper() or len(surface) < 3:
@@ -171,7 +171,7 @@ def dateline_place(text: str, end: int, surface: str) -> bool:
     return match is not None and place_key(match.group(1)) is not None
 
 
-def country_after(doc, end: int) -> bool:
+def followed_by_country(doc, end: int) -> bool:
     """"Irina Privalova (Russia)": the span is followed by a country in
     brackets, the wire's way of naming competitors in results."""
     if end >= len(doc) or doc[end].text != "(":
@@ -190,20 +190,20 @@ def is_name_shape(doc, start: int, end: int) -> bool:
         place_key(words.text) is None
 
 
-def competitor_names(doc, text: str, taken: set) -> list[Entity]:
+def competitor_names(doc, text: str, taken: set) -> list[Mention]:
     """Competitors the model missed in results: a name shape right before a
     bracketed country ("1 - Pete Sampras (U.S.) beat ...")."""
     found = []
     for i, token in enumerate(doc):
-        if token.text != "(" or not country_after(doc, i):
+        if token.text != "(" or not followed_by_country(doc, i):
             continue
         for start in (i - 3, i - 2):
             if start >= 0 and not any(j in taken for j in range(start, i)) and \
                     is_name_shape(doc, start, i) and \
                     (start == 0 or not doc[start - 1].text[:1].isupper()):
                 sub = doc[start:i]
-                found.append(Entity(start, i, text[sub.start_char:sub.end_char], "PERSON",
-                                    sub.start_char, sub.end_char, cued=True))
+                found.append(Mention(start, i, text[sub.start_char:sub.end_char], "PERSON",
+                                     sub.start_char, sub.end_char, cued=True))
                 taken.update(range(start, i))
                 break
     return found
