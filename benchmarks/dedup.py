@@ -19,23 +19,19 @@ share of stories given the same cluster_id. For reference it also times
 datasketch out of the box (MinHashLSH(threshold=0.5): 25 bands x 5 rows), and
 rensa's NumPy-buffer MinHash when rensa is installed (signatures only).
 
-    python benchmarks/dedup.py [--stories 20000] [--no-reference]
+    python -m benchmarks.dedup [--stories 20000] [--no-reference]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from benchmarks.corpora import CorpusMissing, iter_reuters  # noqa: E402
+from benchmarks.corpora import iter_reuters
+from benchmarks.eval_dedup import datasketch_minhashes, lsh_pairs
+from benchmarks.harness import run_script
 from transforms.dedup.clusters import cluster_batch, rank_key
 from transforms.dedup.furniture import dedup_text
 from transforms.dedup.minhash import NUM_PERM, MinHasher, candidate_pairs, shingles
@@ -72,24 +68,15 @@ def ours(ids, ranks, texts, sets) -> tuple[dict, np.ndarray, set, dict]:
 
 def datasketch_stage(ids, ranks, texts, sets, values, params=(64, 2),
                      threshold=None, verify=True):
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHashLSH
 
     t = {}
     t0 = time.perf_counter()
-    minhashes = MinHash.bulk(values, num_perm=NUM_PERM, hashfunc=_identity)
+    minhashes = datasketch_minhashes(values, NUM_PERM)
     t1 = time.perf_counter()
     lsh = MinHashLSH(num_perm=NUM_PERM, threshold=threshold) if threshold else \
         MinHashLSH(num_perm=NUM_PERM, params=params)
-    with lsh.insertion_session() as session:
-        for i, m in enumerate(minhashes):
-            if len(values[i]):
-                session.insert(i, m, check_duplication=False)
-    pairs = set()
-    for i, m in enumerate(minhashes):
-        if len(values[i]):
-            for j in lsh.query(m):
-                if j != i:
-                    pairs.add((min(i, j), max(i, j)))
+    pairs = lsh_pairs(lsh, minhashes, values)
     t2 = time.perf_counter()
     t.update(signatures=t1 - t0, candidates=t2 - t1)
     if not verify:
@@ -105,10 +92,6 @@ def datasketch_stage(ids, ranks, texts, sets, values, params=(64, 2),
     return t, pairs, {(a, b) for a, b, _ in edges}, clusters
 
 
-def _identity(value):
-    return value
-
-
 def _fmt(t: dict) -> str:
     return "  ".join(f"{k} {v:.3f}s" for k, v in t.items())
 
@@ -119,11 +102,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-reference", action="store_true",
                         help="skip datasketch threshold=0.5 and rensa timings")
     args = parser.parse_args(argv)
-    try:
-        records = load(args.stories)
-    except CorpusMissing as exc:
-        print(f"skipped: {exc}")
-        return 0
+    records = load(args.stories)
     n = len(records)
     ids = [r["id"] for r in records]
     ranks = [rank_key(r["published"], True, r["id"]) for r in records]
@@ -178,4 +157,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

@@ -29,7 +29,7 @@ both stories end in one cluster (what the stories table shows). The baseline
 is out-of-the-box datasketch: MinHash(num_perm=128) + MinHashLSH(threshold=0.5)
 on the same shingles, a pair being joined when LSH returns it.
 
-    python benchmarks/eval_dedup.py [--seed 2] [--sources 400] [--no-datasketch]
+    python -m benchmarks.eval_dedup [--seed 2] [--sources 400] [--no-datasketch]
 """
 
 from __future__ import annotations
@@ -39,22 +39,17 @@ import csv
 import importlib.util
 import random
 import re
-import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import combinations
-from pathlib import Path
 from typing import Iterable, Optional
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from benchmarks.corpora import DATA_DIR, data_path, iter_reuters  # noqa: E402
+from benchmarks.corpora import DATA_DIR, data_path, iter_reuters
+from benchmarks.harness import REPO, prf, run_script
 from transforms.dedup.clusters import cluster_batch, rank_key
 from transforms.dedup.furniture import dedup_text
 from transforms.dedup.minhash import BANDS, K, NUM_PERM, ROWS, MinHasher, candidate_pairs, shingles
@@ -126,11 +121,27 @@ def datasketch_pairs(batch: Batch, threshold: float = 0.5, num_perm: int = 128,
     half, as MinHasher uses them) with an identity hash function. ``only``:
     query just these positions (all are inserted).
     """
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHashLSH
 
     values = [(s >> np.uint64(32)).tolist() for s in batch.shingles]
-    minhashes = MinHash.bulk(values, num_perm=num_perm, hashfunc=_identity)
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    minhashes = datasketch_minhashes(values, num_perm)
+    return lsh_pairs(MinHashLSH(threshold=threshold, num_perm=num_perm), minhashes, values, only)
+
+
+def datasketch_minhashes(values: list, num_perm: int) -> list:
+    """datasketch MinHashes of 32-bit shingle values, which are hashes
+    already: an identity hash function keeps datasketch from hashing them
+    again, so both methods start from the same numbers."""
+    from datasketch import MinHash
+
+    return MinHash.bulk(values, num_perm=num_perm, hashfunc=_identity)
+
+
+def lsh_pairs(lsh, minhashes: list, values: list,
+              only: Optional[set[int]] = None) -> set[tuple[int, int]]:
+    """Insert every non-empty document into a datasketch MinHashLSH and
+    query it: the pairs (i < j) it returns. ``only``: query just these
+    positions."""
     with lsh.insertion_session() as session:
         for i, m in enumerate(minhashes):
             if len(values[i]):
@@ -157,18 +168,21 @@ class Score:
     fp: int = 0
     fn: int = 0
 
+    def prf(self) -> tuple[float, float, float]:
+        # Joining nothing where nothing was to be joined is perfect, not 0.
+        return prf(self.tp, self.tp + self.fp, self.tp + self.fn, empty=1.0)
+
     @property
     def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+        return self.prf()[0]
 
     @property
     def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+        return self.prf()[1]
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return self.prf()[2]
 
     def line(self, name: str) -> str:
         return (f"  {name:<34} P={self.precision:.4f} R={self.recall:.4f} F1={self.f1:.4f}"
@@ -615,6 +629,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--no-datasketch", action="store_true")
     args = parser.parse_args(argv)
     with_ds = not args.no_datasketch
+    # All three corpora before any work: a missing one would otherwise stop
+    # the script only after the parts before it have run.
+    for corpus in (("reuters21578", "sgm-data"), SEMEVAL, GUM_DEP):
+        data_path(*corpus)
     print(f"data: {DATA_DIR}")
     print(f"thresholds: k={K} num_perm={NUM_PERM} bands={BANDS}x{ROWS} "
           f"C_MIN={C_MIN} MIN_SHINGLES={MIN_SHINGLES} "
@@ -682,4 +700,4 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)
