@@ -20,6 +20,10 @@ bundles, workers or runner:
 5. Clusters: `assign_clusters` over the verified edges: in canonical order
    each story joins the best-matching canonical story or founds a cluster;
    no chaining, stored clusters never move.
+6. Finish: each new story gets its cluster_id (and duplicate_of unless it
+   is canonical) and its entry in the dedup index.
+
+`Deduplicate.expand` reads as these steps, one private composite each.
 """
 
 from __future__ import annotations
@@ -33,7 +37,6 @@ from schemas.records import DedupIndexEntry, Story
 from schemas.tables import STORIES
 from transforms.dedup.clusters import assign_clusters
 from transforms.dedup.fingerprints import (
-    Fingerprint,
     candidate_keys,
     fingerprints,
     index_entry,
@@ -49,7 +52,87 @@ from transforms.lake import paths
 from transforms.metrics import counter
 
 
-class _KeepNewStories(beam.DoFn):
+# --- Keying and unpacking, named so that no step indexes into a tuple ----------
+
+def _by_story_id(record):
+    """A story, stored story_id or index entry keyed by its story_id."""
+    return record.story_id, record
+
+
+def _any_exact(pair, exact_flags):
+    """A candidate pair met under several keys is exact if any key was."""
+    return pair, any(exact_flags)
+
+
+def _ids_of_pair(pair, _exact):
+    a, b = pair
+    return [(a, None), (b, None)]
+
+
+def _keyed_by_a(pair, exact):
+    a, b = pair
+    return a, (b, exact)
+
+
+def _stored_candidate_entry(story_id, joined):
+    """The index entry of a story that is in a candidate pair (none for a new story)."""
+    if joined["entry"] and joined["pair"]:
+        yield story_id, joined["entry"][0]
+
+
+def _published_date(_story_id, entry):
+    return entry.published_date
+
+
+def _stories_files_of_day(day, output: str) -> str:
+    return paths.partition_files_pattern(output, STORIES, day)
+
+
+def _text_by_id(row):
+    return row["story_id"], (row["title"], row["body"])
+
+
+def _fingerprint_from_text(_story_id, joined):
+    """A stored candidate's fingerprint: from its stored text if it was read back."""
+    for entry in joined["entry"][:1]:
+        title, body = joined["text"][0] if joined["text"] else (None, None)
+        yield entry.story_id, stored_fingerprint(entry, title, body)
+
+
+def _first_half(_a, joined):
+    """(a, {pairs, fingerprint}) -> (b, (fingerprint of a, exact))."""
+    for fingerprint in joined["fingerprint"]:
+        for b, exact in joined["pairs"]:
+            yield b, (fingerprint, exact)
+
+
+def _under_one_key(edge):
+    return None, edge
+
+
+def _assign(_key, edges):
+    """All verified edges -> (story_id, cluster_id) of the new stories in them."""
+    members, pairs = {}, []
+    for a, b, score in edges:
+        members[a.story_id], members[b.story_id] = a, b
+        pairs.append((a.story_id, b.story_id, score))
+    clusters = assign_clusters(members.values(), pairs)
+    for story_id, cluster_id in sorted(clusters.items()):
+        if members[story_id].stored_cluster is None:
+            yield story_id, cluster_id
+
+
+def _index_entry_from_row(row) -> DedupIndexEntry:
+    return DedupIndexEntry(**row)
+
+
+def _indexed_since(entry: DedupIndexEntry, since: datetime) -> bool:
+    return entry.indexed_at >= since
+
+
+# --- DoFns: the per-element work, with their counters ---------------------------
+
+class _KeepNewFn(beam.DoFn):
     """Per story_id: drop what is already stored, keep one copy of the rest."""
 
     def setup(self):
@@ -68,7 +151,7 @@ class _KeepNewStories(beam.DoFn):
             yield story
 
 
-class _Fingerprint(beam.DoFn):
+class _FingerprintFn(beam.DoFn):
     """Batches of stories -> (story_id, fingerprint); the MinHasher is built
     once per worker.
 
@@ -89,7 +172,7 @@ class _Fingerprint(beam.DoFn):
                 yield beam.pvalue.TaggedOutput("keys", keyed)
 
 
-class _PairsInGroup(beam.DoFn):
+class _PairsInGroupFn(beam.DoFn):
     """Candidate pairs of a key group, each with at least one new story."""
 
     def setup(self):
@@ -110,15 +193,9 @@ class _PairsInGroup(beam.DoFn):
                     yield (a, b), exact
 
 
-def _first_half(grouped):
-    """(a, {pairs, fingerprint}) -> (b, (fingerprint of a, exact))."""
-    _a, joined = grouped
-    for fingerprint in joined["fingerprint"]:
-        for b, exact in joined["pairs"]:
-            yield b, (fingerprint, exact)
+class _VerifyFn(beam.DoFn):
+    """(b, {halves, fingerprint}) -> verified edges (member a, member b, containment)."""
 
-
-class _Verify(beam.DoFn):
     def setup(self):
         self._candidates = counter("dedup_candidate_pairs")
         self._edges = counter("dedup_verified_pairs")
@@ -134,20 +211,7 @@ class _Verify(beam.DoFn):
                     yield a.member, b.member, score
 
 
-def _assign(grouped):
-    """All verified edges -> (story_id, cluster_id) of the new stories in them."""
-    _key, edges = grouped
-    members, pairs = {}, []
-    for a, b, score in edges:
-        members[a.story_id], members[b.story_id] = a, b
-        pairs.append((a.story_id, b.story_id, score))
-    clusters = assign_clusters(members.values(), pairs)
-    for story_id, cluster_id in sorted(clusters.items()):
-        if members[story_id].stored_cluster is None:
-            yield story_id, cluster_id
-
-
-class _Finish(beam.DoFn):
+class _FinishFn(beam.DoFn):
     """A new story with its cluster, and its entry in the dedup index."""
 
     def __init__(self, indexed_at: datetime):
@@ -172,6 +236,143 @@ class _Finish(beam.DoFn):
                                                             self._indexed_at))
 
 
+# --- The steps of Deduplicate, one composite each --------------------------------
+
+class _KeepNewStories(beam.PTransform):
+    """{"new": stories, "stored": StoredStory} -> one copy of each story_id
+    not stored yet (step 1)."""
+
+    def expand(self, inputs):
+        return ({"new": inputs["new"] | "ById" >> beam.Map(_by_story_id),
+                 "stored": inputs["stored"] | "StoredById" >> beam.Map(_by_story_id)}
+                | "JoinIds" >> beam.CoGroupByKey()
+                | "PickCopy" >> beam.ParDo(_KeepNewFn()))
+
+
+class _FingerprintStories(beam.PTransform):
+    """New stories -> "prints" (story_id, fingerprint), "keys" (key,
+    (story_id, True)) and "slim" (story_id, slim fingerprint) (step 2)."""
+
+    def __init__(self, batch_size: int):
+        super().__init__()
+        self._batch_size = batch_size
+
+    def expand(self, new):
+        return (new
+                | "Batch" >> beam.BatchElements(min_batch_size=16,
+                                                max_batch_size=self._batch_size)
+                | "Fingerprint" >> beam.ParDo(_FingerprintFn()).with_outputs(
+                    "keys", "slim", main="prints"))
+
+
+class _CandidatePairs(beam.PTransform):
+    """{"keys": new stories' keys, "index": index entries} -> ((a, b), exact)
+    for each pair that shares a key and holds a new story (step 3)."""
+
+    def expand(self, inputs):
+        stored_keys = inputs["index"] | "StoredKeys" >> beam.FlatMap(stored_candidate_keys)
+        return ((inputs["keys"], stored_keys)
+                | "AllKeys" >> beam.Flatten()
+                | "ByKey" >> beam.GroupByKey()
+                | "PairsInGroup" >> beam.ParDo(_PairsInGroupFn())
+                | "ByPair" >> beam.GroupByKey()
+                | "AnyExact" >> beam.MapTuple(_any_exact))
+
+
+class _StoredTexts(beam.PTransform):
+    """(story_id, entry) of stored candidates -> their fingerprints, from the
+    stored text when the stories table still has it. Only the day
+    partitions that hold a candidate are read."""
+
+    def __init__(self, output: str):
+        super().__init__()
+        self._output = output
+
+    def expand(self, entries):
+        texts = (
+            entries
+            | "Dates" >> beam.MapTuple(_published_date)
+            | "DistinctDates" >> beam.Distinct()
+            | "DatePatterns" >> beam.Map(_stories_files_of_day, self._output)
+            | "ReadTexts" >> beam.io.ReadAllFromParquet(columns=["story_id", "title", "body"])
+            | "TextById" >> beam.Map(_text_by_id))
+        return ({"entry": entries, "text": texts}
+                | "JoinTexts" >> beam.CoGroupByKey()
+                | "StoredFingerprints" >> beam.FlatMapTuple(_fingerprint_from_text))
+
+
+class _StoredCandidateFingerprints(beam.PTransform):
+    """{"pairs": candidate pairs, "index": index entries} -> (story_id,
+    fingerprint) of the stored stories among the candidates (step 4, first
+    half): only those are re-read."""
+
+    def __init__(self, output: str):
+        super().__init__()
+        self._output = output
+
+    def expand(self, inputs):
+        in_pairs = (inputs["pairs"]
+                    | "PairIds" >> beam.FlatMapTuple(_ids_of_pair)
+                    | "DistinctIds" >> beam.Distinct())
+        entries = (
+            {"pair": in_pairs, "entry": inputs["index"] | "IndexById" >> beam.Map(_by_story_id)}
+            | "JoinEntries" >> beam.CoGroupByKey()
+            | "StoredOnly" >> beam.FlatMapTuple(_stored_candidate_entry))
+        return entries | "StoredTexts" >> _StoredTexts(self._output)
+
+
+class _VerifyPairs(beam.PTransform):
+    """{"pairs": candidate pairs, "fingerprints": every candidate's
+    fingerprint} -> verified edges (step 4). A pair meets a's fingerprint
+    under a, then b's under b: two joins instead of a side input holding
+    every fingerprint."""
+
+    def expand(self, inputs):
+        prints = inputs["fingerprints"]
+        halves = (
+            {"pairs": inputs["pairs"] | "ByA" >> beam.MapTuple(_keyed_by_a),
+             "fingerprint": prints}
+            | "JoinA" >> beam.CoGroupByKey()
+            | "FirstHalf" >> beam.FlatMapTuple(_first_half))
+        return ({"halves": halves, "fingerprint": prints}
+                | "JoinB" >> beam.CoGroupByKey()
+                | "Verify" >> beam.ParDo(_VerifyFn()))
+
+
+class _AssignClusters(beam.PTransform):
+    """Verified edges -> (story_id, cluster_id) of the new stories in them
+    (step 5). Clustering needs every edge of a connected component
+    together; verified edges are few (about one per copy), so one key holds
+    them."""
+
+    def expand(self, edges):
+        return (edges
+                | "OneKey" >> beam.Map(_under_one_key)
+                | "AllEdges" >> beam.GroupByKey()
+                | "Assign" >> beam.FlatMapTuple(_assign))
+
+
+class _Finish(beam.PTransform):
+    """{"stories": new stories, "slim": slim fingerprints, "clusters":
+    cluster ids} -> stories with cluster_id/duplicate_of, and (tagged
+    "index") their dedup index entries. A story in no verified edge is its
+    own cluster."""
+
+    def __init__(self, indexed_at: datetime):
+        super().__init__()
+        self._indexed_at = indexed_at
+
+    def expand(self, inputs):
+        return ({"story": inputs["stories"] | "NewById" >> beam.Map(_by_story_id),
+                 "fingerprint": inputs["slim"],
+                 "cluster": inputs["clusters"]}
+                | "JoinClusters" >> beam.CoGroupByKey()
+                | "Finish" >> beam.ParDo(_FinishFn(self._indexed_at)).with_outputs(
+                    "index", main="stories"))
+
+
+# --- Public composites ------------------------------------------------------------
+
 class ReadDedupIndex(beam.PTransform):
     """The index entries of stories indexed within the retention window."""
 
@@ -181,42 +382,11 @@ class ReadDedupIndex(beam.PTransform):
         self._since = now - timedelta(days=retention_days)
 
     def expand(self, pbegin):
-        since = self._since
         return (pbegin
                 | "IndexPattern" >> beam.Create([self._pattern])
                 | "ReadIndex" >> beam.io.ReadAllFromParquet()
-                | "ToEntries" >> beam.Map(lambda row: DedupIndexEntry(**row))
-                | "InWindow" >> beam.Filter(lambda e: e.indexed_at >= since))
-
-
-class _StoredTexts(beam.PTransform):
-    """(story_id, entry) of stored candidates -> their fingerprints, from the
-    stored text when the stories table still has it."""
-
-    def __init__(self, output: str):
-        super().__init__()
-        self._output = output
-
-    def expand(self, entries):
-        output = self._output
-        texts = (
-            entries
-            | "Dates" >> beam.Map(lambda kv: kv[1].published_date)
-            | "DistinctDates" >> beam.Distinct()
-            | "DatePatterns" >> beam.Map(
-                lambda day: paths.partition_files_pattern(output, STORIES, day))
-            | "ReadTexts" >> beam.io.ReadAllFromParquet(columns=["story_id", "title", "body"])
-            | "TextById" >> beam.Map(lambda row: (row["story_id"], (row["title"], row["body"]))))
-
-        def fingerprint(grouped):
-            _story_id, joined = grouped
-            for entry in joined["entry"][:1]:
-                title, body = joined["text"][0] if joined["text"] else (None, None)
-                yield entry.story_id, stored_fingerprint(entry, title, body)
-
-        return ({"entry": entries, "text": texts}
-                | "JoinTexts" >> beam.CoGroupByKey()
-                | "StoredFingerprints" >> beam.FlatMap(fingerprint))
+                | "ToEntries" >> beam.Map(_index_entry_from_row)
+                | "InWindow" >> beam.Filter(_indexed_since, self._since))
 
 
 class Deduplicate(beam.PTransform):
@@ -234,61 +404,14 @@ class Deduplicate(beam.PTransform):
         self._output, self._indexed_at, self._batch_size = output, indexed_at, batch_size
 
     def expand(self, stories):
-        new = (
-            {"new": stories | "ById" >> beam.Map(lambda s: (s.story_id, s)),
-             "stored": self._stored_ids | "StoredById" >> beam.Map(lambda s: (s.story_id, s))}
-            | "JoinIds" >> beam.CoGroupByKey()
-            | "PickCopy" >> beam.ParDo(_KeepNewStories()))
-        new_by_id = new | "NewById" >> beam.Map(lambda s: (s.story_id, s))
-        printed = (
-            new
-            | "Batch" >> beam.BatchElements(min_batch_size=16, max_batch_size=self._batch_size)
-            | "Fingerprint" >> beam.ParDo(_Fingerprint()).with_outputs(
-                "keys", "slim", main="prints"))
-        new_prints = printed.prints
-
-        index_by_id = self._index | "IndexById" >> beam.Map(lambda e: (e.story_id, e))
-        keyed = (printed.keys, self._index | "StoredKeys" >> beam.FlatMap(stored_candidate_keys))
-        pairs = (
-            keyed
-            | "AllKeys" >> beam.Flatten()
-            | "ByKey" >> beam.GroupByKey()
-            | "Candidates" >> beam.ParDo(_PairsInGroup())
-            | "ByPair" >> beam.GroupByKey()
-            | "AnyExact" >> beam.Map(lambda kv: (kv[0], any(kv[1]))))
-
-        # Stored stories that are candidates, fingerprinted from their text.
-        stored_in_pairs = (
-            pairs
-            | "PairIds" >> beam.FlatMap(lambda kv: [(kv[0][0], None), (kv[0][1], None)])
-            | "DistinctIds" >> beam.Distinct())
-        stored_candidates = (
-            {"pair": stored_in_pairs, "entry": index_by_id}
-            | "JoinEntries" >> beam.CoGroupByKey()
-            | "StoredOnly" >> beam.FlatMap(
-                lambda kv: [(kv[0], kv[1]["entry"][0])] if kv[1]["entry"] and kv[1]["pair"] else []))
-        stored_prints = stored_candidates | "StoredTexts" >> _StoredTexts(self._output)
-        all_prints = (new_prints, stored_prints) | "AllPrints" >> beam.Flatten()
-
-        halves = (
-            {"pairs": pairs | "ByA" >> beam.Map(lambda kv: (kv[0][0], (kv[0][1], kv[1]))),
-             "fingerprint": all_prints}
-            | "JoinA" >> beam.CoGroupByKey()
-            | "FirstHalf" >> beam.FlatMap(_first_half))
-        edges = (
-            {"halves": halves, "fingerprint": all_prints}
-            | "JoinB" >> beam.CoGroupByKey()
-            | "Verify" >> beam.ParDo(_Verify()))
-        # Clustering needs every edge of a connected component together;
-        # verified edges are few (about one per copy), so one key holds them.
-        clusters = (
-            edges
-            | "OneKey" >> beam.Map(lambda edge: (None, edge))
-            | "AllEdges" >> beam.GroupByKey()
-            | "Assign" >> beam.FlatMap(_assign))
-
-        finished = (
-            {"story": new_by_id, "fingerprint": printed.slim, "cluster": clusters}
-            | "JoinClusters" >> beam.CoGroupByKey()
-            | "Finish" >> beam.ParDo(_Finish(self._indexed_at)).with_outputs("index", main="stories"))
+        new = {"new": stories, "stored": self._stored_ids} | "KeepNew" >> _KeepNewStories()
+        printed = new | "Fingerprints" >> _FingerprintStories(self._batch_size)
+        pairs = {"keys": printed.keys, "index": self._index} | "Candidates" >> _CandidatePairs()
+        stored_prints = ({"pairs": pairs, "index": self._index}
+                         | "StoredCandidates" >> _StoredCandidateFingerprints(self._output))
+        all_prints = (printed.prints, stored_prints) | "AllPrints" >> beam.Flatten()
+        edges = {"pairs": pairs, "fingerprints": all_prints} | "Verify" >> _VerifyPairs()
+        clusters = edges | "Cluster" >> _AssignClusters()
+        finished = ({"stories": new, "slim": printed.slim, "clusters": clusters}
+                    | "Finish" >> _Finish(self._indexed_at))
         return finished.stories, finished.index
