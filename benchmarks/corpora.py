@@ -13,7 +13,7 @@ own annotations for evaluation; ``write_jsonl`` drops those keys.
 
 Command line::
 
-    python benchmarks/corpora.py reuters [--limit N] --out FILE.jsonl
+    python -m benchmarks.corpora reuters [--limit N] --out FILE.jsonl
 """
 
 from __future__ import annotations
