@@ -17,7 +17,8 @@ from typing import Optional
 
 from schemas.records import EntityMention, Story
 from transforms.nlp.given_names import given_names
-from transforms.nlp.lexicon import HONORIFICS, NAMED_LABELS, PLACE_LABELS, TITLE_NOUNS
+from transforms.nlp.lexicon import (
+    GAZETTEER_LABELS, HONORIFICS, NAMED_LABELS, PERSON_HONORIFICS, PLACE_LABELS, TITLE_NOUNS)
 from transforms.nlp.mention import Mention
 from transforms.nlp.names import entity_id, normalize_name, place_key, recase_name
 from transforms.nlp.wire_layout import (
@@ -117,9 +118,6 @@ def _initial_names(doc, text: str, taken: set) -> list[Mention]:
     return found
 
 
-_PERSON_HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "dame", "miss", "mx"}
-
-
 _NOT_PERSON_OFFICES = {"board", "council", "head", "chair", "partner", "owner",
                        "member", "player", "worker", "employee", "agent"}
 
@@ -128,7 +126,7 @@ def _person_cues(doc, start: int, end: int) -> bool:
     """Signs that a name the model called an organisation or a place is a
     person's: an honorific before it ("Mrs. Higgins"), or an age or an
     office in apposition ("Harrington, a professor of ...", "X, 50, of")."""
-    if start > 0 and doc[start - 1].lower_.rstrip(".") in _PERSON_HONORIFICS:
+    if start > 0 and doc[start - 1].lower_.rstrip(".") in PERSON_HONORIFICS:
         return True
     head = doc[end - 1]
     for child in head.children:
@@ -337,7 +335,7 @@ def resolve_canonical(mentions: list[Mention]) -> None:
             union(by_name[norm], m)
         else:
             by_name[norm] = m
-        key = place_key(m.text) if m.label in PLACE_LABELS | {"ORG", "NORP"} \
+        key = place_key(m.text) if m.label in GAZETTEER_LABELS \
             and not m.team else None
         if key and m.label != "NORP":
             if key in by_place:

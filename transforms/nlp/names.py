@@ -17,7 +17,7 @@ from typing import Optional
 
 from schemas.records import Story
 from transforms.text.ids import stable_id
-from transforms.nlp.lexicon import PLACE_LABELS, SEPARATOR
+from transforms.nlp.lexicon import GAZETTEER_LABELS, PLACE_LABELS, SEPARATOR
 
 
 # --- Text given to the model ----------------------------------------------------
@@ -225,7 +225,7 @@ def place_key(name: str) -> Optional[str]:
 
 
 def entity_id(canonical: str, label: str) -> str:
-    key = place_key(canonical) if label in PLACE_LABELS | {"ORG", "NORP"} else None
+    key = place_key(canonical) if label in GAZETTEER_LABELS else None
     if key:
         return stable_id("entity", "PLACE", key)
     return stable_id("entity", _label_class(label), normalize_name(canonical))

@@ -7,7 +7,8 @@ from typing import Iterable, Optional
 
 from schemas.records import Quote, Story
 from transforms.nlp.lexicon import (
-    CONTINUATION_GAP, REPORTING_VERBS, SEPARATOR, TITLE_NOUNS, PRONOUNS, QUOTE_PAIRS)
+    AGENT_LABELS, CONTINUATION_GAP, ORG_STANDIN_NOUNS, PRONOUNS, QUOTE_PAIRS, REPORTING_VERBS,
+    SEPARATOR, TITLE_NOUNS)
 from transforms.nlp.mention import Mention
 from transforms.nlp.relations import mention_of_token
 
@@ -40,17 +41,6 @@ def _subject_mention(subject, by_token) -> Optional[Mention]:
     return None
 
 
-# A definite subject that stands for an organisation named before it ("the
-# company said", "the ministry statement added", "the spokesman said").
-BODY_NOUNS = {
-    "company", "firm", "group", "bank", "ministry", "department", "agency",
-    "government", "union", "association", "distributor", "report", "statement",
-    "newspaper", "paper", "editorial", "exchange", "commission", "board",
-    "council", "committee", "bureau", "office", "organisation", "organization",
-    "corporation", "airline", "utility", "maker", "producer", "retailer",
-    "concern", "party", "spokesman", "spokeswoman", "spokesperson", "letter",
-    "embassy", "court", "administration", "institute", "federation"}
-
 BLOCKED = "\0blocked"  # a reporting verb whose subject names no one
 
 
@@ -76,7 +66,7 @@ def _speaker_in(sentences, span_start: int, span_end: int, by_token,
                     else token.idx - span_end
                 for obj in (c for c in token.children if c.dep_ == "dobj"):
                     entity = mention_of_token(obj, by_token)
-                    if entity and entity.canonical_label in ("PERSON", "ORG", "GPE", "NORP"):
+                    if entity and entity.canonical_label in AGENT_LABELS:
                         candidates.append((distance, -1, entity, "say"))
                 continue
             if token.lemma_.lower() not in REPORTING_VERBS or token.pos_ not in ("VERB", "AUX") \
@@ -95,14 +85,14 @@ def _speaker_in(sentences, span_start: int, span_end: int, by_token,
                     entity = _subject_mention(token.head, by_token)
                 if entity is None and _speaker_pronoun(subject):
                     entity = person_before(span_start, subject.lower_ in ("it", "its"))
-                elif entity is None and subject.lower_ in BODY_NOUNS and any(
+                elif entity is None and subject.lower_ in ORG_STANDIN_NOUNS and any(
                         c.lower_ == "the" for c in subject.children):
                     entity = person_before(span_start, True)
                 elif entity is None and subject.pos_ in ("NOUN", "PROPN"):
                     # "the spokesman said", "one banker said": the text says who
                     # spoke, without a name; no guess from other sentences
                     blocked.append((distance, token.lemma_.lower()))
-                if entity and entity.canonical_label in ("PERSON", "ORG", "GPE", "NORP"):
+                if entity and entity.canonical_label in AGENT_LABELS:
                     candidates.append((distance, direct, entity, token.lemma_.lower()))
             if token.idx >= span_end and not any(
                     c.dep_ in ("nsubj", "nsubjpass") for c in token.children):
@@ -110,7 +100,7 @@ def _speaker_in(sentences, span_start: int, span_end: int, by_token,
                 for obj in (c for c in token.children if c.dep_ in ("dobj", "attr")
                             and c.i == token.i + 1):
                     entity = mention_of_token(obj, by_token)
-                    if entity and entity.canonical_label in ("PERSON", "ORG", "GPE", "NORP"):
+                    if entity and entity.canonical_label in AGENT_LABELS:
                         candidates.append((distance, 0, entity, token.lemma_.lower()))
         for token in sentence:
             if token.lower_ == "according" and token.i + 1 < len(token.doc) and \

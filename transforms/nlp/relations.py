@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from transforms.nlp.lexicon import (
-    AGENT_LABELS, BASE_VERBS, EMPLOY_VERBS, KILL_NOUNS, KILL_VERBS, LIVE_VERBS, PLACE_LABELS,
-    PLACE_NOUNS, RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
+    AGENT_LABELS, BASE_VERBS, EMPLOY_VERBS, KILL_NOUNS, KILL_VERBS, KILLER_NOUNS, LIVE_VERBS,
+    NATIVE_NOUNS, OFFICE_BODY_NOUNS, PLACE_LABELS, PLACE_NOUNS, RESIDENT_NOUNS, TITLE_NOUNS,
+    VERB_TYPES, WORK_VERBS)
 from schemas.records import Relation, Story
 from transforms.nlp.mention import Mention
 from transforms.nlp.names import field_of
@@ -181,7 +182,7 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
     """The organisation or place an office noun names: "chairman of Y",
     "a Y official", "Y's chief executive", "a native of Z"."""
     word = office.lemma_.lower().rstrip(".")
-    if _numbered_office(office) and word not in ("native", "resident", "citizen", "inhabitant"):
+    if _numbered_office(office) and word not in NATIVE_NOUNS:
         # "the 23rd president of the United States": keep works_for (an
         # organisation's office), not lives_in (a place's)
         by_token = {i: e for i, e in by_token.items() if not _is_place(e)}
@@ -209,21 +210,13 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
                         yield from _office_target(person, word, f"{word} of", target)
 
 
-# Bodies whose members hold an office in them: a member of the City Council or
-# of the Supreme Court works for it; a member of a party or club does not.
-_BODY_NOUNS = {"council", "commission", "committee", "court", "board", "parliament",
-               "assembly", "senate", "congress", "cabinet", "legislature", "tribunal",
-               "ministry", "department", "bureau", "agency", "staff", "faculty",
-               "secretariat", "presidium", "politburo"}
-
-
 def _office_target(person: Mention, word: str, predicate: str,
                    target: Mention) -> Iterable[_RawRelation]:
     if _is_org(target):
         if word in RESIDENT_NOUNS and word not in TITLE_NOUNS:
             return
         kind = "works_for"
-        if word == "member" and target.canonical.split()[-1].lower() not in _BODY_NOUNS:
+        if word == "member" and target.canonical.split()[-1].lower() not in OFFICE_BODY_NOUNS:
             kind = "member_of"  # of a party, alliance or club, not an office
         yield _RawRelation(person, predicate, target, kind)
     elif _is_place(target) or target.canonical_label == "NORP" and \
@@ -299,7 +292,7 @@ def _title_relations(doc, ents: list[Mention], by_token) -> Iterable[_RawRelatio
             offices = [c for c in head.children if c.i < ent.start and
                        c.dep_ in ("compound", "amod", "nmod", "poss", "appos")]
             for office in offices:
-                if office.lemma_.lower() in _KILLER_NOUNS:
+                if office.lemma_.lower() in KILLER_NOUNS:
                     # "Kennedy assassin Lee Harvey Oswald", "the Kennedy
                     # assassin's lawyer": the name before the killer noun is
                     # the victim
@@ -484,9 +477,6 @@ def _in_list(doc, entity: Mention, by_token) -> bool:
     return False
 
 
-_KILLER_NOUNS = {"assassin", "killer", "murderer", "gunman"}
-
-
 def _kill_relations(doc, ents: list[Mention], found: list[_RawRelation]) -> Iterable[_RawRelation]:
     """Killings the parse does not link: a sentence with a killing word and
     people on both sides of it ("X, who was convicted of killing Y"; "Y's
@@ -509,7 +499,7 @@ def _kill_relations(doc, ents: list[Mention], found: list[_RawRelation]) -> Iter
                 continue
             left = [p for p in people if p.end <= token.i]
             right = [p for p in people if p.start > token.i]
-            if explained and not (lemma in _KILLER_NOUNS and token.pos_ != "VERB" and left and
+            if explained and not (lemma in KILLER_NOUNS and token.pos_ != "VERB" and left and
                                   (doc[left[-1].end].tag_ == "POS" or left[-1].end == token.i)):
                 continue
             if token.pos_ == "VERB" and left and right:
@@ -524,7 +514,7 @@ def _kill_relations(doc, ents: list[Mention], found: list[_RawRelation]) -> Iter
                 by = [p for p in right if doc[p.start - 1].lower_ == "by"]
                 if of and by:  # "the assassination of Y by X"
                     yield _RawRelation(by[0], lemma, of[0], "killed")
-                elif lemma in _KILLER_NOUNS and left and right:
+                elif lemma in KILLER_NOUNS and left and right:
                     a, b = left[-1], right[0]
                     # "Y's assassin, X" and "Y assassin X" vs "X, the assassin of Y"
                     killer, victim = (b, a) if doc[a.end].tag_ == "POS" or a.end == token.i \
@@ -535,7 +525,7 @@ def _kill_relations(doc, ents: list[Mention], found: list[_RawRelation]) -> Iter
                 elif of and left:  # "X was convicted of the murder of Y"
                     yield _RawRelation(left[-1], lemma, of[0], "killed")
                 elif len(left) >= 2 and doc[left[-1].end].tag_ == "POS" and \
-                        left[-1].end + 1 == token.i and lemma not in _KILLER_NOUNS:
+                        left[-1].end + 1 == token.i and lemma not in KILLER_NOUNS:
                     # "X was convicted of Y's killing"
                     yield _RawRelation(left[-2], lemma, left[-1], "killed")
                 else:
