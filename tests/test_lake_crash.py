@@ -16,6 +16,8 @@ from deltalake import DeltaTable
 from transforms.lake.delta import KILL_AT_ENV
 
 STORY_TABLES = ("stories", "entities", "relations", "quotes")
+# Set by each run, so they differ between the clean run and the rerun.
+VOLATILE = ("run_id", "fetched_at")
 
 
 def run(out: Path, kill_at: str | None = None) -> subprocess.CompletedProcess:
@@ -33,7 +35,7 @@ def snapshot(out: Path) -> dict[str, list[tuple]]:
         if (out / name / "_delta_log").exists():
             rows = DeltaTable(str(out / name)).to_pyarrow_table().to_pylist()
             found[name] = sorted(tuple(sorted((k, str(v)) for k, v in r.items()
-                                              if k != "run_id")) for r in rows)
+                                              if k not in VOLATILE)) for r in rows)
     return found
 
 
