@@ -41,7 +41,7 @@ setup(
         "inscriptis>=2.5",
         "w3lib>=2.1",
         "defusedxml>=0.7",
-        # Language identification in transforms/clean.py (model ships inside).
+        # Language identification in transforms/text/language.py (model ships inside).
         "py3langid>=0.4",
         # Gazetteers behind entity_id: ISO 3166 countries, US states (AP abbreviations).
         "pycountry>=24.6",

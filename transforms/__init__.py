@@ -3,7 +3,7 @@
 Each stage package holds its logic in plain modules that do not import Beam,
 and its PTransforms and DoFns in one `transforms.py`. A package exports its
 composites lazily (`stage_exports`), so importing a plain module, say
-`transforms.text.clean`, does not load Beam.
+`transforms.text.markup`, does not load Beam.
 """
 
 from __future__ import annotations
