@@ -1,0 +1,131 @@
+"""A day of scheduled runs into one DIR, then `wirestream compact`: files per
+partition and the DuckDB time of the example queries, before and after.
+
+    python -m benchmarks.lake [--runs 96] [--stories 200] [--keep DIR]
+
+Each run is a real `wirestream run` (fetch aside: stories come as an
+archive) of `--stories` new Reuters-21578 stories, published 15 minutes
+apart over one day, as a scheduler every 15 minutes would add them. Nothing
+else is skipped: dedup, extraction and the Delta commit all run. Then every
+query of examples/queries/ runs through `wirestream query`'s views
+(`transforms.lake.query.connect`) `--repeat` times on the uncompacted DIR,
+the DIR is compacted, and the same queries run again.
+
+Target (issue 11): at most 4 files per partition after compaction, and the
+queries at least 5x faster than on the uncompacted DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from benchmarks.corpora import iter_reuters, write_jsonl
+from benchmarks.harness import REPO, run_script, run_wirestream
+
+QUERIES = sorted((REPO / "examples" / "queries").glob("*.sql"))
+DAY = datetime(2026, 11, 2, tzinfo=timezone.utc)
+
+
+def batches(runs: int, per_run: int):
+    """`runs` lists of `per_run` Reuters records, each run's stories
+    published within its own 15 minutes of DAY."""
+    records = list(iter_reuters(runs * per_run))
+    if len(records) < runs * per_run:
+        raise SystemExit(f"lake: only {len(records)} Reuters stories, "
+                         f"{runs * per_run} asked for")
+    for run in range(runs):
+        start = DAY + timedelta(minutes=15 * run)
+        batch = records[run * per_run:(run + 1) * per_run]
+        for i, record in enumerate(batch):
+            record["published"] = (start + timedelta(seconds=4 * i)).isoformat()
+        yield batch
+
+
+def files_per_partition(out: Path) -> dict[str, int]:
+    """The most files any partition of each table has in its snapshot."""
+    from transforms.lake import delta
+    from schemas.tables import TABLES
+
+    worst = {}
+    for name, spec in TABLES.items():
+        counts: dict[str, int] = {}
+        for uri in delta.snapshot_files(delta.table_uri(str(out), spec)):
+            partition = uri.rsplit("/", 2)[1]
+            counts[partition] = counts.get(partition, 0) + 1
+        worst[name] = max(counts.values(), default=0)
+    return worst
+
+
+def time_queries(out: Path, repeat: int) -> dict[str, float]:
+    """Median seconds per example query, views built as `wirestream query` does."""
+    from transforms.lake.query import connect
+
+    timings = {}
+    for path in QUERIES:
+        sql = path.read_text()
+        samples = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            connect(str(out)).execute(sql).fetchall()
+            samples.append(time.perf_counter() - started)
+        timings[path.stem] = statistics.median(samples)
+    return timings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=96)
+    parser.add_argument("--stories", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=5, help="timings per query (median)")
+    parser.add_argument("--keep", type=Path, help="write the DIR here and keep it")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="wirestream-lake-") as tmp:
+        out = args.keep or Path(tmp) / "out"
+        started = time.perf_counter()
+        for n, batch in enumerate(batches(args.runs, args.stories)):
+            archive = Path(tmp) / f"run{n:03d}.jsonl"
+            write_jsonl(batch, archive)
+            run = run_wirestream(archive, out)
+            if run.returncode != 0:
+                raise SystemExit(run.failure())
+            print(f"  run {n + 1}/{args.runs}: {run.seconds:.1f} s", flush=True)
+        runs_seconds = time.perf_counter() - started
+
+        before_files = files_per_partition(out)
+        before = time_queries(out, args.repeat)
+        from transforms.lake.maintenance import compact
+
+        started = time.perf_counter()
+        compact(str(out))
+        compact_seconds = time.perf_counter() - started
+        after_files = files_per_partition(out)
+        after = time_queries(out, args.repeat)
+
+    print(f"\n{args.runs} runs of {args.stories} stories in {runs_seconds:.0f} s; "
+          f"compact took {compact_seconds:.1f} s")
+    print(f"\n{'table':<14}{'files/partition before':>24}{'after':>8}")
+    for name in before_files:
+        print(f"{name:<14}{before_files[name]:>24}{after_files[name]:>8}")
+    print(f"\n{'query':<24}{'before (s)':>12}{'after (s)':>12}{'speed-up':>10}")
+    for name in before:
+        print(f"{name:<24}{before[name]:>12.4f}{after[name]:>12.4f}"
+              f"{before[name] / after[name]:>9.1f}x")
+    total_before, total_after = sum(before.values()), sum(after.values())
+    print(f"{'all queries':<24}{total_before:>12.4f}{total_after:>12.4f}"
+          f"{total_before / total_after:>9.1f}x")
+    worst_after = max(after_files.values())
+    print(f"\ntarget: <= 4 files per partition after compaction: {worst_after} "
+          f"({'met' if worst_after <= 4 else 'NOT met'}); queries >= 5x faster: "
+          f"{total_before / total_after:.1f}x "
+          f"({'met' if total_before / total_after >= 5 else 'NOT met'})")
+    return 0
+
+
+if __name__ == "__main__":
+    run_script(main)
