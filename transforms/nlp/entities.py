@@ -24,7 +24,7 @@ from transforms.nlp.names import entity_id, normalize_name, place_key, recase_na
 from transforms.nlp.wire_layout import (
     INITIAL, as_team, competitor_names, crosses_side, followed_by_country, in_a_table,
     is_dateline_place, is_name_shape, is_place_name, opens_table_row, result_sides,
-    section_slug_end, source_line_city_words, table_rows)
+    section_slug_end, source_line_city_words, span_is_name_shape, table_rows)
 
 
 # --- Mentions -------------------------------------------------------------------
@@ -170,7 +170,7 @@ def _mentions(doc, text: str, sides: set[tuple[int, int]]) -> list[Mention]:
                 label = "GPE"  # "Slovakia beat the Faroes"; "DAYTON, Ohio (AP)"
             if label in ("ORG", "GPE", "LOC", "NORP", "PRODUCT", "WORK_OF_ART", "FAC") and (
                     _initial_and_surname(doc, start, end) or _person_cues(doc, start, end)
-                    or followed_by_country(doc, end) and is_name_shape(doc, start, end)):
+                    or followed_by_country(doc, end) and span_is_name_shape(doc, start, end)):
                 label = "PERSON"  # "M. McCague", "Harrington, a professor", "X (Russia)"
             if label == "PERSON":
                 start, end = _whole_name(doc, start, end)
@@ -285,15 +285,7 @@ def _given_name_first(text: str) -> bool:
     """"Jeff Tarango", "Irina Privalova": a given name, then capitalised
     words; not a known place."""
     parts = text.split()
-    return 2 <= len(parts) <= 4 and parts[0] in given_names() and \
-        _is_name_shape_text(text) and place_key(text) is None
-
-
-def _is_name_shape_text(text: str) -> bool:
-    parts = text.split()
-    return all((p[:1].isupper() and not p.isupper() and
-                p[1:].replace("-", "").replace("'", "").isalpha()) or INITIAL.match(p)
-               for p in parts)
+    return is_name_shape(parts, text) and parts[0] in given_names()
 
 
 def resolve_canonical(mentions: list[Mention]) -> None:

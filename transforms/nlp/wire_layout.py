@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Sequence
 
 from transforms.nlp.mention import Mention
 from transforms.nlp.names import normalize_name, place_key
@@ -180,14 +181,29 @@ def followed_by_country(doc, end: int) -> bool:
     return close is not None and place_key(doc[end + 1:close].text) is not None
 
 
-def is_name_shape(doc, start: int, end: int) -> bool:
+def is_name_shape(words: Sequence[str], surface: str) -> bool:
     """Two to four words, each a capitalised word or an initial, as personal
-    names are written; not a known place."""
-    words = doc[start:end]
-    return 2 <= len(words) <= 4 and all(
-        (t.text[:1].isupper() and t.text[1:].replace("-", "").replace("'", "").isalpha()
-         and not t.text.isupper()) or INITIAL.match(t.text) for t in words) and \
-        place_key(words.text) is None
+    names are written; `surface`, the name as written, not a known place.
+
+    `words` is the name cut as its caller has it: a Doc's tokens, or a
+    string split at spaces. The cuts differ ("Jean-Pierre" is three tokens
+    and one word) and either cut for both callers changes what is found, so
+    each keeps its own.
+    """
+    return 2 <= len(words) <= 4 and all(_name_word(w) for w in words) and \
+        place_key(surface) is None
+
+
+def _name_word(word: str) -> bool:
+    return (word[:1].isupper() and not word.isupper() and
+            word[1:].replace("-", "").replace("'", "").isalpha()) or \
+        INITIAL.match(word) is not None
+
+
+def span_is_name_shape(doc, start: int, end: int) -> bool:
+    """`is_name_shape` of a span's tokens."""
+    span = doc[start:end]
+    return is_name_shape([t.text for t in span], span.text)
 
 
 def competitor_names(doc, text: str, taken: set) -> list[Mention]:
@@ -199,7 +215,7 @@ def competitor_names(doc, text: str, taken: set) -> list[Mention]:
             continue
         for start in (i - 3, i - 2):
             if start >= 0 and not any(j in taken for j in range(start, i)) and \
-                    is_name_shape(doc, start, i) and \
+                    span_is_name_shape(doc, start, i) and \
                     (start == 0 or not doc[start - 1].text[:1].isupper()):
                 sub = doc[start:i]
                 found.append(Mention(start, i, text[sub.start_char:sub.end_char], "PERSON",
