@@ -57,7 +57,7 @@ from transforms.dedup.fingerprints import (  # noqa: E402
 )
 from transforms.dedup.minhash import MinHasher, candidate_pairs  # noqa: E402
 from transforms.nlp.extract import extract, story_text  # noqa: E402
-from transforms.nlp.transforms import (  # noqa: E402
+from transforms.nlp.model import (  # noqa: E402
     DEFAULT_MODEL,
     NEEDED_COMPONENTS,
     ModelNotFound,
