@@ -41,7 +41,7 @@ def _is_org(e: Mention) -> bool:
 
 
 def mention_of_token(token, by_token, depth: int = 0) -> Optional[Mention]:
-    """The entity a syntactic head token stands for, through compounds and
+    """The mention a syntactic head token stands for, through compounds and
     appositions ("his aide, John Smith")."""
     entity = by_token.get(token.i)
     if entity:
@@ -58,8 +58,7 @@ def mention_of_token(token, by_token, depth: int = 0) -> Optional[Mention]:
     return None
 
 
-def _relation_type(lemma: str, prep: str, subject: Mention, obj: Mention,
-                   passive: bool) -> Optional[str]:
+def _relation_type(lemma: str, prep: str, subject: Mention, obj: Mention) -> Optional[str]:
     if lemma in KILL_VERBS and _is_person(subject) and obj.canonical_label in ("PERSON", "NORP"):
         return "killed"
     if lemma in WORK_VERBS and _is_person(subject) and obj.canonical_label in ("ORG",) \
@@ -95,72 +94,107 @@ def _with_conjuncts(token) -> list:
 
 
 def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
-    """Subject-verb-object between two entities, typed when the verb says how."""
+    """Subject-verb-object between two mentions, typed when the verb says how."""
     for verb in doc:
         if verb.pos_ not in ("VERB", "AUX"):
             continue
-        subjects = _verb_subjects(verb)
-        agents = [g for c in verb.children if c.dep_ == "agent"
-                  for g in c.children if g.dep_ == "pobj"]
-        passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
-        objects: list[tuple[str, object]] = [
-            ("", c) for c in verb.children if c.dep_ in ("dobj", "attr", "dative", "oprd")]
-        for p in verb.children:
-            if p.dep_ == "prep" or (p.dep_ == "prt" and p.lower_ in ("in", "at")):
-                for g in p.children:
-                    if g.dep_ == "pobj":
-                        objects.append((p.lower_, g))
-                    elif g.dep_ == "prep":  # "in front of", "out of"
-                        objects += [(f"{p.lower_} {g.lower_}", h) for h in g.children
-                                    if h.dep_ == "pobj"]
-        clause = verb if verb.dep_ == "relcl" else \
-            verb.head if verb.dep_ == "conj" and verb.head.dep_ == "relcl" else None
-        if clause is not None:
-            # "Mary Brown, who lives in Boston", "X, who was shot by Y", "X,
-            # who is a major and works at Y": the relative pronoun stands for
-            # the noun the clause hangs on.
-            subjects = [clause.head if s.tag_ in ("WP", "WDT") and clause.head.i in by_token
-                        else s for s in subjects]
-        # "X and Y met Z", "taught at A and B": each conjunct takes part.
-        subjects = [c for s in subjects for c in _with_conjuncts(s)]
-        agents = [c for a in agents for c in _with_conjuncts(a)]
-        objects = [(prep, c) for prep, o in objects for c in _with_conjuncts(o)]
-        if passive and agents:
-            # "X was killed by Y": Y is the doer.
-            subjects, objects = agents, [("", s) for s in subjects] + [
-                o for o in objects if o[1] not in agents]
         lemma = verb.lemma_.lower()
-        if lemma in LIVE_VERBS and verb.dep_ == "relcl" and \
-                any(c.lower_ == "where" for c in verb.children):
-            place = mention_of_token(verb.head, by_token)
-            if place is not None and _is_place(place):
-                objects.append(("in", verb.head))  # "Rolling Fork, where X was born"
+        subjects, objects, passive_without_agent = _verb_arguments(verb, by_token)
         for subject_token in subjects:
             subject = mention_of_token(subject_token, by_token)
             if not subject:
                 continue
             for prep, object_token in objects:
                 obj = mention_of_token(object_token, by_token)
-                if not obj or obj.key == subject.key:
-                    continue
-                predicate = f"{lemma} {prep}".strip()
-                kind = _relation_type(lemma, prep, subject, obj, passive and bool(agents))
-                if kind is None and lemma in EMPLOY_VERBS and _is_org(subject) \
-                        and _is_person(obj):
-                    yield _RawRelation(obj, predicate, subject, "works_for")
-                    continue
-                if kind is None and passive and not agents and lemma in EMPLOY_VERBS \
-                        and _is_person(subject) and _is_org(obj):
-                    kind = "works_for"  # "X was appointed chairman of Y"
-                yield _RawRelation(subject, predicate, obj, kind)
-            # "X became chairman of Y", "X is a spokesman for Y"
-            for attr in (c for c in verb.children if c.dep_ in ("attr", "oprd", "dobj")):
-                if (attr.lower_.rstrip(".") in TITLE_NOUNS | RESIDENT_NOUNS or
-                        attr.dep_ == "attr" and _can_describe_person(attr) and _serves_an_org(attr, by_token)) \
-                        and not by_token.get(attr.i):
-                    subject = mention_of_token(subject_token, by_token)
-                    if subject and _is_person(subject):
-                        yield from _office_relations(subject, attr, by_token)
+                if obj and obj.key != subject.key:
+                    yield _verb_relation(lemma, prep, subject, obj, passive_without_agent)
+            if _is_person(subject):
+                yield from _office_taken(verb, subject, by_token)
+
+
+def _verb_arguments(verb, by_token) -> tuple[list, list[tuple[str, object]], bool]:
+    """The verb's doers, its (preposition, object) pairs, and whether it is
+    a passive that names no doer. Each coordinated noun takes part on its
+    own; the doer of a passive with an agent is the agent."""
+    subjects = _relative_antecedents(verb, _verb_subjects(verb), by_token)
+    agents = [g for c in verb.children if c.dep_ == "agent"
+              for g in c.children if g.dep_ == "pobj"]
+    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+    objects = _verb_objects(verb)
+    # "X and Y met Z", "taught at A and B": each conjunct takes part.
+    subjects = [c for s in subjects for c in _with_conjuncts(s)]
+    agents = [c for a in agents for c in _with_conjuncts(a)]
+    objects = [(prep, c) for prep, o in objects for c in _with_conjuncts(o)]
+    if passive and agents:
+        # "X was killed by Y": Y is the doer.
+        subjects, objects = agents, [("", s) for s in subjects] + [
+            o for o in objects if o[1] not in agents]
+    objects += _where_clause_place(verb, by_token)
+    return subjects, objects, passive and not agents
+
+
+def _verb_objects(verb) -> list[tuple[str, object]]:
+    """(preposition, object) of each object of a verb: "" for a direct one,
+    "at" for "works at Y", "in front of" through two prepositions."""
+    objects = [("", c) for c in verb.children if c.dep_ in ("dobj", "attr", "dative", "oprd")]
+    for p in verb.children:
+        if p.dep_ == "prep" or (p.dep_ == "prt" and p.lower_ in ("in", "at")):
+            for g in p.children:
+                if g.dep_ == "pobj":
+                    objects.append((p.lower_, g))
+                elif g.dep_ == "prep":  # "in front of", "out of"
+                    objects += [(f"{p.lower_} {g.lower_}", h) for h in g.children
+                                if h.dep_ == "pobj"]
+    return objects
+
+
+def _relative_antecedents(verb, subjects: list, by_token) -> list:
+    """"Mary Brown, who lives in Boston", "X, who was shot by Y", "X, who is
+    a major and works at Y": in a relative clause, the pronoun stands for
+    the noun the clause hangs on."""
+    clause = verb if verb.dep_ == "relcl" else \
+        verb.head if verb.dep_ == "conj" and verb.head.dep_ == "relcl" else None
+    if clause is None:
+        return subjects
+    return [clause.head if s.tag_ in ("WP", "WDT") and clause.head.i in by_token else s
+            for s in subjects]
+
+
+def _where_clause_place(verb, by_token) -> list[tuple[str, object]]:
+    """"Rolling Fork, where X was born": the place the clause hangs on, as
+    an object "in" it."""
+    if verb.lemma_.lower() in LIVE_VERBS and verb.dep_ == "relcl" and \
+            any(c.lower_ == "where" for c in verb.children):
+        place = mention_of_token(verb.head, by_token)
+        if place is not None and _is_place(place):
+            return [("in", verb.head)]
+    return []
+
+
+def _verb_relation(lemma: str, prep: str, subject: Mention, obj: Mention,
+                   passive_without_agent: bool) -> _RawRelation:
+    """The relation of one subject and object of a verb: typed by the verb,
+    or by an employing verb whichever side the employer stands on."""
+    predicate = f"{lemma} {prep}".strip()
+    kind = _relation_type(lemma, prep, subject, obj)
+    if kind is None and lemma in EMPLOY_VERBS:
+        if _is_org(subject) and _is_person(obj):
+            # "Acme hired X": the one hired works for the one hiring
+            return _RawRelation(obj, predicate, subject, "works_for")
+        if passive_without_agent and _is_person(subject) and _is_org(obj):
+            kind = "works_for"  # "X was appointed chairman of Y"
+    return _RawRelation(subject, predicate, obj, kind)
+
+
+def _office_taken(verb, person: Mention, by_token) -> Iterable[_RawRelation]:
+    """"X became chairman of Y", "X is a spokesman for Y", "X was acting
+    comptroller at Y": an office as the verb's complement."""
+    for attr in (c for c in verb.children if c.dep_ in ("attr", "oprd", "dobj")):
+        if by_token.get(attr.i):
+            continue
+        if attr.lower_.rstrip(".") in TITLE_NOUNS | RESIDENT_NOUNS or attr.dep_ == "attr" \
+                and _can_describe_person(attr) and _serves_an_org(attr, by_token):
+            yield from _office_relations(person, attr, by_token)
 
 
 # "first lady", "second secretary", "first deputy": low ordinals are also titles.
@@ -275,7 +309,7 @@ def _can_describe_person(token) -> bool:
         token.lemma_.lower() not in PLACE_NOUNS
 
 
-def _title_relations(doc, ents: list[Mention], by_token) -> Iterable[_RawRelation]:
+def _title_relations(doc, mentions: list[Mention], by_token) -> Iterable[_RawRelation]:
     """Offices and places named around a name rather than by a verb.
 
     "X, chairman of Y" / "Y chairman X" / "Y's chief executive X" / "German
@@ -284,140 +318,243 @@ def _title_relations(doc, ents: list[Mention], by_token) -> Iterable[_RawRelatio
     "X in Y" -> located_in; "a Nairobi-based charity", "Acme, based in
     Paris", "Hong Kong firm X" -> based_in.
     """
-    for ent in ents:
-        head = doc[ent.end - 1]
-        if _is_person(ent):
-            # "Y chief executive X", "Illinois Gov. X", "former Air Force
-            # commander X": an office word in front of the name.
-            offices = [c for c in head.children if c.i < ent.start and
-                       c.dep_ in ("compound", "amod", "nmod", "poss", "appos")]
-            for office in offices:
-                if office.lemma_.lower() in KILLER_NOUNS:
-                    # "Kennedy assassin Lee Harvey Oswald", "the Kennedy
-                    # assassin's lawyer": the name before the killer noun is
-                    # the victim
-                    for victim in offices + [c for c in office.children if c.i < office.i]:
-                        target = by_token.get(victim.i)
-                        if target is not None and target is not ent and _is_person(target) \
-                                and victim.i < office.i:
-                            yield _RawRelation(ent, office.lemma_.lower(), target, "killed")
-                    continue
-                if office.lower_.rstrip(".") in TITLE_NOUNS or _can_describe_person(office) \
-                        and office.dep_ == "compound":
-                    yield from _office_relations(ent, office, by_token)
-                    # "Illinois Gov. James Thompson": the state is a sibling
-                    for sibling in offices:
-                        target = by_token.get(sibling.i)
-                        if target is not None and target is not ent and sibling.i < office.i:
-                            yield from _office_target(ent, office.lower_.rstrip("."),
-                                                      f"{office.lower_.rstrip('.')} of", target)
-                else:
-                    target = mention_of_token(office, by_token)
-                    if target is not None and target is not ent and office.dep_ == "poss":
-                        # "Microsoft's Bill Gates", "Ohio's Richard Celeste"
-                        yield from _office_target(ent, "member" if _is_org(target) else "native",
-                                                  "of", target)
-            # The name as apposition to an office: "the company's chairman, X",
-            # "a spokesman for the theater, X"
-            if head.dep_ == "appos" and (head.head.lower_.rstrip(".") in TITLE_NOUNS |
-                                         RESIDENT_NOUNS or _can_describe_person(head.head)):
-                yield from _office_relations(ent, head.head, by_token)
-            # "Illinois born X", "X, born in Fort Scott, Kan."
-            for clause in (c for c in head.children if c.dep_ in ("acl", "relcl", "amod")
-                           and c.lemma_.lower() in LIVE_VERBS):
-                for target in _mentions_under(clause, by_token, ent):
-                    if _is_place(target):
-                        yield _RawRelation(ent, f"{clause.lemma_.lower()} in", target, "lives_in")
-            for appos in (c for c in head.children if c.dep_ == "appos"):
-                # "X, a Republican from Chicago", "X, a farmer from Iowa"
-                for prep in (c for c in appos.children if c.dep_ == "prep" and c.lower_ == "from"):
-                    for place in (by_token.get(g.i) for g in prep.children if g.dep_ == "pobj"):
-                        if place is not None and _is_place(place):
-                            yield _RawRelation(ent, "from", place, "lives_in")
-                if appos.i in by_token:
-                    continue
-                yield from _office_relations(ent, appos, by_token)
-                for of in (c for c in appos.children if c.dep_ == "prep" and c.lower_ == "of"):
-                    # "X, one of the top strategists in Israel"
-                    for group in (g for g in of.children if g.dep_ == "pobj"):
-                        yield from _office_relations(ent, group, by_token)
-                for conj in (c for c in appos.children if c.dep_ == "conj"):
-                    yield from _office_relations(ent, conj, by_token)
-            if head.dep_ == "poss" and head.head.lemma_.lower() in _HOME_NOUNS:
-                # "Sohn's New Jersey home", "Jesse Jackson's home state"
-                home = head.head
-                places = [by_token.get(c.i) for c in home.children if c.dep_ in ("compound", "nmod")]
-                if home.head.lemma_.lower() == "be" or home.dep_ in ("attr", "appos"):
-                    places += [by_token.get(c.i) for c in home.head.children
-                               if c.dep_ in ("nsubj", "attr") and c.i != home.i]
-                for place in places:
-                    if place is not None and _is_place(place):
-                        yield _RawRelation(ent, "home in", place, "lives_in")
-            for prep in (c for c in head.children if c.dep_ == "prep"):
-                for pobj in (g for g in prep.children if g.dep_ == "pobj"):
-                    target = mention_of_token(pobj, by_token)
-                    if target is None:
-                        continue
-                    if prep.lower_ in ("of", "from") and _is_place(target):
-                        yield _RawRelation(ent, prep.lower_, target, "lives_in")
-                    elif prep.lower_ in ("of", "at", "with", "from") and _is_org(target):
-                        yield _RawRelation(ent, prep.lower_, target, "works_for")
-        if _is_place(ent):
-            # "LYON, France": a place, a comma, a larger place. Read off the
-            # surface, since the parser often hangs the second on the verb.
-            after = ent.end
-            other = by_token.get(after + 1) if after + 1 < len(doc) else None
-            if other and doc[after].text == "," and other.start == after + 1 and \
-                    _is_place(other) and other.key != ent.key and \
-                    not _in_list(doc, ent, by_token):
-                yield _RawRelation(ent, "in", other, "located_in")
-            container = _container_after(doc, ent, by_token)
-            if container is not None:
-                yield _RawRelation(ent, "in", container, "located_in")
-            for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ in ("in", "of")):
-                for pobj in (g for g in prep.children if g.dep_ == "pobj"):
-                    target = mention_of_token(pobj, by_token)
-                    if target is not None and _is_place(target) and target.key != ent.key:
-                        yield _RawRelation(ent, prep.lower_, target, "located_in")
-            for child in head.children:
-                target = by_token.get(child.i)
-                if child.dep_ == "poss" and target is not None and _is_place(target) \
-                        and target.key != ent.key:
-                    yield _RawRelation(ent, "of", target, "located_in")  # "Chicago's O'Hare"
-            if head.dep_ == "appos" and head.head.lemma_.lower() in PLACE_NOUNS:
-                # "Bosnia's capital, Sarajevo": the possessor of the place noun
-                for owner in (c for c in head.head.children if c.dep_ == "poss"):
-                    target = by_token.get(owner.i)
-                    if target is not None and _is_place(target) and target.key != ent.key:
-                        yield _RawRelation(ent, f"{head.head.lemma_.lower()} of", target,
-                                           "located_in")
-            for appos in (c for c in head.children if c.dep_ == "appos" and c.i not in by_token):
-                if appos.lemma_.lower() in PLACE_NOUNS:
-                    for place in _places_in(appos, by_token, ent):
-                        yield _RawRelation(ent, "in", place, "located_in")
-        if _is_org(ent):
-            for child in head.children:
-                if child.lower_.endswith("based") or child.lemma_ in BASE_VERBS:
-                    for place in _places_in(child, by_token, ent):
-                        yield _RawRelation(ent, "base in", place, "based_in")
-                elif child.dep_ in ("compound", "nmod", "poss") and child.i < ent.start:
-                    target = mention_of_token(child, by_token)
-                    if target is not None and _is_place(target):
-                        yield _RawRelation(ent, "of", target, "based_in")
-                elif child.dep_ == "prep" and child.lower_ in ("in", "of", "at", "from"):
-                    for pobj in (g for g in child.children if g.dep_ == "pobj"):
-                        target = mention_of_token(pobj, by_token)
-                        if target is not None and _is_place(target):
-                            yield _RawRelation(ent, child.lower_, target, "based_in")
-                elif child.dep_ == "appos" and child.i not in by_token:
-                    # "X, a Hong Kong construction firm", "a Nairobi-based charity"
-                    for place in _places_in(child, by_token, ent, modifiers_only=True):
-                        yield _RawRelation(ent, "base in", place, "based_in")
-            for token in doc[max(ent.start - 3, 0):ent.start]:
-                if token.text.lower().endswith("-based") or token.lower_ == "based":
-                    place = by_token.get(token.i - 2) if token.lower_ == "based" else None
-                    if place and _is_place(place):
-                        yield _RawRelation(ent, "base in", place, "based_in")
+    for mention in mentions:
+        if _is_person(mention):
+            yield from _person_relations(doc, mention, by_token)
+        elif _is_place(mention):
+            yield from _place_relations(doc, mention, by_token)
+        elif _is_org(mention):
+            yield from _org_relations(doc, mention, by_token)
+
+
+# --- Around a person's name ---------------------------------------------------------
+
+def _person_relations(doc, person: Mention, by_token) -> Iterable[_RawRelation]:
+    """Employers, offices, homes and victims named around a person."""
+    head = doc[person.end - 1]
+    yield from _words_before_name(person, head, by_token)
+    yield from _apposed_to_office(person, head, by_token)
+    yield from _born_in(person, head, by_token)
+    yield from _person_appositions(person, head, by_token)
+    yield from _home_of(person, head, by_token)
+    yield from _person_of(person, head, by_token)
+
+
+def _words_before_name(person: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """What the words in front of a name say: "Y chief executive X",
+    "Illinois Gov. X", "former Air Force commander X" (an office),
+    "Microsoft's Bill Gates" (a possessor), "Kennedy assassin X" (a killer)."""
+    front = [c for c in head.children if c.i < person.start and
+             c.dep_ in ("compound", "amod", "nmod", "poss", "appos")]
+    for word in front:
+        if word.lemma_.lower() in KILLER_NOUNS:
+            yield from _victims_before(person, word, front, by_token)
+        elif word.lower_.rstrip(".") in TITLE_NOUNS or _can_describe_person(word) \
+                and word.dep_ == "compound":
+            yield from _office_before_name(person, word, front, by_token)
+        elif word.dep_ == "poss":
+            yield from _possessor_of_name(person, word, by_token)
+
+
+def _victims_before(killer: Mention, noun, front: list, by_token) -> Iterable[_RawRelation]:
+    """"Kennedy assassin Lee Harvey Oswald", "the Kennedy assassin's lawyer":
+    the person named before the killer noun is the victim."""
+    for word in front + [c for c in noun.children if c.i < noun.i]:
+        target = by_token.get(word.i)
+        if target is not None and target is not killer and _is_person(target) \
+                and word.i < noun.i:
+            yield _RawRelation(killer, noun.lemma_.lower(), target, "killed")
+
+
+def _office_before_name(person: Mention, office, front: list,
+                        by_token) -> Iterable[_RawRelation]:
+    """"Y chief executive X", and "Illinois Gov. James Thompson", where the
+    parse hangs the state beside the office word rather than under it."""
+    yield from _office_relations(person, office, by_token)
+    word = office.lower_.rstrip(".")
+    for sibling in front:
+        target = by_token.get(sibling.i)
+        if target is not None and target is not person and sibling.i < office.i:
+            yield from _office_target(person, word, f"{word} of", target)
+
+
+def _possessor_of_name(person: Mention, possessor, by_token) -> Iterable[_RawRelation]:
+    """"Microsoft's Bill Gates" (works for it), "Ohio's Richard Celeste"
+    (lives there)."""
+    target = mention_of_token(possessor, by_token)
+    if target is not None and target is not person:
+        yield from _office_target(person, "member" if _is_org(target) else "native",
+                                  "of", target)
+
+
+def _apposed_to_office(person: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """The name in apposition to an office: "the company's chairman, X", "a
+    spokesman for the theater, X"."""
+    office = head.head
+    if head.dep_ == "appos" and (office.lower_.rstrip(".") in TITLE_NOUNS | RESIDENT_NOUNS
+                                 or _can_describe_person(office)):
+        yield from _office_relations(person, office, by_token)
+
+
+def _born_in(person: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """"Illinois born X", "X, born in Fort Scott, Kan."."""
+    for clause in (c for c in head.children if c.dep_ in ("acl", "relcl", "amod")
+                   and c.lemma_.lower() in LIVE_VERBS):
+        for target in _mentions_under(clause, by_token, person):
+            if _is_place(target):
+                yield _RawRelation(person, f"{clause.lemma_.lower()} in", target, "lives_in")
+
+
+def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """What an apposition says a person is: "X, a farmer from Iowa", "X,
+    chairman of Y", "X, one of the top strategists in Israel", "X, a lawyer
+    and partner at Y"."""
+    for appos in (c for c in head.children if c.dep_ == "appos"):
+        for prep in (c for c in appos.children if c.dep_ == "prep" and c.lower_ == "from"):
+            for place in (by_token.get(g.i) for g in prep.children if g.dep_ == "pobj"):
+                if place is not None and _is_place(place):
+                    yield _RawRelation(person, "from", place, "lives_in")
+        if appos.i in by_token:
+            continue  # another name, not an office
+        yield from _office_relations(person, appos, by_token)
+        for of in (c for c in appos.children if c.dep_ == "prep" and c.lower_ == "of"):
+            for group in (g for g in of.children if g.dep_ == "pobj"):
+                yield from _office_relations(person, group, by_token)
+        for conj in (c for c in appos.children if c.dep_ == "conj"):
+            yield from _office_relations(person, conj, by_token)
+
+
+def _home_of(person: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """"Sohn's New Jersey home", "Jesse Jackson's home state is South
+    Carolina": the place of a person's home."""
+    if head.dep_ != "poss" or head.head.lemma_.lower() not in _HOME_NOUNS:
+        return
+    home = head.head
+    places = [by_token.get(c.i) for c in home.children if c.dep_ in ("compound", "nmod")]
+    if home.head.lemma_.lower() == "be" or home.dep_ in ("attr", "appos"):
+        places += [by_token.get(c.i) for c in home.head.children
+                   if c.dep_ in ("nsubj", "attr") and c.i != home.i]
+    for place in places:
+        if place is not None and _is_place(place):
+            yield _RawRelation(person, "home in", place, "lives_in")
+
+
+def _person_of(person: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """"X of Chicago" lives there; "X of Acme", "X at Acme" works there."""
+    for prep in (c for c in head.children if c.dep_ == "prep"):
+        for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+            target = mention_of_token(pobj, by_token)
+            if target is None:
+                continue
+            if prep.lower_ in ("of", "from") and _is_place(target):
+                yield _RawRelation(person, prep.lower_, target, "lives_in")
+            elif prep.lower_ in ("of", "at", "with", "from") and _is_org(target):
+                yield _RawRelation(person, prep.lower_, target, "works_for")
+
+
+# --- Around a place's name ----------------------------------------------------------
+
+def _place_relations(doc, place: Mention, by_token) -> Iterable[_RawRelation]:
+    """Larger places a place is named in: located_in."""
+    head = doc[place.end - 1]
+    yield from _comma_place(doc, place, by_token)
+    container = _container_after(doc, place, by_token)
+    if container is not None:
+        yield _RawRelation(place, "in", container, "located_in")
+    yield from _place_in_place(place, head, by_token)
+    yield from _possessor_place(place, head, by_token)
+    yield from _owner_of_place_noun(place, head, by_token)
+    yield from _apposed_place_noun(place, head, by_token)
+
+
+def _comma_place(doc, place: Mention, by_token) -> Iterable[_RawRelation]:
+    """"LYON, France": a place, a comma, a larger place. Read off the
+    surface, since the parser often hangs the second on the verb."""
+    after = place.end
+    other = by_token.get(after + 1) if after + 1 < len(doc) else None
+    if other and doc[after].text == "," and other.start == after + 1 and \
+            _is_place(other) and other.key != place.key and \
+            not _in_list(doc, place, by_token):
+        yield _RawRelation(place, "in", other, "located_in")
+
+
+def _place_in_place(place: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """"X in Y", "X of Y": a larger place the parse hangs on the name."""
+    for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ in ("in", "of")):
+        for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+            target = mention_of_token(pobj, by_token)
+            if target is not None and _is_place(target) and target.key != place.key:
+                yield _RawRelation(place, prep.lower_, target, "located_in")
+
+
+def _possessor_place(place: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """"Chicago's O'Hare"."""
+    for child in head.children:
+        target = by_token.get(child.i)
+        if child.dep_ == "poss" and target is not None and _is_place(target) \
+                and target.key != place.key:
+            yield _RawRelation(place, "of", target, "located_in")
+
+
+def _owner_of_place_noun(place: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """"Bosnia's capital, Sarajevo": the possessor of the place noun the
+    name is in apposition to."""
+    noun = head.head
+    if head.dep_ != "appos" or noun.lemma_.lower() not in PLACE_NOUNS:
+        return
+    for owner in (c for c in noun.children if c.dep_ == "poss"):
+        target = by_token.get(owner.i)
+        if target is not None and _is_place(target) and target.key != place.key:
+            yield _RawRelation(place, f"{noun.lemma_.lower()} of", target, "located_in")
+
+
+def _apposed_place_noun(place: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """"X, a town in Y", "X, a Y province"."""
+    for appos in (c for c in head.children if c.dep_ == "appos" and c.i not in by_token):
+        if appos.lemma_.lower() in PLACE_NOUNS:
+            for larger in _places_in(appos, by_token, place):
+                yield _RawRelation(place, "in", larger, "located_in")
+
+
+# --- Around an organisation's name --------------------------------------------------
+
+def _org_relations(doc, org: Mention, by_token) -> Iterable[_RawRelation]:
+    """Where an organisation is based."""
+    head = doc[org.end - 1]
+    for child in head.children:
+        yield from _base_under_name(org, child, by_token)
+    yield from _based_before(doc, org, by_token)
+
+
+def _base_under_name(org: Mention, child, by_token) -> Iterable[_RawRelation]:
+    """A place in a word the parse hangs on the name: "Acme, based in
+    Paris", "Hong Kong firm X", "Acme of Paris", "X, a Hong Kong construction
+    firm", "X, a Nairobi-based charity"."""
+    if child.lower_.endswith("based") or child.lemma_ in BASE_VERBS:
+        for place in _places_in(child, by_token, org):
+            yield _RawRelation(org, "base in", place, "based_in")
+    elif child.dep_ in ("compound", "nmod", "poss") and child.i < org.start:
+        target = mention_of_token(child, by_token)
+        if target is not None and _is_place(target):
+            yield _RawRelation(org, "of", target, "based_in")
+    elif child.dep_ == "prep" and child.lower_ in ("in", "of", "at", "from"):
+        for pobj in (g for g in child.children if g.dep_ == "pobj"):
+            target = mention_of_token(pobj, by_token)
+            if target is not None and _is_place(target):
+                yield _RawRelation(org, child.lower_, target, "based_in")
+    elif child.dep_ == "appos" and child.i not in by_token:
+        for place in _places_in(child, by_token, org, modifiers_only=True):
+            yield _RawRelation(org, "base in", place, "based_in")
+
+
+def _based_before(doc, org: Mention, by_token) -> Iterable[_RawRelation]:
+    """"a Nairobi-based charity", which the tokenizer cuts into "Nairobi",
+    "-", "based": the place is two tokens before "based"."""
+    for token in doc[max(org.start - 3, 0):org.start]:
+        if token.lower_ == "based":
+            place = by_token.get(token.i - 2)
+            if place and _is_place(place):
+                yield _RawRelation(org, "base in", place, "based_in")
 
 
 def _mentions_under(token, by_token, not_this: Mention) -> Iterable[Mention]:
