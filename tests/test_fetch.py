@@ -414,7 +414,7 @@ def test_feed_state_round_trips_and_unknown_fields_are_ignored(tmp_path):
     from transforms.fetch.feed_state import read_states, write_states
     path = str(tmp_path / "_state" / "feeds.json")
     assert read_states(path) == []
-    state = FeedState(url="https://x.org/rss", etag='"a"', last_success=NOW, consecutive_failures=2,
+    state = FeedState(url="https://x.org/rss", key="k1", etag='"a"', last_success=NOW, consecutive_failures=2,
                       next_fetch_after=NOW + timedelta(hours=1))
     write_states(path, [state], "run1")
     assert read_states(path) == [state]

@@ -17,14 +17,18 @@ from typing import Iterable, Optional
 
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.fetch.redaction import redact_url, url_key
+
 FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
 class FeedState:
-    """Per-feed HTTP state, keyed by the URL as the feed list names it."""
+    """Per-feed HTTP state, keyed by a hash of the URL as the feed list
+    names it (`key`); `url` is that URL with its credentials redacted."""
 
     url: str
+    key: str = ""
     # Where the feed lives now, after permanent redirects.
     effective_url: Optional[str] = None
     etag: Optional[str] = None
@@ -54,6 +58,12 @@ class FeedState:
             if key in ("last_success", "last_attempt", "next_fetch_after") and value:
                 value = datetime.fromisoformat(value)
             values[key] = value
+        if not values.get("key"):
+            # Written before state was keyed by hash: `url` is the full URL,
+            # credentials and all; key it, and keep only the redacted form.
+            values["key"] = url_key(values["url"])
+            values["url"] = redact_url(values["url"])
+            values["effective_url"] = redact_url(values.get("effective_url"))
         return cls(**values)
 
 
@@ -87,7 +97,7 @@ def read_states(path: str) -> list[FeedState]:
 
 def write_states(path: str, states: Iterable[FeedState], run_id: str) -> int:
     """Replace the state file: write a new file, then rename it over the old."""
-    rows = sorted((s.to_json() for s in states), key=lambda r: r["url"])
+    rows = sorted((s.to_json() for s in states), key=lambda r: (r["url"], r["key"]))
     document = {"version": FORMAT_VERSION, "run_id": run_id, "feeds": rows}
     temporary = f"{path}.{run_id}.tmp"
     with FileSystems.create(temporary) as handle:

@@ -38,6 +38,7 @@ from transforms.fetch.addresses import (
 )
 from transforms.fetch.feed_state import Backoff, FeedState
 from transforms.fetch.messages import one_line
+from transforms.fetch.redaction import redact_url, restore_secrets, scrub, url_key
 
 PERMANENT_REDIRECTS = (301, 308)
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -145,9 +146,38 @@ def fetch_feed(spec: FeedSpec, state: Optional[FeedState], run_id: str,
                config: FetchConfig, *, session: Optional[requests.Session] = None,
                gate: Optional[HostGate] = None,
                now: Optional[datetime] = None) -> tuple[FetchResult, FeedState]:
-    """Fetch one feed; returns its log row (with body) and its new state."""
+    """Fetch one feed; returns its log row (with body) and its new state.
+
+    Both come back with the feed list's credentials redacted (`redaction`):
+    they are written to tables, state and logs. The stored state's URLs get
+    the credentials back from the feed list here, for this fetch only.
+    """
+    if state is None:
+        state = FeedState(url=redact_url(spec.url), key=url_key(spec.url))
+    else:
+        state = dataclasses.replace(
+            state, effective_url=restore_secrets(state.effective_url, spec.url))
+    result, new_state = _fetch_feed(spec, state, run_id, config, session=session,
+                                    gate=gate, now=now)
+    secrets_of = (spec.url, result.effective_url, new_state.effective_url)
+    return (dataclasses.replace(result, feed_url=redact_url(result.feed_url),
+                                effective_url=redact_url(result.effective_url),
+                                error=_scrubbed(result.error, secrets_of)),
+            dataclasses.replace(new_state, url=redact_url(spec.url), key=url_key(spec.url),
+                                effective_url=redact_url(new_state.effective_url),
+                                last_error=_scrubbed(new_state.last_error, secrets_of)))
+
+
+def _scrubbed(text: Optional[str], urls) -> Optional[str]:
+    for url in urls:
+        text = scrub(text, url)
+    return text
+
+
+def _fetch_feed(spec: FeedSpec, state: FeedState, run_id: str, config: FetchConfig, *,
+                session: Optional[requests.Session], gate: Optional[HostGate],
+                now: Optional[datetime]) -> tuple[FetchResult, FeedState]:
     now = now or now_utc()
-    state = state or FeedState(url=spec.url)
     base = FetchResult(run_id=run_id, feed_url=spec.url, source=spec.source,
                        status=None, not_modified=False, items=0, bytes=0,
                        duration_ms=0, error=None, fetched_at=now,

@@ -24,6 +24,7 @@ from transforms.fetch import raw_archive
 from transforms.fetch.feed_state import FeedState, read_states, write_states
 from transforms.fetch.fetch import FetchConfig, HostGate, fetch_feed
 from transforms.fetch.hosts import interleave_hosts, shard_of
+from transforms.fetch.redaction import url_key
 from transforms.lake import paths
 from transforms.metrics import Count, counter
 
@@ -65,7 +66,7 @@ class _FetchShard(beam.DoFn):
                                        session=self._session, gate=gate)
         if result.body is not None and self._raw_root:
             path = paths.raw_file(self._raw_root, self._run_date, self._run_id,
-                                        spec.url)
+                                        result.feed_url)
             raw_archive.write(path, result)
             result = dataclasses.replace(result, raw_path=path)
         return result, new_state
@@ -83,8 +84,8 @@ class _FetchShard(beam.DoFn):
 
 
 def _join_state(grouped):
-    """(url, (specs, states)) -> (shard key, (spec, state)) or a carried-over state."""
-    url, (specs, states) = grouped
+    """(url key, (specs, states)) -> (spec, state) or a carried-over state."""
+    _key, (specs, states) = grouped
     state = states[0] if states else None
     if not specs:
         # A feed no longer listed keeps its state, should it come back.
@@ -111,9 +112,9 @@ class FetchFeeds(beam.PTransform):
         stored = (pipeline
                   | "StateFile" >> beam.Create([self._state_file] if self._state_file else [])
                   | "ReadState" >> beam.FlatMap(read_states)
-                  | "StateByUrl" >> beam.Map(lambda s: (s.url, s)))
+                  | "StateByKey" >> beam.Map(lambda s: (s.key, s)))
         joined = (
-            (specs | "SpecByUrl" >> beam.Map(lambda s: (s.url, s)), stored)
+            (specs | "SpecByKey" >> beam.Map(lambda s: (url_key(s.url), s)), stored)
             | "JoinState" >> beam.CoGroupByKey()
             | "Pair" >> beam.FlatMap(_join_state).with_outputs("unlisted", main="pairs"))
         shards = self._config.shards
