@@ -91,9 +91,7 @@ def main() -> int:
         for n, batch in enumerate(batches(args.runs, args.stories)):
             archive = Path(tmp) / f"run{n:03d}.jsonl"
             write_jsonl(batch, archive)
-            run = run_wirestream(archive, out)
-            if run.returncode != 0:
-                raise SystemExit(run.failure())
+            run = run_wirestream(archive, out, strict=True)
             print(f"  run {n + 1}/{args.runs}: {run.seconds:.1f} s", flush=True)
         runs_seconds = time.perf_counter() - started
 
