@@ -104,8 +104,8 @@ def run_wirestream(archive: Path, output: Optional[Path] = None,
     this returns (timing runs need only the manifest). A run that wrote no
     manifest ends the script with the tail of its output. One that wrote it
     and then exited non-zero is returned unless `strict`: Beam has been seen
-    to abort at interpreter shutdown after everything was written, which a
-    quality figure can live with and a comparison of timings cannot.
+    to abort at interpreter shutdown after everything was written, so a
+    script may count such a run and report its status, or refuse it.
     """
     extra = tuple(extra)
     if output is None:
