@@ -3,7 +3,7 @@ attributed to the speaker's entity where the text says who."""
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Iterable, NamedTuple, Optional
 
 from schemas.records import Quote, Story
 from transforms.nlp.lexicon import (
@@ -51,71 +51,124 @@ def _past_paragraph(token, span_end: int) -> bool:
     return token.idx >= span_end and "\n\n" in token.doc.text[span_end - 1:token.idx]
 
 
+class _Candidate(NamedTuple):
+    """A speaker the text offers for a quotation; the nearest wins, and at
+    the same distance the lowest rank: -1 for "quoted X as saying", 0 for a
+    name that is the speaking word's own (or that a pronoun or "the company"
+    points back to), 1 for a name found through it ("a spokesman for Y")."""
+
+    distance: int
+    rank: int
+    speaker: Mention
+    verb: str
+
+
 def _speaker_in(sentences, span_start: int, span_end: int, by_token,
                 person_before) -> tuple[Optional[Mention], Optional[str]]:
     """The speaker of the reporting verb nearest the quotation in these
     sentences ("Straits Times noted X. Hill commented, "..."": Hill)."""
-    candidates, blocked = [], []
+    candidates: list[_Candidate] = []
+    blocked: list[int] = []  # distances of reporting verbs whose subject names no one
     for sentence in sentences:
         for token in sentence:
-            if token.lemma_.lower() == "quote" and not span_start <= token.idx < span_end \
-                    and not _past_paragraph(token, span_end) and any(
-                        c.dep_ == "prep" and c.lower_ == "as" for c in token.children):
-                # "the source quoted Baker as saying, "..."": Baker said it
-                distance = span_start - token.idx if token.idx < span_start \
-                    else token.idx - span_end
-                for obj in (c for c in token.children if c.dep_ == "dobj"):
-                    entity = mention_of_token(obj, by_token)
-                    if entity and entity.canonical_label in AGENT_LABELS:
-                        candidates.append((distance, -1, entity, "say"))
-                continue
-            if token.lemma_.lower() not in REPORTING_VERBS or token.pos_ not in ("VERB", "AUX") \
-                    or span_start <= token.idx < span_end:
-                continue
-            if _past_paragraph(token, span_end):
-                continue
-            distance = span_start - token.idx if token.idx < span_start else token.idx - span_end
-            for subject in (c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")):
-                entity = _subject_mention(subject, by_token)
-                # a name that is the subject itself beats one found through it
-                direct = 0 if mention_of_token(subject, by_token) is entity else 1
-                if entity is None and subject.lower_ in ("who", "that") and \
-                        token.dep_ == "relcl":
-                    # "Chen Shibiao, who said that "...""
-                    entity = _subject_mention(token.head, by_token)
-                if entity is None and _speaker_pronoun(subject):
-                    entity = person_before(span_start, subject.lower_ in ("it", "its"))
-                elif entity is None and subject.lower_ in ORG_STANDIN_NOUNS and any(
-                        c.lower_ == "the" for c in subject.children):
-                    entity = person_before(span_start, True)
-                elif entity is None and subject.pos_ in ("NOUN", "PROPN"):
-                    # "the spokesman said", "one banker said": the text says who
-                    # spoke, without a name; no guess from other sentences
-                    blocked.append((distance, token.lemma_.lower()))
-                if entity and entity.canonical_label in AGENT_LABELS:
-                    candidates.append((distance, direct, entity, token.lemma_.lower()))
-            if token.idx >= span_end and not any(
-                    c.dep_ in ("nsubj", "nsubjpass") for c in token.children):
-                # '"...", added KCNA': the speaker parsed as the verb's object
-                for obj in (c for c in token.children if c.dep_ in ("dobj", "attr")
-                            and c.i == token.i + 1):
-                    entity = mention_of_token(obj, by_token)
-                    if entity and entity.canonical_label in AGENT_LABELS:
-                        candidates.append((distance, 0, entity, token.lemma_.lower()))
-        for token in sentence:
-            if token.lower_ == "according" and token.i + 1 < len(token.doc) and \
-                    token.nbor(1).lower_ == "to" and not _past_paragraph(token, span_end):
-                for t in token.nbor(1).children:
-                    entity = mention_of_token(t, by_token)
-                    if entity:
-                        distance = abs(token.idx - span_start)
-                        candidates.append((distance, 0, entity, "according to"))
+            if token.lemma_.lower() == "quote":
+                candidates += _quoted_as(token, span_start, span_end, by_token)
+            elif _reporting_verb_outside(token, span_start, span_end):
+                found, nameless = _reporting_verb_speakers(token, span_start, span_end,
+                                                           by_token, person_before)
+                candidates += found
+                blocked += nameless
+        candidates += _according_to(sentence, span_start, span_end, by_token)
+    return _nearest(candidates, blocked)
+
+
+def _distance(token, span_start: int, span_end: int) -> int:
+    """Characters between a token before or after the quotation and it."""
+    return span_start - token.idx if token.idx < span_start else token.idx - span_end
+
+
+def _quoted_as(token, span_start: int, span_end: int, by_token) -> list[_Candidate]:
+    """"the source quoted Baker as saying, "..."": Baker said it."""
+    if span_start <= token.idx < span_end or _past_paragraph(token, span_end) or not any(
+            c.dep_ == "prep" and c.lower_ == "as" for c in token.children):
+        return []
+    distance = _distance(token, span_start, span_end)
+    speakers = (mention_of_token(c, by_token) for c in token.children if c.dep_ == "dobj")
+    return [_Candidate(distance, -1, speaker, "say") for speaker in speakers
+            if speaker and speaker.canonical_label in AGENT_LABELS]
+
+
+def _reporting_verb_outside(token, span_start: int, span_end: int) -> bool:
+    """A reporting verb outside the quotation, and not in the next paragraph."""
+    return token.lemma_.lower() in REPORTING_VERBS and token.pos_ in ("VERB", "AUX") and \
+        not span_start <= token.idx < span_end and not _past_paragraph(token, span_end)
+
+
+def _reporting_verb_speakers(verb, span_start: int, span_end: int, by_token,
+                             person_before) -> tuple[list[_Candidate], list[int]]:
+    """The speakers a reporting verb names, through its subjects or, after
+    the quotation, its object; and its distance once per subject that is a
+    noun naming no one."""
+    distance = _distance(verb, span_start, span_end)
+    lemma = verb.lemma_.lower()
+    found, nameless = [], []
+    for subject in (c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")):
+        speaker, rank, names_no_one = _subject_speaker(verb, subject, span_start, by_token,
+                                                       person_before)
+        if names_no_one:
+            nameless.append(distance)
+        if speaker and speaker.canonical_label in AGENT_LABELS:
+            found.append(_Candidate(distance, rank, speaker, lemma))
+    if verb.idx >= span_end and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+        # '"...", added KCNA': the speaker parsed as the verb's object
+        for obj in (c for c in verb.children if c.dep_ in ("dobj", "attr") and c.i == verb.i + 1):
+            speaker = mention_of_token(obj, by_token)
+            if speaker and speaker.canonical_label in AGENT_LABELS:
+                found.append(_Candidate(distance, 0, speaker, lemma))
+    return found, nameless
+
+
+def _subject_speaker(verb, subject, span_start: int, by_token,
+                     person_before) -> tuple[Optional[Mention], int, bool]:
+    """Who a reporting verb's subject stands for, its rank (`_Candidate`),
+    and whether it is a noun that names no one."""
+    speaker = _subject_mention(subject, by_token)
+    rank = 0 if mention_of_token(subject, by_token) is speaker else 1
+    if speaker is None and subject.lower_ in ("who", "that") and verb.dep_ == "relcl":
+        speaker = _subject_mention(verb.head, by_token)  # "Chen Shibiao, who said that "...""
+    if speaker is not None:
+        return speaker, rank, False
+    if _speaker_pronoun(subject):
+        return person_before(span_start, subject.lower_ in ("it", "its")), rank, False
+    if subject.lower_ in ORG_STANDIN_NOUNS and any(c.lower_ == "the" for c in subject.children):
+        return person_before(span_start, True), rank, False
+    # "the spokesman said", "one banker said": the text says who spoke, without
+    # a name; no guess from other sentences
+    return None, rank, subject.pos_ in ("NOUN", "PROPN")
+
+
+def _according_to(sentence, span_start: int, span_end: int, by_token) -> list[_Candidate]:
+    """"..., according to X"."""
+    found = []
+    for token in sentence:
+        if token.lower_ == "according" and token.i + 1 < len(token.doc) and \
+                token.nbor(1).lower_ == "to" and not _past_paragraph(token, span_end):
+            for t in token.nbor(1).children:
+                speaker = mention_of_token(t, by_token)
+                if speaker:
+                    found.append(_Candidate(abs(token.idx - span_start), 0, speaker,
+                                            "according to"))
+    return found
+
+
+def _nearest(candidates: list[_Candidate],
+             blocked: list[int]) -> tuple[Optional[Mention], Optional[str]]:
     if not candidates:
         return (None, BLOCKED) if blocked else (None, None)
-    distance, _, entity, verb = min(candidates, key=lambda c: c[:2])
-    if blocked and min(blocked)[0] < distance:
+    best = min(candidates, key=lambda c: (c.distance, c.rank))
+    if blocked and min(blocked) < best.distance:
         return None, BLOCKED  # the nearest reporting verb's subject is no name
-    return entity, verb
+    return best.speaker, best.verb
 
 
 def _speaker_pronoun(token) -> bool:
