@@ -301,22 +301,46 @@ def resolve_canonical(mentions: list[Mention]) -> None:
     if not mentions:
         return
     ordered = sorted(mentions, key=lambda m: m.start_char)
-    parent = {id(m): m for m in ordered}
+    words_of = {id(m): normalize_name(m.text).split() for m in ordered}
+    same = _Groups(ordered)
+    _join_same_names(ordered, words_of, same)
+    _join_short_forms(ordered, words_of, same)
+    for members in same.groups(ordered):
+        _name_entity(members, words_of)
 
-    def find(m):
+
+class _Groups:
+    """Which mentions of a story are one entity, as they are found to be
+    (union-find)."""
+
+    def __init__(self, mentions: list[Mention]):
+        self._parent = {id(m): m for m in mentions}
+
+    def _root(self, m: Mention) -> Mention:
+        parent = self._parent
         while parent[id(m)] is not m:
             parent[id(m)] = parent[id(parent[id(m)])]
             m = parent[id(m)]
         return m
 
-    def union(a, b):
-        ra, rb = find(a), find(b)
+    def join(self, a: Mention, b: Mention) -> None:
+        ra, rb = self._root(a), self._root(b)
         if ra is not rb:
-            parent[id(rb)] = ra
+            self._parent[id(rb)] = ra
 
+    def groups(self, ordered: list[Mention]) -> list[list[Mention]]:
+        """Each entity's mentions, in the order given."""
+        groups: dict[int, list[Mention]] = defaultdict(list)
+        for m in ordered:
+            groups[id(self._root(m))].append(m)
+        return list(groups.values())
+
+
+def _join_same_names(ordered: list[Mention], words_of: dict, same: _Groups) -> None:
+    """Mentions of the same normalised name, and places of the same
+    gazetteer key ("U.S.", "United States")."""
     by_name: dict[str, Mention] = {}
     by_place: dict[str, Mention] = {}
-    words_of = {id(m): normalize_name(m.text).split() for m in ordered}
     for m in ordered:
         norm = " ".join(words_of[id(m)])
         if not norm:
@@ -324,16 +348,20 @@ def resolve_canonical(mentions: list[Mention]) -> None:
         if m.team:
             norm += " #team"  # Chicago the club is not Chicago the city
         if norm in by_name:
-            union(by_name[norm], m)
+            same.join(by_name[norm], m)
         else:
             by_name[norm] = m
-        key = place_key(m.text) if m.label in GAZETTEER_LABELS \
-            and not m.team else None
+        key = place_key(m.text) if m.label in GAZETTEER_LABELS and not m.team else None
         if key and m.label != "NORP":
             if key in by_place:
-                union(by_place[key], m)
+                same.join(by_place[key], m)
             else:
                 by_place[key] = m
+
+
+def _join_short_forms(ordered: list[Mention], words_of: dict, same: _Groups) -> None:
+    """A short form with the full name it stands for: a person's surname or
+    first name, an acronym, an organisation's leading words."""
     people = [m for m in ordered if m.label == "PERSON" and len(words_of[id(m)]) >= 2]
     orgs = [m for m in ordered if m.label in ("ORG", "GPE", "LOC", "FAC", "EVENT", "LAW")
             and len(words_of[id(m)]) >= 2]
@@ -341,47 +369,83 @@ def resolve_canonical(mentions: list[Mention]) -> None:
         words = words_of[id(m)]
         if not words:
             continue
-        if m.label in ("PERSON", "ORG", "GPE", "NORP", "PRODUCT") and len(words) <= 2:
-            matches = [p for p in people if len(words_of[id(p)]) > len(words) and (
-                words_of[id(p)][-len(words):] == words or words_of[id(p)][:len(words)] == words)]
-            if matches:
-                before = [p for p in matches if p.start_char < m.start_char]
-                union((before[-1] if before else matches[0]), m)
-                continue
-        if m.label in ("ORG", "GPE", "LOC", "NORP") and len(words) == 1 and \
-                m.text.isupper() and 2 <= len(m.text.replace(".", "")) <= 6:
-            acronym = m.text.replace(".", "")
-            for o in orgs:
-                if _initials(o.text.split()) == acronym:
-                    union(o, m)
-                    break
-            continue
-        if m.label == "ORG":
-            for o in orgs:
-                ow = words_of[id(o)]
-                if o.label == "ORG" and len(ow) > len(words) and ow[:len(words)] == words:
-                    union(o, m)
-                    break
-    groups: dict[int, list[Mention]] = defaultdict(list)
-    for m in ordered:
-        groups[id(find(m))].append(m)
-    for members in groups.values():
-        full = max(members, key=lambda m: (len(words_of[id(m)]), len(m.text), -m.start_char))
-        cued = [m for m in members if m.cued]
-        counts = Counter(m.label for m in (cued or members))
-        top = max(counts.values())
-        label = full.label if counts[full.label] == top else \
-            next(m.label for m in (cued or members) if counts[m.label] == top)
-        if label != "PERSON" and _named_as_person(full, members, words_of):
-            label = "PERSON"
-        canonical = full.text
-        if canonical.isupper() and len(canonical) > 4:
-            # a name seen only in a capitalised headline
-            cased = [m.text for m in members if not m.text.isupper()]
-            canonical = max(cased, key=len) if cased else canonical
-        key = entity_id(canonical, label)
-        for m in members:
-            m.canonical, m.canonical_label, m.key = canonical, label, key
+        full = _person_in_full(m, words, people, words_of)
+        if full is None:
+            if _is_acronym(m, words):
+                full = _org_of_initials(m, orgs)
+            elif m.label == "ORG":
+                full = _org_of_leading_words(words, orgs, words_of)
+        if full is not None:
+            same.join(full, m)
+
+
+def _person_in_full(m: Mention, words: list[str], people: list[Mention],
+                    words_of: dict) -> Optional[Mention]:
+    """The person a surname or first name alone stands for ("Merkel" ->
+    "Angela Merkel"), whatever the model labelled it: the nearest full name
+    before it when two share it."""
+    if m.label not in ("PERSON", "ORG", "GPE", "NORP", "PRODUCT") or len(words) > 2:
+        return None
+    matches = [p for p in people if len(words_of[id(p)]) > len(words) and (
+        words_of[id(p)][-len(words):] == words or words_of[id(p)][:len(words)] == words)]
+    if not matches:
+        return None
+    before = [p for p in matches if p.start_char < m.start_char]
+    return before[-1] if before else matches[0]
+
+
+def _is_acronym(m: Mention, words: list[str]) -> bool:
+    return m.label in ("ORG", "GPE", "LOC", "NORP") and len(words) == 1 and \
+        m.text.isupper() and 2 <= len(m.text.replace(".", "")) <= 6
+
+
+def _org_of_initials(acronym: Mention, orgs: list[Mention]) -> Optional[Mention]:
+    """"EU" -> "European Union"."""
+    letters = acronym.text.replace(".", "")
+    return next((o for o in orgs if _initials(o.text.split()) == letters), None)
+
+
+def _org_of_leading_words(words: list[str], orgs: list[Mention],
+                          words_of: dict) -> Optional[Mention]:
+    """"Apple" -> "Apple Inc"."""
+    return next((o for o in orgs if o.label == "ORG" and len(words_of[id(o)]) > len(words)
+                 and words_of[id(o)][:len(words)] == words), None)
+
+
+def _name_entity(members: list[Mention], words_of: dict) -> None:
+    """Give an entity's mentions its canonical name, label and id, from its
+    fullest mention (the most words, then the longest, then the first)."""
+    full = max(members, key=lambda m: (len(words_of[id(m)]), len(m.text), -m.start_char))
+    label = _entity_label(full, members, words_of)
+    canonical = _canonical_name(full, members)
+    key = entity_id(canonical, label)
+    for m in members:
+        m.canonical, m.canonical_label, m.key = canonical, label, key
+
+
+def _entity_label(full: Mention, members: list[Mention], words_of: dict) -> str:
+    """The label most of the mentions have (of the cued ones, if any: a cue
+    outweighs the model), the full name's on a tie; PERSON for a full name
+    the story goes on to use by its surname (`_named_as_person`)."""
+    voters = [m for m in members if m.cued] or members
+    counts = Counter(m.label for m in voters)
+    top = max(counts.values())
+    label = full.label if counts[full.label] == top else \
+        next(m.label for m in voters if counts[m.label] == top)
+    if label != "PERSON" and _named_as_person(full, members, words_of):
+        label = "PERSON"
+    return label
+
+
+def _canonical_name(full: Mention, members: list[Mention]) -> str:
+    """The full mention's text, unless it is in capitals (a headline's) and
+    longer than an acronym: then the longest mention in ordinary case, if
+    the story has one."""
+    canonical = full.text
+    if canonical.isupper() and len(canonical) > 4:
+        cased = [m.text for m in members if not m.text.isupper()]
+        canonical = max(cased, key=len) if cased else canonical
+    return canonical
 
 
 def find_entities(doc, text: str) -> list[Mention]:
