@@ -63,7 +63,8 @@ def build(p: beam.Pipeline, config: RunConfig) -> beam.PCollection:
         | "AllStories" >> beam.Flatten()
         | Count("stories_in")
         | "Dedup" >> Deduplicate(read_stored_ids(p, config.output), index,
-                                 config.output, config.started_at))
+                                 config.output, config.started_at,
+                                 reprocess=config.reprocess))
     extractions, nlp_dead = (
         clustered
         | "Canonical" >> beam.Filter(Story.is_canonical.fget)
@@ -77,7 +78,8 @@ def build(p: beam.Pipeline, config: RunConfig) -> beam.PCollection:
         "fetch_log": _flatten(p, "AllLogs", fetch_log),
         "dead_letters": _flatten(p, "AllDead", dead_letters),
         "dedup_index": index_entries,
-    } | "Write" >> WriteTables(config.output, config.run_id, config.run_date)
+    } | "Write" >> WriteTables(config.output, config.run_id, config.run_date,
+                               replace_stories=config.reprocess)
     committed | "PruneIndex" >> beam.Map(
         lambda _done: prune_index(config.output, config.started_at,
                                   config.dedup_retention_days))

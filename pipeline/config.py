@@ -44,6 +44,8 @@ class RunConfig:
     # Where raw responses are kept; None keeps none.
     raw: Optional[str] = None
     dedup_retention_days: float = DEFAULT_RETENTION_DAYS
+    # Replace the stored rows of the stories read again (--reprocess).
+    reprocess: bool = False
 
     @property
     def run_date(self) -> str:
@@ -121,6 +123,8 @@ def _validated(argv: list[str], now: Optional[datetime]) -> RunConfig:
                  "fetch_budget", "fetch_per_host", "fetch_threads"):
         if getattr(options, name) <= 0:
             raise ConfigError(f"--{name} must be positive")
+    if options.reprocess and not (options.replay or articles):
+        raise ConfigError("--reprocess rewrites stories read again: give --replay or --articles")
     if options.dedup_retention_days <= 0:
         raise ConfigError("--dedup_retention_days must be positive")
     if options.fetch_host_gap < 0:
@@ -142,5 +146,6 @@ def _validated(argv: list[str], now: Optional[datetime]) -> RunConfig:
         feeds=tuple(unique_feeds(feeds)), articles=articles, output=output, model=model,
         run_id=new_run_id(started_at), started_at=started_at, fetch=fetch,
         nlp_batch_size=options.nlp_batch_size, beam_args=tuple(argv),
-        replay=options.replay, raw=raw, dedup_retention_days=options.dedup_retention_days)
+        replay=options.replay, raw=raw, dedup_retention_days=options.dedup_retention_days,
+        reprocess=options.reprocess)
 

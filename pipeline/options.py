@@ -43,6 +43,11 @@ class WirestreamOptions(PipelineOptions):
             help="Rebuild from raw responses kept by earlier runs (a RAW_DIR such as "
                  "OUTPUT/raw) instead of fetching: no network, feed state untouched.")
         parser.add_argument(
+            "--reprocess", action="store_true", default=False,
+            help="With --replay or --articles: stories already stored are processed "
+                 "again and their rows replaced; each affected partition is rewritten "
+                 "in one transaction per table (after improving the extractor, say).")
+        parser.add_argument(
             "--raw", default=None,
             help="Where to keep the raw response of every changed fetch "
                  "(default OUTPUT/raw; 'none' keeps nothing).")

@@ -180,3 +180,23 @@ def test_every_table_reads_back_before_it_has_rows(tmp_path):
         assert list((tmp_path / name).rglob("*.parquet")), name
     delta.ensure_tables(out, "2026-11-26", "run2")  # nothing more once they exist
     assert len(list((Path(out) / "stories").rglob("*.parquet"))) == 1
+
+
+def test_reprocessed_stories_replace_their_rows_in_one_transaction_per_table(tmp_path):
+    out = str(tmp_path)
+    first = a_run(out, "first", ["a", "b", "c"])
+    delta.apply_plan(out, first)
+    # b is processed again and now has no entity; a and c stay as they were.
+    again = dataclasses.replace(story("b", "Body of b, again."), run_id="again")
+    plan = delta.CommitPlan("again", (stage(out, "again", STORIES, "2026-11-01", [again]),),
+                            replace_stories=True)
+    delta.write_plan(out, plan)
+    assert delta.apply_plan(out, plan) == {"stories": 1, "entities": 1}
+
+    stories = {r["story_id"]: r["run_id"] for r in rows(out, "stories")}
+    assert stories == {"a": "first", "b": "again", "c": "first"}
+    assert sorted(r["story_id"] for r in rows(out, "entities")) == ["a", "c"]
+    history = DeltaTable(f"{out}/stories").history(1)[0]
+    assert history["wirestream.reprocess"] is True
+    assert delta.apply_plan(out, plan) == {}  # retried: nothing more
+    assert sorted(r["story_id"] for r in rows(out, "stories")) == ["a", "b", "c"]

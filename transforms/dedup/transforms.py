@@ -389,25 +389,49 @@ class ReadDedupIndex(beam.PTransform):
                 | "InWindow" >> beam.Filter(_indexed_since, self._since))
 
 
+def _entries_of_others(_story_id, joined):
+    if not joined["story"]:
+        yield from joined["entry"]
+
+
+class _WithoutReprocessed(beam.PTransform):
+    """{"index": entries, "stories": new stories} -> the index entries of
+    stories not among the new ones (a reprocessed story must not meet its
+    own stored self)."""
+
+    def expand(self, inputs):
+        return ({"entry": inputs["index"] | "EntryById" >> beam.Map(_by_story_id),
+                 "story": inputs["stories"] | "StoryById" >> beam.Map(_by_story_id)}
+                | "JoinIds" >> beam.CoGroupByKey()
+                | "Others" >> beam.FlatMapTuple(_entries_of_others))
+
+
 class Deduplicate(beam.PTransform):
     """New stories -> (stories with cluster_id/duplicate_of, dedup index entries).
 
     `stored_ids` are the story_ids already in OUTPUT; `index` the recent
     stories of the dedup index (ReadDedupIndex); `output` is where stored
-    texts are re-read for verification.
+    texts are re-read for verification. With `reprocess`, stories already
+    stored are kept (their rows are to be rewritten) and clustered afresh
+    against the other stored stories.
     """
 
     def __init__(self, stored_ids, index, output: str, indexed_at: datetime,
-                 batch_size: int = 256):
+                 batch_size: int = 256, reprocess: bool = False):
         super().__init__()
         self._stored_ids, self._index = stored_ids, index
         self._output, self._indexed_at, self._batch_size = output, indexed_at, batch_size
+        self._reprocess = reprocess
 
     def expand(self, stories):
-        new = {"new": stories, "stored": self._stored_ids} | "KeepNew" >> _KeepNewStories()
+        stored_ids, index = self._stored_ids, self._index
+        if self._reprocess:
+            stored_ids = stories.pipeline | "NoneStored" >> beam.Create([])
+            index = {"index": index, "stories": stories} | "Others" >> _WithoutReprocessed()
+        new = {"new": stories, "stored": stored_ids} | "KeepNew" >> _KeepNewStories()
         printed = new | "Fingerprints" >> _FingerprintStories(self._batch_size)
-        pairs = {"keys": printed.keys, "index": self._index} | "Candidates" >> _CandidatePairs()
-        stored_prints = ({"pairs": pairs, "index": self._index}
+        pairs = {"keys": printed.keys, "index": index} | "Candidates" >> _CandidatePairs()
+        stored_prints = ({"pairs": pairs, "index": index}
                          | "StoredCandidates" >> _StoredCandidateFingerprints(self._output))
         all_prints = (printed.prints, stored_prints) | "AllPrints" >> beam.Flatten()
         edges = {"pairs": pairs, "fingerprints": all_prints} | "Verify" >> _VerifyPairs()

@@ -28,11 +28,12 @@ import logging
 import os
 import signal
 from dataclasses import asdict, dataclass
-from datetime import timezone
+from datetime import datetime, timezone
 from typing import Iterable, Optional
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from deltalake import DeltaTable, Field
 from deltalake import Schema as DeltaSchema
@@ -40,6 +41,7 @@ from deltalake.exceptions import TableNotFoundError
 from deltalake.transaction import (
     AddAction,
     CommitProperties,
+    RemoveAction,
     Transaction,
     create_table_with_add_actions,
 )
@@ -134,20 +136,24 @@ class StagedFile:
 class CommitPlan:
     run_id: str
     files: tuple[StagedFile, ...]
+    # --reprocess: the run's stories replace their stored rows, so each
+    # partition they touch is rewritten rather than appended to.
+    replace_stories: bool = False
 
     @property
     def app_id(self) -> str:
         return APP_PREFIX + self.run_id
 
     def to_json(self) -> bytes:
-        return json.dumps({"run_id": self.run_id,
+        return json.dumps({"run_id": self.run_id, "replace_stories": self.replace_stories,
                            "files": [asdict(f) for f in self.files]},
                           sort_keys=True).encode("utf-8")
 
     @classmethod
     def from_json(cls, data: bytes) -> "CommitPlan":
         document = json.loads(data)
-        return cls(document["run_id"], tuple(StagedFile(**f) for f in document["files"]))
+        return cls(document["run_id"], tuple(StagedFile(**f) for f in document["files"]),
+                   document.get("replace_stories", False))
 
 
 def plan_file(output: str, run_id: str) -> str:
@@ -236,6 +242,7 @@ def commit_table(uri: str, spec: TableSpec, files: list[StagedFile], run_id: str
     table.create_write_transaction(
         actions, mode="append", schema=DeltaSchema.from_arrow(delta_schema(spec)),
         partition_by=[spec.partition_column], commit_properties=properties)
+    table.update_incremental()
     return table.version()
 
 
@@ -254,13 +261,20 @@ def apply_plan(output: str, plan: CommitPlan) -> dict[str, int]:
     for staged in plan.files:
         by_table.setdefault(staged.table, []).append(staged)
     versions = {}
+    replaced = _replaced_stories(by_table.get("stories", [])) if plan.replace_stories else None
     for name in COMMIT_ORDER:
         files = sorted(by_table.get(name, []), key=lambda f: f.final)
         for staged in files:
             _move_into_place(staged)
         _checkpoint(f"moved:{name}")
-        if name in TABLES and files:
-            version = commit_table(table_uri(output, TABLES[name]), TABLES[name], files,
+        uri = table_uri(output, TABLES[name]) if name in TABLES else None
+        if replaced is not None and name in STORY_TABLES and replaced[0]:
+            version = rewrite_partitions(output, TABLES[name], files, plan.run_id,
+                                         plan.app_id, *replaced)
+            if version is not None:
+                versions[name] = version
+        elif name in TABLES and files:
+            version = commit_table(uri, TABLES[name], files,
                                    plan.run_id, app_id=plan.app_id)
             if version is not None:
                 versions[name] = version
@@ -269,6 +283,83 @@ def apply_plan(output: str, plan: CommitPlan) -> dict[str, int]:
     if FileSystems.exists(staging):
         FileSystems.delete([staging])
     return versions
+
+
+# Tables whose rows belong to a story, partitioned by the story's date.
+STORY_TABLES = ("stories", "entities", "relations", "quotes")
+
+
+def _replaced_stories(stories_files: list[StagedFile]) -> tuple[set[str], set[str]]:
+    """(partitions, story_ids) a --reprocess run rewrites: its stories' own."""
+    partitions, ids = set(), set()
+    for staged in stories_files:
+        partitions.add(staged.partition)
+        # Not moved yet (stories move last), unless a dead run's plan is
+        # being finished.
+        where = staged.staged if FileSystems.exists(staged.staged) else staged.final
+        with FileSystems.open(where) as handle:
+            ids.update(pq.read_table(handle, columns=["story_id"]).column(0).to_pylist())
+    return partitions, ids
+
+
+def _read_rows(uri: str, relative: str, spec: TableSpec) -> pa.Table:
+    """A stored file as the current schema: columns it predates come back null."""
+    with FileSystems.open(FileSystems.join(uri, relative)) as handle:
+        table = pq.read_table(handle)
+    columns = [table.column(f.name) if f.name in table.column_names
+               else pa.nulls(table.num_rows, f.type) for f in spec.schema]
+    return pa.Table.from_arrays(columns, schema=spec.schema)
+
+
+def rewrite_partitions(output: str, spec: TableSpec, files: list[StagedFile], run_id: str,
+                       app_id: str, partitions: set[str], story_ids: set[str]
+                       ) -> Optional[int]:
+    """Replace the rows of STORY_IDS in PARTITIONS with the run's FILES, in one
+    transaction: every stored file of those partitions is removed, and the
+    rows of other stories in them are written again beside the run's files."""
+    from transforms.lake.files import arrow_parquet_bytes
+
+    uri = table_uri(output, spec)
+    table = open_table(uri)
+    if table is None:
+        return commit_table(uri, spec, files, run_id, app_id=app_id) if files else None
+    if table.transaction_version(app_id) is not None:
+        return None
+    column = f"partition.{spec.partition_column}"
+    stored = [a for a in pa.table(table.get_add_actions(flatten=True)).to_pylist()
+              if a[column] in partitions]
+    kept_files = []
+    for partition in sorted(partitions):
+        old = [a for a in stored if a[column] == partition]
+        if not old:
+            continue
+        rows = pa.concat_tables([_read_rows(uri, a["path"], spec) for a in old])
+        keep = pc.invert(pc.is_in(rows.column("story_id"), pa.array(sorted(story_ids))))
+        rows = rows.filter(keep)
+        if rows.num_rows == 0:
+            continue
+        rows = rows.sort_by([("story_id", "ascending")])
+        data = arrow_parquet_bytes(spec, rows)
+        final = paths.part_file(output, spec, partition, f"{run_id}-kept")
+        write_bytes(final, data)
+        kept_files.append(StagedFile(spec.name, partition, final, final, len(data),
+                                     rows.num_rows, file_stats(rows, spec)))
+    deleted_at = int(datetime.now(timezone.utc).timestamp() * 1000)
+    removes = [RemoveAction(a["path"], True, deleted_at, a["size_bytes"],
+                            {spec.partition_column: a[column]}) for a in stored]
+    adds = [_add_action(spec, f) for f in files + kept_files]
+    if not removes and not adds:
+        return None
+    _evolve_schema(table, spec)
+    table.create_write_transaction(
+        removes + adds, mode="append", schema=DeltaSchema.from_arrow(delta_schema(spec)),
+        partition_by=[spec.partition_column],
+        commit_properties=CommitProperties(
+            app_transactions=[Transaction(app_id, 1)],
+            custom_metadata={"wirestream.run_id": run_id, "wirestream.reprocess": True,
+                             "wirestream.schema_version": SCHEMA_VERSION}))
+    table.update_incremental()
+    return table.version()
 
 
 def committed_versions(output: str, run_id: str) -> dict[str, int]:

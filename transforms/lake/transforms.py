@@ -61,11 +61,13 @@ class _WritePartition(beam.DoFn):
 class _Commit(beam.DoFn):
     """Once every file is written: plan, move and commit them (`delta`)."""
 
-    def __init__(self, output: str, run_id: str, run_date: str):
+    def __init__(self, output: str, run_id: str, run_date: str, replace_stories: bool):
         self._output, self._run_id, self._run_date = output, run_id, run_date
+        self._replace_stories = replace_stories
 
     def process(self, _unused, staged_files):
-        plan = delta.CommitPlan(self._run_id, tuple(sorted(staged_files, key=lambda f: f.final)))
+        plan = delta.CommitPlan(self._run_id, tuple(sorted(staged_files, key=lambda f: f.final)),
+                                replace_stories=self._replace_stories)
         delta.write_plan(self._output, plan)
         delta.apply_plan(self._output, plan)
         delta.ensure_tables(self._output, self._run_date, self._run_id)
@@ -80,12 +82,15 @@ class WriteTables(beam.PTransform):
     `dedup_index` as DedupIndexEntry (state for later runs).
     Returns the count of files committed (one element, after the commit).
     A run that dies before the commit leaves its files in staging, where the
-    next run discards them (`delta.recover`).
+    next run discards them (`delta.recover`). With `replace_stories` the
+    stories written replace their stored rows in every story-level table.
     """
 
-    def __init__(self, output: str, run_id: str, run_date: str):
+    def __init__(self, output: str, run_id: str, run_date: str,
+                 replace_stories: bool = False):
         super().__init__()
         self._output, self._run_id, self._run_date = output, run_id, run_date
+        self._replace_stories = replace_stories
 
     def expand(self, inputs):
         run_date = self._run_date
@@ -109,5 +114,5 @@ class WriteTables(beam.PTransform):
             pipeline
             | "CommitTrigger" >> beam.Create([None])
             | "Commit" >> beam.ParDo(
-                _Commit(self._output, self._run_id, self._run_date),
+                _Commit(self._output, self._run_id, self._run_date, self._replace_stories),
                 staged_files=beam.pvalue.AsList(staged)))
