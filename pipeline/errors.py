@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from contextlib import contextmanager
-from typing import Callable
+from typing import Callable, Optional
 
 from transforms.fetch.messages import one_line
 
@@ -74,3 +75,16 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str):
         command = self.prog.removeprefix("wirestream ")
         raise ConfigError(f"{command}: {message} (see {self.prog} --help)")
+
+    def parse_command(self, argv: list[str]) -> Optional[argparse.Namespace]:
+        """The parsed arguments, or None once --help has been printed."""
+        try:
+            return self.parse_args(argv)
+        except SystemExit:
+            return None
+
+
+def check_date(flag: str, value: Optional[str]) -> None:
+    """A YYYY-MM-DD option (a partition value), or a usage error."""
+    if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ConfigError(f"{flag} {value}: expected a date, YYYY-MM-DD")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from pipeline import errors
 
 SYNOPSIS = "compact --output DIR [--before DATE] [--target-file-mb N] [--retention HOURS] [--convert]"
@@ -36,12 +34,10 @@ def parser():
 
 
 def main(argv: list[str]) -> int:
-    try:
-        args = parser().parse_args(argv)
-    except SystemExit:  # --help was printed
+    args = parser().parse_command(argv)
+    if args is None:
         return errors.OK
-    if args.before and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.before):
-        raise errors.ConfigError(f"--before {args.before}: expected a date, YYYY-MM-DD")
+    errors.check_date("--before", args.before)
     if args.target_file_mb < 1 or args.retention < 0:
         raise errors.ConfigError("--target-file-mb must be positive and --retention not negative")
     from apache_beam.io.filesystems import FileSystems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Optional
 
 from pipeline import errors
 
@@ -25,9 +26,9 @@ def parser() -> argparse.ArgumentParser:
     return parsed
 
 
-def parse(argv: list[str]) -> argparse.Namespace:
-    args = parser().parse_args(argv)
-    if args.sql.endswith(".sql"):
+def parse(argv: list[str]) -> Optional[argparse.Namespace]:
+    args = parser().parse_command(argv)
+    if args is not None and args.sql.endswith(".sql"):
         try:
             with open(args.sql, encoding="utf-8") as handle:
                 args.sql = handle.read()
@@ -37,9 +38,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> int:
-    try:
-        args = parse(argv)
-    except SystemExit:  # --help was printed
+    args = parse(argv)
+    if args is None:
         return errors.OK
     import duckdb
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from pipeline import errors
 
 SYNOPSIS = "report --output DIR --html FILE [--since DATE]"
@@ -24,12 +22,10 @@ def parser():
 
 
 def main(argv: list[str]) -> int:
-    try:
-        args = parser().parse_args(argv)
-    except SystemExit:  # --help was printed
+    args = parser().parse_command(argv)
+    if args is None:
         return errors.OK
-    if args.since and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.since):
-        raise errors.ConfigError(f"--since {args.since}: expected a date, YYYY-MM-DD")
+    errors.check_date("--since", args.since)
     from apache_beam.io.filesystems import FileSystems
 
     if not FileSystems.exists(args.output):

@@ -50,6 +50,12 @@ def mentions_over_time(con, since) -> Section:
                    charts.lines(series, ylabel="mentions") if series else None)
 
 
+def _ranking(title: str, note: str, rows: list[tuple], unit: str) -> Section:
+    """(label, value) rows as bars, largest first."""
+    return Section(title, note, charts.bars([r[0] for r in rows], [r[1] for r in rows],
+                                            xlabel=unit) if rows else None)
+
+
 def co_mentions(con, since) -> Section:
     rows = con.execute(f"""
         with m as (select distinct story_id, entity_id, canonical from entities
@@ -57,10 +63,8 @@ def co_mentions(con, since) -> Section:
         select a.canonical || ' + ' || b.canonical as pair, count(*) as stories
         from m a join m b on a.story_id = b.story_id and a.entity_id < b.entity_id
         group by pair order by stories desc, pair limit {TOP_PAIRS}""").fetchall()
-    return Section("Strongest co-mentions", "Pairs of entities named in the same story, "
-                   "by number of stories.",
-                   charts.bars([r[0] for r in rows], [r[1] for r in rows], xlabel="stories")
-                   if rows else None)
+    return _ranking("Strongest co-mentions", "Pairs of entities named in the same story, "
+                    "by number of stories.", rows, "stories")
 
 
 def relation_pairs(con, since) -> Section:
@@ -69,10 +73,8 @@ def relation_pairs(con, since) -> Section:
                count(*) as n
         from relations {_since('published_date', since)}
         group by r order by n desc, r limit {TOP_PAIRS}""").fetchall()
-    return Section("Strongest relations", "Typed relations (or the predicate) between "
-                   "two entities, by number of mentions.",
-                   charts.bars([r[0] for r in rows], [r[1] for r in rows], xlabel="mentions")
-                   if rows else None)
+    return _ranking("Strongest relations", "Typed relations (or the predicate) between "
+                    "two entities, by number of mentions.", rows, "mentions")
 
 
 def cluster_sizes(con, since) -> Section:
