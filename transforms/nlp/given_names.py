@@ -20,7 +20,12 @@ def _latin_name(name: object) -> bool:
 @lru_cache(maxsize=1)
 def given_names() -> frozenset:
     """Every Latin-script first name of Faker's country locales; empty when
-    Faker is not installed (a declared dependency)."""
+    Faker is not installed (a declared dependency).
+
+    A per-process cache, safe under Beam: pure (from installed packages
+    alone, so every worker builds the same value) and a frozenset, so the threads
+    sharing a worker's model share it. `model.warm_caches` builds it early.
+    """
     try:
         import faker.providers.person as person
     except ImportError:  # pragma: no cover

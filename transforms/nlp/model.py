@@ -2,9 +2,11 @@
 loaded, and what one batch of stories becomes.
 
 The model is loaded by RunInference once per worker process and shared by
-its threads; it is never pickled with the pipeline. Post-processing happens
-right after `nlp.pipe` inside the handler, so Docs never cross a stage
-boundary: what leaves the handler is small, plain records.
+its threads; it is never pickled with the pipeline. Loading it also builds
+the rules' per-process gazetteers and name lists (`warm_caches`).
+Post-processing happens right after `nlp.pipe` inside the handler, so Docs
+never cross a stage boundary: what leaves the handler is small, plain
+records.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 from schemas.records import Story
 from transforms.nlp.extract import extract, model_text
+from transforms.nlp.given_names import given_names
+from transforms.nlp.names import gazetteer
+from transforms.nlp.wire_layout import city_names, language_names
 
 
 DEFAULT_MODEL = "en_core_web_sm"
@@ -59,6 +64,23 @@ def _installed(name: str) -> bool:
         return False
 
 
+def warm_caches() -> None:
+    """Build this process's gazetteers and name lists so that the first
+    story a worker reads does not pay for them (half a second together).
+
+    Each is the lru_cache of the one module that owns it, kept for the
+    process's life. That is safe under Beam because each is pure (built from
+    installed packages alone, so every worker holds the same value, and a
+    retried bundle on another worker reads the same lists), read-only (a
+    frozenset or a mapping proxy, so the threads that share a worker's model
+    share it too), and module state, never pickled with the pipeline.
+    """
+    gazetteer()
+    city_names()
+    language_names()
+    given_names()
+
+
 def is_english(story: Story) -> bool:
     """Stories the English model may read: English, or of unknown language."""
     return story.language is None or story.language.split("-")[0] == "en"
@@ -90,6 +112,7 @@ class SpacyModelHandler(ModelHandler[Story, PredictionResult, Any]):
         unused = [name for name in nlp.pipe_names if name not in NEEDED_COMPONENTS]
         if unused:
             nlp.select_pipes(disable=unused)
+        warm_caches()
         return nlp
 
     def run_inference(self, batch: Sequence[Story], model,

