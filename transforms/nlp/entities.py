@@ -451,7 +451,7 @@ def _canonical_name(full: Mention, members: list[Mention]) -> str:
 def find_entities(doc, text: str) -> list[Mention]:
     """The story's entity mentions in text order, each with its entity's
     canonical name, label and id."""
-    sides = result_sides(text)  # the sides of the story's results lines
+    sides = result_sides(text)  # once per story: three rules read them
     mentions = _mentions(doc, text, sides)
     mentions += _recover(doc, text, mentions, sides)
     resolve_canonical(mentions)

@@ -82,8 +82,11 @@ def _relation_type(lemma: str, prep: str, subject: Mention, obj: Mention) -> Opt
 
 
 def _verb_subjects(verb):
+    """A verb's subjects, or those of the verb it is coordinated with or
+    depends on ("X met Y and praised Z", "X agreed to buy Y")."""
     subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
-    if not subjects and verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
+    if not subjects and verb.dep_ in ("conj", "xcomp", "advcl") and \
+            verb.head.pos_ in ("VERB", "AUX"):
         subjects = [c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")]
     return subjects
 
