@@ -37,6 +37,20 @@ def main(argv: list[str]) -> int:
     # Imported only now: building the graph loads every stage, which a
     # usage error need not wait for.
     from pipeline.run import run
-    with errors.failures("pipeline failed"):
-        run(config)
+    from transforms.lake.lease import DEFAULT_TTL, Lease, LeaseHeld, Renewal
+
+    # One run at a time per DIR: a second run started meanwhile is told so
+    # (exit 2) rather than storing every new story a second time.
+    lease = Lease(config.output, config.run_id)
+    try:
+        taken_over = lease.acquire()
+    except LeaseHeld as held:
+        raise errors.ConfigError(str(held)) from None
+    if taken_over:
+        errors.say(taken_over)
+    try:
+        with Renewal(lease, DEFAULT_TTL / 3), errors.failures("pipeline failed"):
+            run(config)
+    finally:
+        lease.release()
     return errors.OK
