@@ -2,16 +2,16 @@
 
     python examples/show_tables.py OUTPUT_DIR [--duplicates]
 
-Each query reads a table as a whole Hive-partitioned dataset, the way an
-analyst would; copy them into your own notebook. `--duplicates` also runs the
+Each table is a view of its current Delta snapshot (as in `wirestream
+query`); copy the queries into your own notebook. `--duplicates` also runs the
 statements of examples/duplicates.sql (the duplicates view).
 """
 
+import logging
 import re
 import sys
 from pathlib import Path
 
-import duckdb
 
 DUPLICATES_SQL = Path(__file__).with_name("duplicates.sql")
 
@@ -78,9 +78,13 @@ def duplicates_queries(stories: str) -> list[tuple[str, str]]:
 
 
 def main(output: str, duplicates: bool = False) -> None:
-    con = duckdb.connect()
-    sources = {t: f"read_parquet('{output}/{t}/**/*.parquet', hive_partitioning=true)"
-               for t in TABLES}
+    # Each table as a view of its current Delta snapshot (what `wirestream
+    # query` does): a glob would also see files a compaction replaced.
+    logging.basicConfig(level=logging.ERROR)  # Beam's import-time warnings
+    from transforms.lake.query import connect
+
+    con = connect(output)
+    sources = {t: t for t in TABLES}
     for title, query in QUERIES.items():
         print_result(con, title, query.format(**sources))
     if duplicates:
