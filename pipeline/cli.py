@@ -29,6 +29,8 @@ class Command(NamedTuple):
 COMMANDS: dict[str, Command] = {
     "run": Command("pipeline.commands.run",
                    "one batch run: fetch or read stories, deduplicate, extract, write the tables"),
+    "stream": Command("pipeline.commands.stream",
+                      "the same pipeline as an unbounded job that polls the feeds"),
     "compact": Command("pipeline.commands.compact",
                        "merge small files into few large ones, atomically, every row kept"),
     "report": Command("pipeline.commands.report",

@@ -20,14 +20,17 @@ except `transforms`):
 
 `fingerprints` holds what dedup knows of one story (fingerprint, candidate
 keys, index entry), `index` the dedup index kept across runs, and
-`transforms` the Beam composite that wires it all (`Deduplicate`). The same
+`transforms` the Beam composites that wire it all (`Deduplicate` for a
+batch, `DeduplicateStream` for a stream, whose keyed state is a
+`stream_index.StreamIndex`). The same
 plain functions run in-process for benchmarks/eval_dedup.py and
 benchmarks/dedup.py.
 """
 
 from transforms import stage_exports
 
-_EXPORTS = {"Deduplicate": "transforms", "ReadDedupIndex": "transforms",
+_EXPORTS = {"Deduplicate": "transforms", "DeduplicateStream": "transforms",
+            "ReadDedupIndex": "transforms",
             "StoredStory": "fingerprints", "DEFAULT_RETENTION_DAYS": "index",
             "prune_index": "index"}
 __all__ = sorted(_EXPORTS)

@@ -73,10 +73,14 @@ def exact_keys(text_hash: str, url: Optional[str]) -> list[str]:
     return keys
 
 
+def copy_order(story: Story) -> tuple:
+    """Which of two copies of one story_id is kept: the earliest, then by feed."""
+    return published_stamp(story), story.feed_url or "", story.source, story.content_hash
+
+
 def pick_one_copy(copies: Iterable[Story]) -> tuple[Story, int]:
     """The copy of a story_id to keep (earliest, then by feed), and how many were merged."""
-    ordered = sorted(copies, key=lambda s: (published_stamp(s), s.feed_url or "",
-                                            s.source, s.content_hash))
+    ordered = sorted(copies, key=copy_order)
     return ordered[0], len(ordered) - 1
 
 

@@ -31,3 +31,34 @@ def prune_index(output: str, now: datetime, retention_days: float) -> int:
     if old:
         FileSystems.delete(old)
     return len(old)
+
+
+def read_stored(output: str, now: datetime, retention_days: float):
+    """What a stream starts from: every stored story_id, and the index
+    entries within the retention window with their stored title and body.
+
+    Read whole, once per job (issue: a stream's start-up cost grows with
+    DIR's history, as a batch run's stored-id read does).
+    """
+    import pyarrow.parquet as pq
+
+    from schemas.records import DedupIndexEntry
+    from schemas.tables import STORIES
+    from transforms.lake import delta
+
+    since = now - timedelta(days=retention_days)
+    entries = []
+    for metadata in FileSystems.match([index_files_pattern(output)])[0].metadata_list:
+        with FileSystems.open(metadata.path) as handle:
+            entries += [DedupIndexEntry(**row) for row in pq.read_table(handle).to_pylist()
+                        if row["indexed_at"] >= since]
+    stored_ids, texts = set(), {}
+    wanted = {e.story_id for e in entries}
+    for uri in delta.snapshot_files(delta.table_uri(output, STORIES)):
+        with FileSystems.open(uri) as handle:
+            table = pq.read_table(handle, columns=["story_id", "title", "body"])
+        for row in table.to_pylist():
+            stored_ids.add(row["story_id"])
+            if row["story_id"] in wanted:
+                texts[row["story_id"]] = (row["title"], row["body"])
+    return stored_ids, [(e, *texts.get(e.story_id, (None, None))) for e in entries]

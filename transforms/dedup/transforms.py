@@ -32,6 +32,14 @@ import dataclasses
 from datetime import datetime, timedelta
 
 import apache_beam as beam
+from apache_beam.coders import PickleCoder
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import (
+    BagStateSpec,
+    ReadModifyWriteStateSpec,
+    TimerSpec,
+    on_timer,
+)
 
 from schemas.records import DedupIndexEntry, Story
 from schemas.tables import STORIES
@@ -46,8 +54,9 @@ from transforms.dedup.fingerprints import (
     stored_fingerprint,
     verified_containment,
 )
-from transforms.dedup.index import index_files_pattern
+from transforms.dedup.index import index_files_pattern, read_stored
 from transforms.dedup.minhash import MAX_BUCKET, MinHasher
+from transforms.dedup.stream_index import StreamIndex
 from transforms.lake import paths
 from transforms.metrics import counter
 
@@ -439,3 +448,77 @@ class Deduplicate(beam.PTransform):
         finished = ({"stories": new, "slim": printed.slim, "clusters": clusters}
                     | "Finish" >> _Finish(self._indexed_at))
         return finished.stories, finished.index
+
+
+class _StreamDedupFn(beam.DoFn):
+    """Every story of a stream through one keyed state (a StreamIndex): a
+    story_id is emitted once, a copy joins the cluster it belongs to, in
+    whatever window it arrives.
+
+    The stories of one poll are clustered together, as a batch run clusters
+    its stories: they wait in a bag until the watermark passes their poll's
+    time (an event-time timer), then go through the index in one batch.
+    """
+
+    INDEX = ReadModifyWriteStateSpec("dedup_index", PickleCoder())
+    ARRIVED = BagStateSpec("arrived", PickleCoder())
+    POLL_DONE = TimerSpec("poll_done", TimeDomain.WATERMARK)
+
+    def __init__(self, output: str, started_at: datetime, retention_days: float):
+        self._output, self._started_at = output, started_at
+        self._retention_days = retention_days
+
+    def setup(self):
+        self._hasher = MinHasher()
+        self._stored = counter("stories_already_stored")
+        self._canonical = counter("stories_canonical")
+        self._duplicate = counter("stories_duplicate")
+
+    def _start(self) -> StreamIndex:
+        stored_ids, entries = read_stored(self._output, self._started_at,
+                                          self._retention_days)
+        return StreamIndex.from_stored(timedelta(days=self._retention_days),
+                                       stored_ids, entries)
+
+    def process(self, keyed, timestamp=beam.DoFn.TimestampParam,
+                arrived=beam.DoFn.StateParam(ARRIVED),
+                poll_done=beam.DoFn.TimerParam(POLL_DONE)):
+        arrived.add(keyed[1])
+        poll_done.set(timestamp)
+
+    @on_timer(POLL_DONE)
+    def cluster_arrivals(self, arrived=beam.DoFn.StateParam(ARRIVED),
+                         index=beam.DoFn.StateParam(INDEX)):
+        stories = list(arrived.read())
+        arrived.clear()
+        if not stories:
+            return
+        current = index.read() or self._start()
+        now = max(story.fetched_at for story in stories)
+        found = current.add(list(zip(stories, fingerprints(stories, self._hasher))), now)
+        index.write(current)
+        self._stored.inc(len(stories) - len(found))
+        for story, entry in found:
+            (self._canonical if story.is_canonical else self._duplicate).inc()
+            yield story
+            yield beam.pvalue.TaggedOutput("index", entry)
+
+
+class DeduplicateStream(beam.PTransform):
+    """A stream's stories -> (stories with cluster_id/duplicate_of, index
+    entries), one at a time through keyed state: the stream's Deduplicate.
+
+    Stories must be in the global window (state must outlive windows); the
+    outputs keep their timestamps for windowing after.
+    """
+
+    def __init__(self, output: str, started_at: datetime, retention_days: float):
+        super().__init__()
+        self._fn = _StreamDedupFn(output, started_at, retention_days)
+
+    def expand(self, stories):
+        found = (stories
+                 | "OneKey" >> beam.Map(lambda story: ("all", story))
+                 .with_output_types(tuple[str, Story])
+                 | "Dedup" >> beam.ParDo(self._fn).with_outputs("index", main="stories"))
+        return found.stories, found.index

@@ -2,7 +2,7 @@
 
 from transforms import stage_exports
 
-_EXPORTS = {"FetchFeeds": "transforms", "ReplayRaw": "transforms",
+_EXPORTS = {"FetchFeeds": "transforms", "PollFeeds": "transforms", "ReplayRaw": "transforms",
             "SaveFeedStates": "transforms", "FetchConfig": "fetch",
             "fetch_feed": "fetch", "FeedState": "feed_state"}
 __all__ = sorted(_EXPORTS)

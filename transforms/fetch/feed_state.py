@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Iterable, Optional
 
 from apache_beam.io.filesystems import FileSystems
@@ -104,3 +104,18 @@ def write_states(path: str, states: Iterable[FeedState], run_id: str) -> int:
         handle.write(json.dumps(document, indent=1, sort_keys=True).encode("utf-8"))
     FileSystems.rename([temporary], [path])
     return len(rows)
+
+
+def merge_states(path: str, states: Iterable[FeedState], run_id: str) -> int:
+    """Fold newer states into the state file (a stream saves the states of
+    each window's polls; windows may be committed out of order)."""
+    merged = {s.key: s for s in read_states(path)}
+    for state in states:
+        old = merged.get(state.key)
+        if old is None or _attempted(state) >= _attempted(old):
+            merged[state.key] = state
+    return write_states(path, merged.values(), run_id)
+
+
+def _attempted(state: FeedState) -> datetime:
+    return state.last_attempt or datetime.min.replace(tzinfo=timezone.utc)

@@ -16,7 +16,9 @@ from typing import Optional
 
 import apache_beam as beam
 import requests
+from apache_beam.coders import PickleCoder
 from apache_beam.io import fileio
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from requests.adapters import HTTPAdapter
 
 from schemas.records import FeedSpec, FetchResult, dead_letter
@@ -31,13 +33,12 @@ from transforms.metrics import Count, counter
 STAGE = "fetch"
 
 
-class _FetchShard(beam.DoFn):
-    """All feeds of a few hosts, fetched concurrently and politely."""
+class _ShardFetcher:
+    """A worker's session and counters, and the polite fetch of one shard's
+    feeds: what the batch DoFn and the stream's polling DoFn share."""
 
-    def __init__(self, run_id: str, run_date: str, config: FetchConfig,
-                 raw_root: Optional[str]):
-        self._run_id, self._run_date = run_id, run_date
-        self._config, self._raw_root = config, raw_root
+    def __init__(self, run_id: str, config: FetchConfig, raw_root: Optional[str]):
+        self._run_id, self._config, self._raw_root = run_id, config, raw_root
 
     def setup(self):
         self._session = requests.Session()
@@ -51,27 +52,27 @@ class _FetchShard(beam.DoFn):
     def teardown(self):
         self._session.close()
 
-    def process(self, element):
-        _shard, pairs = element
+    def fetch(self, pairs, run_date: str):
+        """(result, new state) of each (spec, state), hosts interleaved."""
         gate = HostGate(self._config.per_host, self._config.host_gap_s)
         with ThreadPoolExecutor(max_workers=self._config.threads) as pool:
-            futures = [pool.submit(self._fetch_one, spec, state, gate)
+            futures = [pool.submit(self._fetch_one, spec, state, gate, run_date)
                        for spec, state in interleave_hosts(list(pairs))]
             for future in futures:
-                result, state = future.result()
-                yield from self._emit(result, state)
+                yield future.result()
 
-    def _fetch_one(self, spec: FeedSpec, state: Optional[FeedState], gate: HostGate):
+    def _fetch_one(self, spec: FeedSpec, state: Optional[FeedState], gate: HostGate,
+                   run_date: str):
         result, new_state = fetch_feed(spec, state, self._run_id, self._config,
                                        session=self._session, gate=gate)
         if result.body is not None and self._raw_root:
-            path = paths.raw_file(self._raw_root, self._run_date, self._run_id,
-                                        result.feed_url)
+            path = paths.raw_file(self._raw_root, run_date, self._run_id, result.feed_url)
             raw_archive.write(path, result)
             result = dataclasses.replace(result, raw_path=path)
         return result, new_state
 
-    def _emit(self, result: FetchResult, state: FeedState):
+    def outputs(self, result: FetchResult, state: FeedState):
+        """The result, its dead letter if it failed, and the new state (tagged)."""
         self._counters[result.outcome].inc()
         if result.moved_permanently:
             self._counters["moved"].inc()
@@ -81,6 +82,58 @@ class _FetchShard(beam.DoFn):
                 ref=result.feed_url, at=result.fetched_at))
         yield beam.pvalue.TaggedOutput("states", state)
         yield result
+
+
+class _FetchShard(beam.DoFn):
+    """All feeds of a few hosts, fetched concurrently and politely."""
+
+    def __init__(self, run_id: str, run_date: str, config: FetchConfig,
+                 raw_root: Optional[str]):
+        self._run_date = run_date
+        self._fetcher = _ShardFetcher(run_id, config, raw_root)
+
+    def setup(self):
+        self._fetcher.setup()
+
+    def teardown(self):
+        self._fetcher.teardown()
+
+    def process(self, element):
+        _shard, pairs = element
+        for result, state in self._fetcher.fetch(pairs, self._run_date):
+            yield from self._fetcher.outputs(result, state)
+
+
+class _PollShard(beam.DoFn):
+    """On each tick, a shard's feeds fetched as in batch; their states kept in
+    the shard's keyed state between ticks (first read from OUTPUT/_state)."""
+
+    STATES = ReadModifyWriteStateSpec("feed_states", PickleCoder())
+
+    def __init__(self, run_id: str, config: FetchConfig, raw_root: Optional[str],
+                 state_file: str):
+        self._state_file = state_file
+        self._fetcher = _ShardFetcher(run_id, config, raw_root)
+
+    def setup(self):
+        self._fetcher.setup()
+
+    def teardown(self):
+        self._fetcher.teardown()
+
+    def process(self, element, timestamp=beam.DoFn.TimestampParam,
+                feed_states=beam.DoFn.StateParam(STATES)):
+        _shard, specs = element
+        known = feed_states.read()
+        if known is None:
+            mine = {url_key(spec.url) for spec in specs}
+            known = {s.key: s for s in read_states(self._state_file) if s.key in mine}
+        run_date = timestamp.to_utc_datetime().strftime("%Y-%m-%d")
+        pairs = [(spec, known.get(url_key(spec.url))) for spec in specs]
+        for result, state in self._fetcher.fetch(pairs, run_date):
+            known[state.key] = state
+            yield from self._fetcher.outputs(result, state)
+        feed_states.write(known)
 
 
 def _join_state(grouped):
@@ -161,3 +214,39 @@ class ReplayRaw(beam.PTransform):
                 | "Spread" >> beam.Reshuffle()
                 | "ReadRaw" >> beam.Map(lambda path: raw_archive.read(path, run_id))
                 | Count("feeds_replayed"))
+
+
+def _shards_on_tick(specs_by_shard: dict[int, tuple[FeedSpec, ...]]):
+    def on_tick(_tick):
+        for shard, specs in sorted(specs_by_shard.items()):
+            yield shard, specs
+    return on_tick
+
+
+class PollFeeds(beam.PTransform):
+    """Ticks -> (FetchResult per feed per tick, FeedStates, dead letters).
+
+    The stream's fetch: on each tick every listed feed is fetched with the
+    same conditional GET, politeness and backoff as a batch run (a feed not
+    due yet gives a `backoff` row). Outputs carry the tick's timestamp.
+    """
+
+    def __init__(self, feeds: list[FeedSpec], run_id: str, config: FetchConfig,
+                 state_file: str, raw_root: Optional[str]):
+        super().__init__()
+        self._run_id, self._config = run_id, config
+        self._state_file, self._raw_root = state_file, raw_root
+        by_shard: dict[int, list[FeedSpec]] = {}
+        for spec in feeds:
+            by_shard.setdefault(shard_of(spec.url, config.shards), []).append(spec)
+        self._by_shard = {k: tuple(v) for k, v in by_shard.items()}
+
+    def expand(self, ticks):
+        polled = (
+            ticks
+            | "Shards" >> beam.FlatMap(_shards_on_tick(self._by_shard))
+            .with_output_types(tuple[int, tuple[FeedSpec, ...]])
+            | "Poll" >> beam.ParDo(_PollShard(self._run_id, self._config, self._raw_root,
+                                              self._state_file))
+            .with_outputs("states", "dead_letters", main="results"))
+        return polled.results, polled.states, polled.dead_letters

@@ -11,23 +11,45 @@ Paths go through Beam's FileSystems, so OUTPUT may be local, gs:// or s3://.
 
 from __future__ import annotations
 
+import json
+import logging
+from typing import Optional
+
 import apache_beam as beam
+from apache_beam.transforms.window import GlobalWindow
 
 from schemas.tables import ALL_TABLES
+from transforms.fetch.feed_state import merge_states
 from transforms.lake import delta, paths
+from transforms.lake.windows import window_line, window_manifest
 from transforms.lake.files import EXTRACTIONS, arrow_parquet_bytes, split_extractions, write_bytes
 from transforms.metrics import counter
 
+LOG = logging.getLogger("wirestream.stream")
 
-class _CountDeadLetters(beam.DoFn):
-    """Dead letters keyed for writing, counted per stage for the manifest."""
 
-    def __init__(self, run_date: str):
-        self._run_date = run_date
+def window_run_id(run_id: str, window) -> str:
+    """The id a window's files and commit go by: the run's own in batch (one
+    global window), the run's plus the window's end in a stream."""
+    if isinstance(window, GlobalWindow):
+        return run_id
+    return f"{run_id}-w{window.end.to_utc_datetime():%Y%m%dT%H%M%S}"
 
-    def process(self, letter):
-        counter(f"dead_letters_{letter.stage}").inc()
-        yield "dead_letters", (self._run_date, letter)
+
+class _RunDated(beam.DoFn):
+    """A log row keyed for writing under its run_date partition: the run's
+    date in batch, the date of the element's window in a stream."""
+
+    def __init__(self, table: str, run_date: Optional[str]):
+        self._table, self._run_date = table, run_date
+
+    def process(self, record, timestamp=beam.DoFn.TimestampParam):
+        if self._table == "dead_letters":
+            counter(f"dead_letters_{record.stage}").inc()
+        if self._table == "fetch_log":
+            record = record.log_row()
+        day = self._run_date or timestamp.to_utc_datetime().strftime("%Y-%m-%d")
+        yield self._table, (day, record)
 
 
 class _WritePartition(beam.DoFn):
@@ -36,25 +58,26 @@ class _WritePartition(beam.DoFn):
     def __init__(self, output: str, run_id: str):
         self._output, self._run_id = output, run_id
 
-    def process(self, grouped):
+    def process(self, grouped, window=beam.DoFn.WindowParam):
         (table_name, value), records = grouped
+        run_id = window_run_id(self._run_id, window)
         if table_name == EXTRACTIONS:
             for name, rows in split_extractions(records):
-                yield self._write(name, value, rows)
+                yield self._write(name, value, rows, run_id)
         else:
-            yield self._write(table_name, value, list(records))
+            yield self._write(table_name, value, list(records), run_id)
 
-    def _write(self, table_name: str, value: str, records: list) -> delta.StagedFile:
+    def _write(self, table_name: str, value: str, records: list,
+               run_id: str) -> delta.StagedFile:
         spec = ALL_TABLES[table_name]
         table = spec.to_arrow(records)
         data = arrow_parquet_bytes(spec, table)
-        staged = paths.part_file(paths.staging_dir(self._output, self._run_id), spec, value,
-                                 self._run_id)
+        staged = paths.part_file(paths.staging_dir(self._output, run_id), spec, value, run_id)
         write_bytes(staged, data)
         counter(f"rows_{table_name}").inc(len(records))
         return delta.StagedFile(
             table=table_name, partition=value, staged=staged,
-            final=paths.part_file(self._output, spec, value, self._run_id),
+            final=paths.part_file(self._output, spec, value, run_id),
             size=len(data), rows=table.num_rows, stats=delta.file_stats(table, spec))
 
 
@@ -74,6 +97,33 @@ class _Commit(beam.DoFn):
         yield len(staged_files)
 
 
+class _CommitWindow(beam.DoFn):
+    """A stream's window, once its files are written: commit them as a batch
+    run commits, then save the feed states the window's polls left, and
+    write the window's manifest."""
+
+    def __init__(self, output: str, run_id: str, state_file: str):
+        self._output, self._run_id, self._state_file = output, run_id, state_file
+
+    def process(self, grouped, window=beam.DoFn.WindowParam):
+        _key, tagged = grouped
+        window_id = window_run_id(self._run_id, window)
+        staged = sorted((f for tag, f in tagged if tag == "file"), key=lambda f: f.final)
+        states = [s for tag, s in tagged if tag == "state"]
+        plan = delta.CommitPlan(window_id, tuple(staged))
+        delta.write_plan(self._output, plan)
+        delta.apply_plan(self._output, plan)
+        day = window.start.to_utc_datetime().strftime("%Y-%m-%d")
+        delta.ensure_tables(self._output, day, window_id)
+        if states:
+            merge_states(self._state_file, states, window_id)
+        manifest = window_manifest(self._output, window_id, window, staged)
+        write_bytes(paths.manifest_file(self._output, window_id),
+                    json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
+        LOG.info("%s", window_line(manifest))
+        yield manifest
+
+
 class WriteTables(beam.PTransform):
     """Write all six tables and commit them together.
 
@@ -84,24 +134,28 @@ class WriteTables(beam.PTransform):
     A run that dies before the commit leaves its files in staging, where the
     next run discards them (`delta.recover`). With `replace_stories` the
     stories written replace their stored rows in every story-level table.
+
+    In a stream (`state_file` given, inputs windowed, `feed_states` among
+    them, `run_date` None): each window is committed on its own as a run
+    would be, under `window_run_id`, and yields its manifest; the feed
+    states of the window's polls are saved after its tables.
     """
 
-    def __init__(self, output: str, run_id: str, run_date: str,
-                 replace_stories: bool = False):
+    def __init__(self, output: str, run_id: str, run_date: Optional[str],
+                 replace_stories: bool = False, state_file: Optional[str] = None):
         super().__init__()
         self._output, self._run_id, self._run_date = output, run_id, run_date
         self._replace_stories = replace_stories
+        self._state_file = state_file
 
     def expand(self, inputs):
         run_date = self._run_date
         rows = (
             inputs["stories"] | "Stories" >> beam.Map(lambda kv: ("stories", kv)),
             inputs["extractions"] | "Extracted" >> beam.Map(lambda kv: (EXTRACTIONS, kv)),
-            inputs["fetch_log"] | "Log" >> beam.Map(
-                lambda r: ("fetch_log", (run_date, r.log_row()))),
-            inputs["dead_letters"] | "Dead" >> beam.ParDo(_CountDeadLetters(run_date)),
-            inputs["dedup_index"] | "Index" >> beam.Map(
-                lambda e: ("dedup_index", (run_date, e))),
+            inputs["fetch_log"] | "Log" >> beam.ParDo(_RunDated("fetch_log", run_date)),
+            inputs["dead_letters"] | "Dead" >> beam.ParDo(_RunDated("dead_letters", run_date)),
+            inputs["dedup_index"] | "Index" >> beam.ParDo(_RunDated("dedup_index", run_date)),
         )
         staged = (
             rows
@@ -109,6 +163,8 @@ class WriteTables(beam.PTransform):
             | "ByPartition" >> beam.Map(lambda kv: ((kv[0], kv[1][0]), kv[1][1]))
             | "Group" >> beam.GroupByKey()
             | "Write" >> beam.ParDo(_WritePartition(self._output, self._run_id)))
+        if self._state_file is not None:
+            return self._commit_windows(staged, inputs["feed_states"])
         pipeline = staged.pipeline
         return (
             pipeline
@@ -116,3 +172,14 @@ class WriteTables(beam.PTransform):
             | "Commit" >> beam.ParDo(
                 _Commit(self._output, self._run_id, self._run_date, self._replace_stories),
                 staged_files=beam.pvalue.AsList(staged)))
+
+    def _commit_windows(self, staged, feed_states):
+        """A stream: one commit per window, once the window's files exist."""
+        return (
+            (staged | "TagFiles" >> beam.Map(lambda f: ("file", f)),
+             feed_states | "TagStates" >> beam.Map(lambda s: ("state", s)))
+            | "WindowParts" >> beam.Flatten()
+            | "OneKey" >> beam.Map(lambda tagged: (None, tagged))
+            | "ByWindow" >> beam.GroupByKey()
+            | "CommitWindow" >> beam.ParDo(
+                _CommitWindow(self._output, self._run_id, self._state_file)))
