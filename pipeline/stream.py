@@ -87,7 +87,9 @@ class _DropTooLate(beam.DoFn):
 
 def build_stream(p: beam.Pipeline, config: RunConfig, stream: StreamConfig):
     """All stages of the stream; returns the windows' manifests."""
-    start = time.time()
+    # The ticks are timed from now, but the pipeline starts a moment later:
+    # a short lead keeps the first polls from firing back to back.
+    start = time.time() + min(stream.poll_interval_s, 2.0)
     ticks = p | "Ticks" >> PeriodicImpulse(
         start_timestamp=start, stop_timestamp=stream.stop_after(start),
         fire_interval=stream.poll_interval_s, apply_windowing=False)

@@ -1,0 +1,210 @@
+"""`wirestream stream`: a real stream against feeds that change between
+polls, its agreement with a batch run, and the streaming logic driven the
+Beam way (TestStream on the BundleBasedDirectRunner, which runs keyed state
+and watermark timers)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+from datetime import datetime, timedelta, timezone
+
+import apache_beam as beam
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner
+from apache_beam.testing import test_stream
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms.window import FixedWindows, TimestampedValue
+from deltalake import DeltaTable
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from pipeline.cli import main
+from schemas.records import FeedSpec
+from tests.conftest import SAMPLE
+from tests.test_dedup import WIRE, story
+from transforms.dedup import DeduplicateStream
+from transforms.fetch import FetchConfig, PollFeeds
+from transforms.fetch.feed_state import Backoff
+
+# --- A real stream on the local runner --------------------------------------------
+
+ITEM = re.compile(rb"<item>.*?</item>", re.S)
+
+
+class GrowingFeed:
+    """The sample world feed, one item short until the second poll."""
+
+    def __init__(self):
+        self.full = (SAMPLE / "wikinews-world.rss").read_bytes()
+        items = ITEM.findall(self.full)
+        self.short = self.full.replace(items[-1], b"")
+        self.requests = 0
+        self.lock = threading.Lock()
+
+    def handler(self, request):
+        with self.lock:
+            self.requests += 1
+            body, tag = (self.short, '"v1"') if self.requests == 1 else (self.full, '"v2"')
+        if request.headers.get("If-None-Match") == tag:
+            return Response(status=304)
+        return Response(body, headers={"ETag": tag}, content_type="application/rss+xml")
+
+
+@pytest.fixture
+def feeds(tmp_path):
+    server = HTTPServer(threaded=True)
+    server.start()
+    growing = GrowingFeed()
+    server.expect_request("/world.rss").respond_with_handler(growing.handler)
+    science = (SAMPLE / "wikinews-science.atom").read_bytes()
+    server.expect_request("/science.atom").respond_with_response(
+        Response(science, content_type="application/atom+xml"))
+    listing = tmp_path / "feeds.yaml"
+    listing.write_text(f"feeds:\n  - url: {server.url_for('/world.rss')}\n    source: world\n"
+                       f"  - url: {server.url_for('/science.atom')}\n    source: science\n")
+    yield listing, growing
+    server.stop()
+
+
+def rows(out, name, *columns):
+    table = DeltaTable(str(out / name)).to_pyarrow_table().select(list(columns))
+    return sorted(tuple(str(v) for v in row.values()) for row in table.to_pylist())
+
+
+def test_a_stream_polls_for_real_and_agrees_with_a_batch_run(tmp_path, feeds, capsys):
+    listing, growing = feeds
+    out = tmp_path / "stream"
+    assert main(["stream", "--feeds", str(listing), "--output", str(out),
+                 "--poll-interval", "2", "--window", "600", "--max-polls", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "window(s) committed" in printed
+    assert growing.requests == 3
+
+    stories = DeltaTable(str(out / "stories")).to_pyarrow_table().to_pylist()
+    ids = [s["story_id"] for s in stories]
+    assert len(ids) == len(set(ids)) == 11 + 10  # every item once
+    # The item that appeared after the first poll was fetched by a later poll.
+    world = sorted(s["fetched_at"] for s in stories if s["source"] == "world")
+    assert world[-2] == world[0] < world[-1]
+    log = DeltaTable(str(out / "fetch_log")).to_pyarrow_table().to_pylist()
+    assert len(log) == 2 * 3
+    assert sorted(r["outcome"] for r in log if "world" in r["feed_url"]) == [
+        "fetched", "fetched", "not_modified"]
+
+    batch = tmp_path / "batch"
+    assert main(["run", "--feeds", str(listing), "--output", str(batch)]) == 0
+    for name, columns in (("stories", ("story_id", "cluster_id", "duplicate_of", "title", "body")),
+                          ("entities", ("story_id", "start_char", "end_char", "label", "entity_id")),
+                          ("relations", ("story_id", "subject_entity_id", "predicate",
+                                         "object_entity_id", "relation_type")),
+                          ("quotes", ("story_id", "speaker", "start_char"))):
+        assert rows(out, name, *columns) == rows(batch, name, *columns), name
+
+
+def test_a_stream_holds_the_lease_of_its_dir(tmp_path, feeds, capsys):
+    listing, _ = feeds
+    out = tmp_path / "out"
+    done = {}
+    stream = threading.Thread(target=lambda: done.setdefault("code", main(
+        ["stream", "--feeds", str(listing), "--output", str(out), "--poll-interval", "3",
+         "--max-polls", "3"])))
+    stream.start()
+    try:
+        deadline = datetime.now() + timedelta(seconds=60)
+        while not (out / "_state" / "lease").exists() and datetime.now() < deadline:
+            threading.Event().wait(0.2)
+        threading.Event().wait(1)
+        assert main(["run", "--feeds", str(listing), "--output", str(out)]) == 2
+        assert "another run holds" in capsys.readouterr().err
+    finally:
+        stream.join()
+    assert done["code"] == 0
+
+
+def test_stream_flags_are_checked_before_anything_runs(tmp_path, capsys):
+    assert main(["stream", "--output", str(tmp_path), "--max-polls", "0"]) == 2
+    assert main(["stream", "--output", str(tmp_path), "--articles", "x.jsonl"]) == 2
+    assert main(["stream", "--output", str(tmp_path), "--max-polls", "2",
+                 "--duration", "5"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 3
+
+
+# --- The streaming logic under TestStream -----------------------------------------
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def streaming_pipeline():
+    options = PipelineOptions([])
+    options.view_as(StandardOptions).streaming = True
+    return beam.Pipeline(runner=BundleBasedDirectRunner(), options=options)
+
+
+def at(minutes: float) -> float:
+    return (T0 + timedelta(minutes=minutes)).timestamp()
+
+
+def test_dedup_keeps_its_state_across_windows(tmp_path):
+    original = story("a", WIRE, hours=0)
+    other = story("b", "A completely different story about a football match in Lisbon "
+                       "that ended in a draw after extra time and penalties. " * 3, hours=1)
+    copy = dataclasses.replace(story("a-copy", WIRE + " Reuters", hours=2), source="outlet")
+    old = story("old", "An archive story published three years before it was fetched, "
+                       "about the harvest of a vineyard in the hills of Tuscany. " * 3,
+                hours=-3 * 365 * 24)
+    events = (test_stream.TestStream()
+              .add_elements([TimestampedValue(original, at(0)), TimestampedValue(other, at(0))])
+              .advance_watermark_to(at(5))
+              # A later poll: a copy of a, and a again under its own story_id.
+              .add_elements([TimestampedValue(copy, at(10)), TimestampedValue(original, at(10))])
+              .advance_watermark_to(at(15))
+              .add_elements([TimestampedValue(old, at(20))])
+              .advance_watermark_to(at(25))
+              .advance_watermark_to_infinity())
+    with streaming_pipeline() as p:
+        stories, index = (p | events | DeduplicateStream(str(tmp_path), T0, 7.0))
+        found = (stories
+                 | beam.WindowInto(FixedWindows(600))
+                 | beam.Map(lambda s, w=beam.DoFn.WindowParam: (
+                     s.story_id, s.cluster_id, s.duplicate_of, int(w.start) - int(at(0)))))
+        assert_that(found, equal_to([
+            ("a", "a", None, 0), ("b", "b", None, 0),
+            # the copy joins a's cluster from the later window
+            ("a-copy", "a", "a", 600),
+            # a story published long before it arrives is kept, in its own window
+            ("old", "old", None, 1200)]))
+        assert_that(index | beam.Map(lambda e: e.story_id),
+                    equal_to(["a", "b", "a-copy", "old"]), label="index")
+
+
+def test_polling_fetches_on_each_tick_and_a_failing_feed_recovers(tmp_path):
+    server = HTTPServer(threaded=True)
+    server.start()
+    body = (SAMPLE / "wikinews-science.atom").read_bytes()
+    answers = iter([Response("down", status=503), Response(body, content_type="application/atom+xml")])
+    server.expect_request("/feed.atom").respond_with_handler(lambda _request: next(answers))
+    config = FetchConfig(backoff=Backoff(base_s=0.001, jitter=0.0),
+                         policy=dataclasses.replace(FetchConfig().policy,
+                                                    extra_public=("127.0.0.0/8",)))
+    spec = FeedSpec(server.url_for("/feed.atom"), "science")
+    ticks = (test_stream.TestStream()
+             .add_elements([TimestampedValue(0, at(0))])
+             .advance_watermark_to(at(1))
+             .add_elements([TimestampedValue(1, at(2))])
+             .advance_watermark_to(at(3))
+             .advance_watermark_to_infinity())
+    try:
+        with streaming_pipeline() as p:
+            results, states, dead = p | ticks | PollFeeds(
+                [spec], "run", config, str(tmp_path / "feeds.json"), None)
+            assert_that(results | beam.Map(lambda r: (r.outcome, r.status)),
+                        equal_to([("failed", 503), ("fetched", 200)]))
+            assert_that(states | beam.Map(lambda s: s.consecutive_failures),
+                        equal_to([1, 0]), label="states")
+            assert_that(dead | beam.Map(lambda d: d.error), equal_to(["FetchFailed"]),
+                        label="dead")
+    finally:
+        server.stop()
