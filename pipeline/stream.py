@@ -31,14 +31,13 @@ from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.window import FixedWindows
 
 from pipeline.config import RunConfig
-from schemas.records import Story, dead_letter
+from schemas.records import Story
 from schemas.tables import story_date
 from transforms.dedup import DeduplicateStream
 from transforms.fetch import PollFeeds
 from transforms.lake import WriteTables, paths
-from transforms.metrics import counter
 from transforms.nlp import Extract
-from transforms.text import ParseFeeds
+from transforms.text import DropTooLate, ParseFeeds
 
 
 @dataclass(frozen=True)
@@ -62,29 +61,6 @@ class StreamConfig:
         return start + 100 * 365 * 24 * 3600.0
 
 
-class _DropTooLate(beam.DoFn):
-    """Stories published longer than the allowed lateness before their poll
-    go to dead letters, counted; the rest pass."""
-
-    def __init__(self, run_id: str, lateness: Optional[timedelta]):
-        self._run_id, self._lateness = run_id, lateness
-
-    def setup(self):
-        self._late = counter("stories_too_late")
-
-    def process(self, story: Story):
-        if (self._lateness is not None and story.published_at is not None
-                and story.fetched_at - story.published_at > self._lateness):
-            self._late.inc()
-            yield beam.pvalue.TaggedOutput("dead_letters", dead_letter(
-                self._run_id, "stream", "TooLate",
-                f"published {story.published_at.isoformat()}, more than "
-                f"{self._lateness} before it was fetched", ref=story.story_id,
-                payload=story.title, at=story.fetched_at))
-            return
-        yield story
-
-
 def build_stream(p: beam.Pipeline, config: RunConfig, stream: StreamConfig):
     """All stages of the stream; returns the windows' manifests."""
     # The ticks are timed from now, but the pipeline starts a moment later:
@@ -99,9 +75,8 @@ def build_stream(p: beam.Pipeline, config: RunConfig, stream: StreamConfig):
     stories, fetch_log, parse_dead = fetched | "Parse" >> ParseFeeds(config.run_id)
     lateness = (timedelta(seconds=stream.allowed_lateness_s)
                 if stream.allowed_lateness_s is not None else None)
-    timely = stories | "Lateness" >> beam.ParDo(_DropTooLate(config.run_id, lateness)) \
-        .with_outputs("dead_letters", main="stories")
-    clustered, index_entries = timely.stories | "Dedup" >> DeduplicateStream(
+    timely, too_late = stories | "Lateness" >> DropTooLate(config.run_id, lateness)
+    clustered, index_entries = timely | "Dedup" >> DeduplicateStream(
         config.output, config.started_at, config.dedup_retention_days)
 
     def windowed(pcoll, label):
@@ -112,7 +87,7 @@ def build_stream(p: beam.Pipeline, config: RunConfig, stream: StreamConfig):
         clustered
         | "Canonical" >> beam.Filter(Story.is_canonical.fget)
         | "Extract" >> Extract(config.model, config.run_id, config.nlp_batch_size))
-    dead = ((fetch_dead, parse_dead, timely.dead_letters) | "StreamDead" >> beam.Flatten())
+    dead = ((fetch_dead, parse_dead, too_late) | "StreamDead" >> beam.Flatten())
     return {
         "stories": clustered | "ByDay" >> beam.Map(lambda s: (story_date(s), s)),
         "extractions": extractions,

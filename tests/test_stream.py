@@ -208,3 +208,64 @@ def test_polling_fetches_on_each_tick_and_a_failing_feed_recovers(tmp_path):
                         label="dead")
     finally:
         server.stop()
+
+
+def test_each_window_is_committed_as_a_run_with_its_manifest_and_feed_states(tmp_path):
+    import json
+
+    from schemas.records import EntityMention, Extraction, FetchResult
+    from transforms.fetch.feed_state import FeedState, read_states
+    from transforms.lake import WriteTables
+    from transforms.text import DropTooLate
+
+    out = tmp_path / "out"
+    state_file = str(out / "_state" / "feeds.json")
+    first, second = story("s1", "Body one.", hours=0), story("s2", "Body two.", hours=1)
+    ancient = dataclasses.replace(story("s3", "Body three.", hours=-24 * 400),
+                                  fetched_at=T0 + timedelta(minutes=12))
+    mention = EntityMention("s1", "body", 0, 4, "Body", "ORG", "Body", "e1")
+    log = FetchResult("run", "https://x.org/rss", "x", 200, False, 2, 10, 1, None, T0)
+    states = [FeedState("https://x.org/rss", key="k", etag=f'"{n}"',
+                        last_attempt=T0 + timedelta(minutes=n)) for n in (0, 10)]
+
+    def timed(values):
+        return [TimestampedValue(v, at(minute)) for minute, v in values]
+
+    events = (test_stream.TestStream()
+              .add_elements(timed([(0, ("story", first)), (0, ("log", log)),
+                                   (0, ("state", states[0]))]))
+              .advance_watermark_to(at(5))
+              .add_elements(timed([(10, ("story", second)), (10, ("state", states[1])),
+                                   (12, ("story", ancient))]))
+              .advance_watermark_to(at(20))
+              .advance_watermark_to_infinity())
+    with streaming_pipeline() as p:
+        tagged = p | events | beam.WindowInto(FixedWindows(600))
+
+        def of(tag):
+            return tagged | f"Only{tag}" >> beam.FlatMap(
+                lambda kv, tag=tag: [kv[1]] if kv[0] == tag else [])
+
+        timely, too_late = of("story") | DropTooLate("run", timedelta(days=365))
+        manifests = {
+            "stories": timely | beam.Map(lambda s: (s.published_at.strftime("%Y-%m-%d"), s)),
+            "extractions": timely | beam.FlatMap(
+                lambda s: [("2026-11-01", Extraction("s1", entities=(mention,)))]
+                if s.story_id == "s1" else []),
+            "fetch_log": of("log"),
+            "dead_letters": too_late,
+            "dedup_index": of("none"),
+            "feed_states": of("state"),
+        } | WriteTables(str(out), "run", None, state_file=state_file)
+        assert_that(manifests | beam.Map(lambda m: (m["run_id"], m["rows"])), equal_to([
+            ("run-w20261101T121000", {"entities": 1, "fetch_log": 1, "stories": 1}),
+            ("run-w20261101T122000", {"dead_letters": 1, "stories": 1})]))
+
+    stories = DeltaTable(str(out / "stories"))
+    assert sorted(r["story_id"] for r in stories.to_pyarrow_table().to_pylist()) == ["s1", "s2"]
+    assert stories.version() == 1  # one commit per window
+    (late,) = DeltaTable(str(out / "dead_letters")).to_pyarrow_table().to_pylist()
+    assert (late["error"], late["ref"], late["stage"]) == ("TooLate", "s3", "stream")
+    manifest = json.loads((out / "_manifests" / "run-w20261101T122000.json").read_text())
+    assert manifest["table_versions"]["stories"] == 1
+    assert [s.etag for s in read_states(state_file)] == ['"10"']

@@ -2,6 +2,7 @@
 
 from transforms import stage_exports
 
-_EXPORTS = {"ParseFeeds": "transforms", "ReadArchive": "transforms"}
+_EXPORTS = {"DropTooLate": "transforms", "ParseFeeds": "transforms",
+            "ReadArchive": "transforms"}
 __all__ = sorted(_EXPORTS)
 __getattr__ = stage_exports(__name__, _EXPORTS)

@@ -8,7 +8,8 @@ stories, fetch_log rows and dead letters to their outputs.
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Optional
 
 import apache_beam as beam
 from apache_beam.io import fileio
@@ -102,3 +103,41 @@ class ReadArchive(beam.PTransform):
             | "Lines" >> beam.ParDo(_ReadArchiveFn(self._run_id, self._fetched_at))
             .with_outputs("dead_letters", main="stories"))
         return results.stories, results.dead_letters
+
+
+class _DropTooLate(beam.DoFn):
+    """Stories published longer than the allowed lateness before their poll
+    go to dead letters, counted; the rest pass."""
+
+    def __init__(self, run_id: str, lateness: Optional[timedelta]):
+        self._run_id, self._lateness = run_id, lateness
+
+    def setup(self):
+        self._late = counter("stories_too_late")
+
+    def process(self, story: Story):
+        if (self._lateness is not None and story.published_at is not None
+                and story.fetched_at - story.published_at > self._lateness):
+            self._late.inc()
+            yield beam.pvalue.TaggedOutput("dead_letters", dead_letter(
+                self._run_id, "stream", "TooLate",
+                f"published {story.published_at.isoformat()}, more than "
+                f"{self._lateness} before it was fetched", ref=story.story_id,
+                payload=story.title, at=story.fetched_at))
+            return
+        yield story
+
+
+class DropTooLate(beam.PTransform):
+    """Stories -> (stories, dead letters of those published longer than
+    `lateness` before they were fetched); lateness None keeps every story."""
+
+    def __init__(self, run_id: str, lateness: Optional[timedelta]):
+        super().__init__()
+        self._run_id, self._lateness = run_id, lateness
+
+    def expand(self, stories):
+        split = stories | "TooLate" >> beam.ParDo(
+            _DropTooLate(self._run_id, self._lateness)).with_outputs(
+                "dead_letters", main="stories")
+        return split.stories, split.dead_letters
