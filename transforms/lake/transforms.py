@@ -121,6 +121,9 @@ class _CommitWindow(beam.DoFn):
         write_bytes(paths.manifest_file(self._output, window_id),
                     json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
         LOG.info("%s", window_line(manifest))
+        counter("windows_committed").inc()
+        for table, rows in manifest["rows"].items():
+            counter(f"window_rows_{table}").inc(rows)
         yield manifest
 
 
