@@ -1,3 +1,5 @@
+import pytest
+
 from transforms.text.ids import canonical_url, content_hash
 from transforms.text.markup import html_to_text, normalize_text
 from transforms.text.wire import agency_name, find_agency, find_dateline
@@ -109,3 +111,108 @@ def test_language_is_detected_with_a_shipped_model_and_left_open_when_unsure():
                            "nicht erpressen zu lassen.") == "de"
     assert detect_language("Benetton (Italy) 92 Dinamo (Russia) 81") is None  # too short
     assert detect_language("") is None
+
+
+# --- Bodies as sites publish them (issue 13, part 2) ------------------------------------
+
+
+@pytest.mark.parametrize("body, place, agency", [
+    ("Washington DC - The Senate passed the bill late on Tuesday.", "Washington DC", None),
+    ("WASHINGTON (AP) \u2014 The Senate passed the bill late on Tuesday.", "WASHINGTON", "AP"),
+    ("Paris (AFP) \u2013 Rail workers walked out on Thursday.", "Paris", "AFP"),
+    ("NEW DELHI, Dec 1 (Reuters) - India's central bank held rates.", "NEW DELHI", "Reuters"),
+    ("Kyiv, Ukraine \u2014 Air raid sirens sounded across the capital.", "Kyiv, Ukraine", None),
+    ("Rio de Janeiro (Reuters) - Brazil's real firmed.", "Rio de Janeiro", "Reuters"),
+    ("New York - Stocks closed higher on Friday.", "New York", None),
+    ("Geneva, March 3 (dpa) \u2014 Talks resumed.", "Geneva", "dpa"),
+])
+def test_mixed_case_datelines_as_sites_publish_them(body, place, agency):
+    cleaned, got_place, got_agency = clean_wire_body(body)
+    assert (got_place, got_agency) == (place, agency)
+    assert not cleaned.startswith(place.split(",")[0]) and cleaned[0].isupper()
+
+
+@pytest.mark.parametrize("body", [
+    "Paris is a city of bridges, and on Sunday most of them were closed.",
+    "Paris - the city of light - went dark on Sunday.",       # lower case after the dash
+    "Update - The council has since withdrawn the plan.",    # a heading, not a place
+    "Analysis \u2014 Why the vote matters for the coalition.",
+    "Pep Boys - Manny, Moe and Jack Inc raised its dividend.",  # a company's name
+    "Credit Suisse - First Boston said it raised its stake.",
+    "Chicago -- 3.04 2.98 2.90",                              # a table's row
+    "Tenders - Jordan will tender on Monday for wheat.",       # a market report's heading
+    "Rain fell in Paris.\n\nParis (AFP) \u2013 not at the start of the body.",
+])
+def test_a_mixed_case_first_sentence_is_not_a_dateline(body):
+    assert clean_wire_body(body) == (body, None, None)
+
+
+def test_a_caption_ending_in_stacked_photo_credits_leaves_the_body():
+    body = ("CARACAS (Reuters) - Thousands marched through the capital on Saturday.\n\n"
+            "Opposition supporters wave flags during a rally in Caracas. \u00a9 Collage: "
+            "JANE ROE / GETTY IMAGES NORTH AMERICA / GETTY IMAGES VIA AFP & JOHN DOE / AFP\n\n"
+            "Police said the march was peaceful.\n\n"
+            "A protester holds a sign near the palace. \u00a9 Photo: Ana Lima/EPA")
+    assert clean_wire_body(body) == (
+        "Thousands marched through the capital on Saturday.\n\n"
+        "Police said the march was peaceful.", "CARACAS", "Reuters")
+
+
+def test_position_marker_photo_and_file_photo_captions_leave_the_body():
+    body = ("BERLIN (dpa) - The chancellor met the French president on Monday.\n\n"
+            "Chancellor Olaf Scholz (r.) greets President Emmanuel Macron in Berlin.\n\n"
+            "The two leaders (L) and (R) pose before talks.\n\n"
+            "Finance ministers (from left) Jan Berg and Lea Vos arrive.\n\n"
+            "The leaders discussed energy prices.\n\n"
+            "Workers at a wind farm near Husum. Photo: Jan Berg\n\n"
+            "Photo: Lea Vos/dpa\n\n"
+            "Wind turbines at dusk Image: Jan Berg.\n\n"
+            "The chancellor's speech in full. Video: Lea Vos & Jan Berg.\n\n"
+            "FILE PHOTO: A view of the chancellery in Berlin. REUTERS/Lea Vos/File Photo\n\n"
+            "File photo of the Elysee Palace in Paris.\n\n"
+            "FILE - Demonstrators gather outside the Bundestag in 2022.\n\n"
+            "A crowd outside the station in Hamburg (File photo).\n\n"
+            "Traders at the exchange in Frankfurt, March 3, 2024. REUTERS/Kai Pfaffenbach\n\n"
+            "Officials said a joint statement would follow.")
+    cleaned, place, agency = clean_wire_body(body)
+    assert (place, agency) == ("BERLIN", "dpa")
+    assert cleaned == ("The chancellor met the French president on Monday.\n\n"
+                       "The leaders discussed energy prices.\n\n"
+                       "Officials said a joint statement would follow.")
+
+
+def test_story_paragraphs_like_captions_stay():
+    body = ("A Reuters/Ipsos poll found 40 percent support.\n\n"
+            "Support fell to 38 percent, according to Reuters/Ipsos.\n\n"
+            "Gov. Jane Doe (R) signed the bill on Friday.\n\n"
+            "Borac 1 Mladost (L) 2\n\n"
+            "Mladost (L) 4 2 1 1 8 5 7\n\n"
+            "The film festival opens on Friday with a photo exhibition.\n\n"
+            "FILE transfers were blocked, the company said.")
+    assert clean_wire_body(body) == (body, None, None)
+
+
+def test_a_photo_credit_never_names_the_agency():
+    # A Getty or AFP photo on a Reuters story does not make it AFP copy.
+    body = ("Ministers met in Brussels on Monday.\n\n"
+            "Ministers arrive for talks in Brussels. \u00a9 Photo: Jane Roe / AFP\n\n"
+            "EU leaders at the summit. Photo: John Doe/AFP via Getty Images\n\n"
+            "\u00a9 Getty Images/AFP\n\n"
+            "They agreed on a budget.\n\n"
+            "Reporting by Jan Berg; Editing by Lea Vos\n\n"
+            "\u00a9 2024 Reuters")
+    assert clean_wire_body(body) == (
+        "Ministers met in Brussels on Monday.\n\nThey agreed on a budget.", None, "Reuters")
+    only_photos = ("Ministers met in Brussels.\n\n"
+                   "Ministers arrive for talks. \u00a9 Collage: JANE ROE / GETTY IMAGES VIA AFP")
+    assert clean_wire_body(only_photos)[2] is None
+    assert find_dateline(only_photos) == (None, None)
+    assert find_agency("", ("John Doe/AFP via Getty Images",)) is None
+    assert find_agency("", ("Jane Roe, AFP",)) == "AFP"
+
+
+def test_a_caption_before_the_dateline_does_not_hide_it():
+    body = ("Rescue workers search the rubble in Antakya. (AP Photo/Jane Roe)\n\n"
+            "ANTAKYA, Turkey (AP) \u2014 Rescuers pulled a girl from the rubble.")
+    assert clean_wire_body(body) == (
+        "Rescuers pulled a girl from the rubble.", "ANTAKYA, Turkey", "AP")

@@ -94,3 +94,35 @@ def test_parse_composite_splits_stories_logs_and_dead_letters(beam_pipeline):
                     equal_to([("good", 3, True), ("bad", 0, False)]), label="logs")
         assert_that(dead | beam.Map(lambda d: (d.ref, d.error)), equal_to([("bad", "NotAFeed")]),
                     label="dead")
+
+
+def test_a_story_as_a_site_publishes_it_is_credited_to_its_wire_not_its_photos():
+    # A Reuters story on a site that runs Getty and AFP photos in its text.
+    item = """<p>Paris (Reuters) &#8211; French unions called a fresh strike on Thursday.</p>
+    <p>Rail workers picket outside Gare de Lyon (r.) in Paris. &#169; Collage: JANE ROE /
+    GETTY IMAGES EUROPE / GETTY IMAGES VIA AFP &amp; JOHN DOE / AFP</p>
+    <figure><img src="a.jpg"><figcaption>Photo: Lea Vos/AFP</figcaption></figure>
+    <p>A Reuters/Ipsos poll found 40 percent support for the strike.</p>
+    <p>File photo of a picket line in Marseille.</p>
+    <p>Reporting by Jan Berg; Editing by Ana Lima</p>"""
+    feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+    <item><title>French unions call new strike</title><link>https://example.org/strike</link>
+    <description><![CDATA[{item}]]></description></item></channel></rss>""".encode()
+    (story,), dead, _ = split(parse_feed(fetched(feed)))
+    assert not dead
+    assert (story.dateline, story.agency) == ("Paris", "Reuters")
+    assert story.body == ("French unions called a fresh strike on Thursday.\n\n"
+                          "A Reuters/Ipsos poll found 40 percent support for the strike.")
+
+
+def test_a_photo_credit_in_a_story_without_a_wire_credits_no_agency():
+    item = """<p>Kyiv, Ukraine &#8212; Air raid sirens sounded across the capital overnight.</p>
+    <p>Residents shelter in a metro station in Kyiv. &#169; Photo: Jane Roe / AFP</p>
+    <p>Officials said there were no casualties.</p>"""
+    feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+    <item><title>Sirens in Kyiv</title><link>https://example.org/kyiv</link>
+    <description><![CDATA[{item}]]></description></item></channel></rss>""".encode()
+    (story,), _, _ = split(parse_feed(fetched(feed)))
+    assert (story.dateline, story.agency) == ("Kyiv, Ukraine", None)
+    assert story.body == ("Air raid sirens sounded across the capital overnight.\n\n"
+                          "Officials said there were no casualties.")

@@ -1,10 +1,14 @@
 """Wire copy conventions: agencies, datelines, credits and wire furniture.
 
-Plain functions, no Beam. `clean_wire_body` moves a story's dateline and
-credited agency out of its body and drops credit, caption and furniture
-lines; `clean_title` takes the outlet off a headline. The dateline and
+Plain functions, no Beam. `clean_wire_body` drops caption furniture (photo
+captions and credits, position markers, file photos) first, so a photo credit
+never names the agency, then moves a story's dateline and credited agency out
+of its body and drops credit and furniture lines; `clean_title` takes the
+outlet off a headline. The dateline and
 credit pieces at the top are shared with dedup's comparison text
 (`transforms.dedup.furniture`), which must recognise the same datelines.
+Mixed-case datelines ("Paris (AFP) –") are cleaning's alone: dedup reads
+the stored body, which no longer holds them.
 """
 
 from __future__ import annotations
@@ -96,22 +100,71 @@ _DATELINE_LINE = re.compile(
     rf"\s*(?:\((?P<agency>{_AGENCY_ALT})\))?[ \t]*\n")
 # "By Jane Doe, Reuters", "Source: AFP", "Copyright 2024 The Associated Press".
 _CREDIT = re.compile(
-    rf"(?:^|\n)\s*(?:By|Source:|\u00a9|Copyright(?: \u00a9)?(?: \d{{4}})?)\s+"
+    rf"(?:^|\n)\s*(?:By|Source:|(?:\u00a9|Copyright(?: \u00a9)?)(?: \d{{4}})?)\s+"
     rf"(?:[^\n]{{0,60}}?[,/] ?)?(?P<agency>{_AGENCY_ALT})\b")
 
 
-def _match_dateline(body: str) -> Optional[re.Match]:
-    return _DATELINE.match(body) or _DATELINE_LINE.match(body)
+# Datelines as sites publish them, in mixed case: "Paris (AFP) –",
+# "Washington DC -", "Kyiv, Ukraine —". A place in mixed case looks like any
+# first sentence's subject, so it counts only at the very start of the body
+# and only when an agency in brackets or a spaced dash follows it at once
+# ("Paris is a city ..." is not a dateline), never when its first word is
+# one that opens sentences or headings ("Update -", "Analysis —").
+_NOT_PLACE = (
+    r"(?:The|A|An|This|That|These|Those|It|Its|He|She|We|They|I|You|Our|His|Her|Their"
+    r"|In|On|At|By|For|From|With|Of|To|But|And|Or|So|As|If|When|While|After|Before"
+    r"|Meanwhile|However|Here|There|Now|Then|Also|Still|Yet|Why|What|How|Who|Where"
+    r"|Update|Updated|Breaking|Live|Latest|Opinion|Analysis|Exclusive|Editorial|Comment"
+    r"|Review|Interview|Watch|Video|Photos?|Pictures?|Gallery|Explainer|Factbox|Fact|News"
+    r"|Note|Editor|Editors|Correction|Clarification|Warning|Sponsored|Advertisement"
+    r"|Today|Yesterday|Tonight|Tomorrow|Monday|Tuesday|Wednesday|Thursday|Friday"
+    r"|Saturday|Sunday|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January"
+    r"|February|March|April|June|July|August|September|October|November|December"
+    r"|Mr|Mrs|Ms|Dr|Sir|President|Prime|Minister|Chapter|Part|Day|Week|Year|Episode"
+    r"|Round|Game|Match|Stage|Act|Scene"
+    # headings of market reports ("Tenders - Jordan will tender ...")
+    r"|Enquiries|Fixtures?|Gradings|Tenders?|Sales|Prices?|Results?|Table|Total|Corn"
+    r"|Wheat|Maize|Soybeans?|Sugar|Coffee|Cocoa|Cotton|Gold|Silver|Copper|Oil|Stocks"
+    r"|Shares|Markets?)\b")
+_MIXED_WORD = r"(?:[A-Z][a-z][A-Za-z.'\-]*|[A-Z]{2,}|[A-Z]\.(?:[A-Z]\.)+|St\.)"
+_PLACE_LINK = r"(?:de|da|do|dos|del|della|di|la|le|les|el|al|am|an|upon|on|sur|en)"
+# The first word is in title case: places in capitals are _DATELINE's.
+_MIXED_PLACE = (rf"(?!{_NOT_PLACE})(?=[A-Z][a-z]){_MIXED_WORD}"
+                rf"(?: (?:{_PLACE_LINK} )?{_MIXED_WORD}){{0,3}}")
+# Before a bare hyphen names join too ("Pep Boys - Manny, Moe and Jack",
+# "Credit Suisse - First Boston"), so there the place is one word, perhaps
+# with a state's abbreviation ("Washington DC") or a region ("Kyiv, Ukraine"),
+# or a city whose first word is one of these.
+_CITY_FIRST = (r"(?:New|San|Santa|Los|Las|St\.|Saint|Sao|S\u00e3o|Rio|Buenos|Hong|Kuala"
+               r"|Tel|Abu|Cape|Port|Salt|Baton|Mexico|Kuwait|Panama|Guatemala|Addis|Phnom)")
+_HYPHEN_PLACE = (rf"(?!{_NOT_PLACE})(?=[A-Z][a-z])(?:{_CITY_FIRST} )?{_MIXED_WORD}"
+                 r"(?: (?:[A-Z]{2}|[A-Z]\.[A-Z]\.))?")
+# The story's first word after the dash: a capital or a quote (a figure
+# after a hyphen is a table's row: "Chicago -- 3.04 2.98").
+_FIRST_WORD = r"(?=[\"'\u201c\u2018A-Z])"
+_DATELINE_MIXED = re.compile(
+    rf"^\s*(?:(?P<place>{_MIXED_PLACE}(?:, {_MIXED_PLACE})?){_DATE}"
+    rf"(?:\s*\((?P<agency>{_AGENCY_ALT})\)\s*{DASHES}\s"
+    # without an agency: an en or em dash, then the story's first word
+    rf"| ?[\u2013\u2014]+ {_FIRST_WORD})"
+    # or a hyphen with a space each side
+    rf"|(?P<hplace>{_HYPHEN_PLACE}(?:, {_MIXED_PLACE})?){_DATE} -+ {_FIRST_WORD})")
+
+
+def _match_dateline(body: str) -> tuple[Optional[re.Match], Optional[str]]:
+    """The dateline at the start of `body` and its place."""
+    match = (_DATELINE.match(body) or _DATELINE_LINE.match(body)
+             or _DATELINE_MIXED.match(body))
+    if not match:
+        return None, None
+    groups = match.groupdict()
+    return match, (groups.get("place") or groups.get("hplace")).strip()
 
 
 def find_dateline(body: str) -> tuple[Optional[str], Optional[str]]:
     """(dateline place, credited agency) from the start of a wire story."""
-    match = _match_dateline(body)
-    if match:
-        place = match.group("place").strip()
-        return place, agency_name(match.group("agency"))
-    credit = _CREDIT.search(body[:400])
-    return None, agency_name(credit.group("agency")) if credit else None
+    _, place, agency = clean_wire_body(body)
+    return place, agency
 
 
 def find_agency(body: str, authors: tuple[str, ...] = ()) -> Optional[str]:
@@ -120,6 +173,8 @@ def find_agency(body: str, authors: tuple[str, ...] = ()) -> Optional[str]:
     if agency:
         return agency
     for author in authors:
+        if _PHOTO_CREDIT_WORDS.search(author):
+            continue  # "Jane Doe/AFP via Getty Images" credits a photo, not the text
         name = agency_name(author)
         if name:
             return name
@@ -132,11 +187,12 @@ def find_agency(body: str, authors: tuple[str, ...] = ()) -> Optional[str]:
 
 # --- Wire cleaning: what is not the story's text ----------------------------------
 
-# Whole lines that are furniture, credits or captions rather than the story.
+# Whole lines that are furniture or credits rather than the story (captions
+# are _CAPTION's, below).
 # Dedup has its own furniture rule (transforms.dedup.furniture) and keeps it
 # apart on purpose: this one deletes lines from the stored text, so it is
-# case-sensitive and names each credit in full ("By ... Staff", a caption
-# ending in "(AP Photo)"); dedup's only decides what two copies are compared
+# case-sensitive and names each credit in full ("By ... Staff", "Reporting
+# by ..."); dedup's only decides what two copies are compared
 # on, so it casefolds short lines and takes more. Each was tuned on its
 # own output (stored bodies here, eval_dedup figures there): merging them
 # would change both.
@@ -148,11 +204,7 @@ _FURNITURE = re.compile(
     rf"|\(?(?:Additional )?(?:{'|'.join(CREDIT_VERBS + ('Translated',))}) by [^\n]{{0,200}}\)?"
     rf"|(?:Copyright|\u00a9)[^\n]{{0,120}}"
     r"|[^\n]{0,80}All rights reserved\.?"
-    rf"|(?:Source|Credit|Photo|Photograph|Picture|Image|Video|Graphic)s?(?: credit)?: [^\n]{{0,160}}"
-    # captions: a line ending in a photo credit
-    rf"|[^\n]{{0,400}}\((?:AP|AFP|Reuters|EPA|Getty|dpa|Xinhua|[A-Z][a-z]+) ?(?:Photo|Images?|Pool)[^\n)]{{0,60}}\)\.?"
-    rf"|[^\n]{{0,400}}(?:{PHOTO_WORDS}): [^\n]{{0,60}}/(?:{_AGENCY_ALT}|{STOCK_PHOTOS}|EPA)\S*"
-    r"|[^\n]{0,300}(?:REUTERS|Reuters)/[A-Z][^\n]{0,60}"
+    rf"|(?:Source|Video|Graphic)s?(?: credit)?: [^\n]{{0,160}}"
     # site furniture
     r"|(?:Advertisement|ADVERTISEMENT|Advertising|Sponsored|Related(?: Articles| Stories| coverage)?"
     r"|(?:Read more|READ MORE|Read More|Related|See also|Watch|Listen)(?:[:.\u2014-] [^\n]{0,120})?"
@@ -165,27 +217,81 @@ _FURNITURE = re.compile(
     r")[ \t]*$", re.M)
 
 
+# Caption furniture: photo captions and the credits that end them, position
+# markers and file-photo labels. A caption leaves the body before anything
+# looks for a credit, so a photo credit ("Getty Images via AFP", "REUTERS/Name")
+# never names the story's agency and nothing is extracted from it.
+_PERSON_WORD = r"(?:[A-Z][\w.'\-]*|de|da|van|von|der|del|dos|al|el|bin|le|la)"
+_POSITION = (
+    r"\((?:l|r|m|c|li|re|v\.? ?l|v\.? ?r)\.\)|\(L\)|\(L-R\)|\(l-r\)"
+    # "(R)" alone is a Republican ("Gov. Jane Doe (R)"), so R only with a rank
+    r"|\((?:far |second |third |2nd |3rd |4th )(?:from )?(?:left|right|L|R)\)"
+    r"|\((?:from )?(?:left|right)\)"
+    r"|\((?:centre|center|front|back|top|bottom|middle|foreground|background|left to right"
+    r"|from left to right|clockwise from (?:top )?left|top left|top right|bottom left"
+    r"|bottom right|front row|back row)\)")
+_CAPTION = re.compile(
+    r"^(?:"
+    # "Photo: Jane Doe/AFP", "Image credit: ...", "Credit: ..." on a line of its own
+    rf"(?:Photo|Photograph|Picture|Image|Foto|Credit)s?(?: credits?)?: [^\n]{{0,160}}"
+    # a caption ending in a photo credit in brackets: "(AP Photo/Brian Inganga)"
+    rf"|[^\n]{{0,400}}\((?:AP|AFP|Reuters|EPA|Getty|dpa|Xinhua|[A-Z][a-z]+) ?(?:Photo|Images?|Pool)[^\n)]{{0,60}}\)\.?"
+    # ... or after a sentence: "... in Gaza. Photo: Jane Doe/AFP", "Image: Nick Moreau."
+    rf"|[^\n]{{0,400}}(?:{PHOTO_WORDS}): [^\n]{{0,60}}/(?:{_AGENCY_ALT}|{STOCK_PHOTOS}|EPA)\S*"
+    # (a short caption needs no full stop: "Belle Image: Nick Moreau.")
+    rf"|(?:[^\n]{{0,400}}[.!?)\]\"\u201d] |[^\n.!?:]{{1,80}} )?"
+    rf"(?:{PHOTO_WORDS}|Foto|Video|Audio)s?(?: credits?)?: [^\n.!?]{{1,100}}\.?"
+    # ... or a Reuters photographer: "... on March 3. REUTERS/Jane Doe/File Photo";
+    # "a Reuters/Ipsos poll" is story text
+    rf"|(?:[^\n]{{0,400}}[\s(])?(?:REUTERS|Reuters)/(?!Ipsos|IPSOS|Tribune|TRIBUNE|Harris)"
+    rf"[A-Z][\w.'\-]*(?: {_PERSON_WORD}){{0,4}}(?:/(?:File|FILE|Pool|POOL|Handout|Illustration)"
+    r"(?: Photo| PHOTO)?)*\)?\.?"
+    # ... or a copyright sign before stacked photo credits:
+    # "... in Caracas. \u00a9 Collage: NAME / GETTY IMAGES VIA AFP & NAME / AFP"
+    r"|[^\n]{0,600}?\u00a9 ?(?:Collage|Montage|Photo|Foto|Image|Picture|Illustration|Graphic)s?\b[^\n]{0,300}"
+    r"|[^\n]{0,600}?\u00a9 ?[^\n]{0,200}?(?:/|\b(?:GETTY|Getty|IMAGES|Images|Pool|POOL|EPA|Shutterstock"
+    r"|SHUTTERSTOCK|Imago|IMAGO|picture alliance|Sipa|SIPA)\b)[^\n]{0,300}"
+    # a caption with position markers: "Olaf Scholz (r.) greets ...", "(L)";
+    # a caption is a sentence (two words in lower case), a table's row is
+    # not ("Mladost (L) 4 2 1 1 8 5 7": the club from Lucani)
+    rf"|(?=(?:[^\n]*?\b[a-z]{{2,}}\b){{2}})[^\n]{{0,300}}(?:{_POSITION})[^\n]{{0,300}}"
+    # file photos: "FILE PHOTO: ...", "File photo of ...", "FILE - In this ...", "(File photo)"
+    r"|(?:FILE PHOTO|File [Pp]hoto|File [Pp]icture|File [Ii]mage)(?: ?[:\-\u2013\u2014] |\.? )[^\n]{0,500}"
+    r"|FILE ?[:\-\u2013\u2014] [^\n]{0,500}"
+    r"|File (?:photo|picture|image)s?\.?"
+    r"|[^\n]{0,400}\((?:File|FILE)(?: [Pp]hoto| [Pp]icture| [Ii]mage)?\)\.?"
+    r")[ \t]*$", re.M)
+# Words that make an author or credit a photographer's ("Jane Doe/AFP via Getty Images").
+_PHOTO_CREDIT_WORDS = re.compile(
+    r"\b(?:Photos?|Photograph(?:er|y)?|Pictures?|Getty|Images|Shutterstock|Pool|EPA|Collage)\b|/File\b")
+
+
+def _drop(pattern: re.Pattern, body: str) -> str:
+    if pattern.search(body):
+        return normalize_text(pattern.sub("", body))
+    return body
+
+
 def clean_wire_body(body: str) -> tuple[str, Optional[str], Optional[str]]:
     """(cleaned body, dateline place, agency credited in the text).
 
-    The dateline ("BRUSSELS (Reuters) -") leaves the body for the dateline
-    column; credit, caption and furniture lines leave it altogether. The
-    agency comes from the dateline, else from a credit line.
+    Caption furniture (captions, photo credits, position markers, file-photo
+    labels) leaves the body first; then the agency is read from a credit line
+    near the start or end ("By Jane Doe, Reuters", "\u00a9 AFP"), never from a
+    photo credit; then credit and furniture lines leave the body. The dateline
+    now at its start ("BRUSSELS (Reuters) -", "Paris (AFP) \u2013") goes to the
+    dateline column, and the agency it names comes before a credit line's.
     """
-    place, agency = None, None
-    match = _match_dateline(body)
+    body = _drop(_CAPTION, body)
+    credit = _CREDIT.search(body[:400]) or _CREDIT.search(body[-400:])
+    agency = agency_name(credit.group("agency")) if credit else None
+    body = _drop(_FURNITURE, body)
+    match, place = _match_dateline(body)
     if match:
-        place = match.group("place").strip()
-        agency = agency_name(match.group("agency"))
+        agency = agency_name(match.groupdict().get("agency")) or agency
         rest = body[match.end():].lstrip()
         if rest:
             body = rest
-    if agency is None:
-        credit = _CREDIT.search(body[:400]) or _CREDIT.search(body[-400:])
-        agency = agency_name(credit.group("agency")) if credit else None
-    if _FURNITURE.search(body):
-        body = _FURNITURE.sub("", body)
-        body = normalize_text(body)
     return body, place, agency
 
 
