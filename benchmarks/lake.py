@@ -63,20 +63,56 @@ def files_per_partition(out: Path) -> dict[str, int]:
     return worst
 
 
-def time_queries(out: Path, repeat: int) -> dict[str, float]:
-    """Median seconds per example query, views built as `wirestream query` does."""
+def versions_before_compaction(out: Path) -> dict[str, int]:
+    """Each table's version before its last compaction (OPTIMIZE), or
+    its current version if it was never compacted."""
+    from deltalake import DeltaTable
+
+    from schemas.tables import TABLES
+    from transforms.lake import delta
+
+    versions = {}
+    for name, spec in TABLES.items():
+        table = DeltaTable(delta.table_uri(str(out), spec))
+        # The last compaction's input (a DIR measured again was restored
+        # to its uncompacted version and compacted anew).
+        optimized = [h["version"] for h in table.history() if h["operation"] == "OPTIMIZE"]
+        versions[name] = max(optimized) - 1 if optimized else table.version()
+    return versions
+
+
+def time_queries(out: Path, repeat: int, versions=None) -> tuple[float, dict[str, float]]:
+    """(seconds to open the views, median seconds per example query): the
+    views built as `wirestream query` builds them, over the given versions."""
     from transforms.lake.query import connect
 
+    started = time.perf_counter()
+    con = connect(str(out), versions=versions)
+    opened = time.perf_counter() - started
     timings = {}
     for path in QUERIES:
         sql = path.read_text()
         samples = []
         for _ in range(repeat):
             started = time.perf_counter()
-            connect(str(out)).execute(sql).fetchall()
+            con.execute(sql).fetchall()
             samples.append(time.perf_counter() - started)
         timings[path.stem] = statistics.median(samples)
-    return timings
+    return opened, timings
+
+
+def files_per_partition_at(out: Path, versions: dict[str, int]) -> dict[str, int]:
+    from schemas.tables import TABLES
+    from transforms.lake import delta
+
+    worst = {}
+    for name, spec in TABLES.items():
+        counts: dict[str, int] = {}
+        for uri in delta.snapshot_files(delta.table_uri(str(out), spec), versions[name]):
+            partition = uri.rsplit("/", 2)[1]
+            counts[partition] = counts.get(partition, 0) + 1
+        worst[name] = max(counts.values(), default=0)
+    return worst
 
 
 def main() -> int:
@@ -85,33 +121,41 @@ def main() -> int:
     parser.add_argument("--stories", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=5, help="timings per query (median)")
     parser.add_argument("--keep", type=Path, help="write the DIR here and keep it")
+    parser.add_argument("--measure", type=Path, metavar="DIR",
+                        help="skip the runs: measure (and compact) a DIR kept by --keep")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="wirestream-lake-") as tmp:
-        out = args.keep or Path(tmp) / "out"
+        out = args.measure or args.keep or Path(tmp) / "out"
+        runs_seconds = 0.0
         started = time.perf_counter()
-        for n, batch in enumerate(batches(args.runs, args.stories)):
+        for n, batch in enumerate([] if args.measure else batches(args.runs, args.stories)):
             archive = Path(tmp) / f"run{n:03d}.jsonl"
             write_jsonl(batch, archive)
             run = run_wirestream(archive, out, strict=True)
             print(f"  run {n + 1}/{args.runs}: {run.seconds:.1f} s", flush=True)
         runs_seconds = time.perf_counter() - started
 
-        before_files = files_per_partition(out)
-        before = time_queries(out, args.repeat)
         from transforms.lake.maintenance import compact
 
         started = time.perf_counter()
         compact(str(out))
         compact_seconds = time.perf_counter() - started
+        before_versions = versions_before_compaction(out)
+        before_files = files_per_partition_at(out, before_versions)
         after_files = files_per_partition(out)
-        after = time_queries(out, args.repeat)
+        # The uncompacted snapshot is still there to read (vacuum keeps the
+        # replaced files for its retention): time travel to it.
+        before_open, before = time_queries(out, args.repeat, before_versions)
+        after_open, after = time_queries(out, args.repeat)
 
     print(f"\n{args.runs} runs of {args.stories} stories in {runs_seconds:.0f} s; "
           f"compact took {compact_seconds:.1f} s")
     print(f"\n{'table':<14}{'files/partition before':>24}{'after':>8}")
     for name in before_files:
         print(f"{name:<14}{before_files[name]:>24}{after_files[name]:>8}")
+    print(f"\n{'opening the views':<24}{before_open:>12.4f}{after_open:>12.4f}"
+          f"{before_open / after_open:>9.1f}x")
     print(f"\n{'query':<24}{'before (s)':>12}{'after (s)':>12}{'speed-up':>10}")
     for name in before:
         print(f"{name:<24}{before[name]:>12.4f}{after[name]:>12.4f}"

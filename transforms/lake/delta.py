@@ -189,10 +189,15 @@ def open_table(uri: str) -> Optional[DeltaTable]:
         return None
 
 
-def snapshot_files(uri: str) -> list[str]:
-    """The files of the table's current snapshot (none when no table yet)."""
+def snapshot_files(uri: str, version: Optional[int] = None) -> list[str]:
+    """The files of the table's current snapshot, or of VERSION (none when
+    there is no table yet)."""
     table = open_table(uri)
-    return table.file_uris() if table is not None else []
+    if table is None:
+        return []
+    if version is not None:
+        table.load_as_version(version)
+    return table.file_uris()
 
 
 def _add_action(spec: TableSpec, staged: StagedFile) -> AddAction:

@@ -15,6 +15,7 @@ import io
 import json
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Optional
 
 import duckdb
 
@@ -34,15 +35,18 @@ def _view_sql(spec: TableSpec, files: list[str]) -> str:
             f"[{listed}], hive_partitioning = true, union_by_name = true)")
 
 
-def connect(output: str, tables: dict[str, TableSpec] = TABLES) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with a view per table of OUTPUT's current snapshot.
+def connect(output: str, tables: dict[str, TableSpec] = TABLES,
+            versions: Optional[dict[str, int]] = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with a view per table of OUTPUT's current snapshot
+    (or of the table versions `versions` names: Delta time travel).
 
     A table not written yet is an empty view with the table's columns, so a
     query over a new DIR returns no rows rather than an error.
     """
     con = duckdb.connect()
     for name, spec in tables.items():
-        files = delta.snapshot_files(delta.table_uri(output, spec))
+        files = delta.snapshot_files(delta.table_uri(output, spec),
+                                     (versions or {}).get(name))
         if files:
             con.execute(_view_sql(spec, files))
         else:
