@@ -97,6 +97,23 @@ def test_no_chaining_a_b_c(beam_pipeline):
             ("a", "a", None), ("b", "a", "a"), ("c", "c", None)]))
 
 
+def test_a_teaser_joins_the_full_copy_published_after_it_which_is_canonical(beam_pipeline):
+    """Real syndication is excerpts of one text: the full copy, published an
+    hour after a teaser of its first third, is the cluster's canonical; two
+    excerpts that are not contained in each other join through it."""
+    words = WIRE.split()
+    teaser = " ".join(words[:32])
+    head = " ".join(words[:62])          # first two thirds
+    tail = " ".join(words[:20] + words[40:])  # lead, then the rest without a middle part
+    new = [story("teaser", teaser, hours=0), story("full", WIRE, hours=1),
+           story("head", head, hours=2), story("tail", tail, hours=3),
+           story("other", OTHER, hours=1)]
+    with beam_pipeline as p:
+        assert_that(clusters(run_dedup(p, new)[0]), equal_to([
+            ("teaser", "full", "full"), ("full", "full", None), ("head", "full", "full"),
+            ("tail", "full", "full"), ("other", "other", None)]))
+
+
 def test_same_story_id_twice_in_a_run_is_one_row(beam_pipeline):
     new = [story("x", WIRE, source="feed-b", hours=2), story("x", WIRE, source="feed-a", hours=1)]
     with beam_pipeline as p:

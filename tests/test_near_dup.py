@@ -224,9 +224,9 @@ def test_tiny_texts_join_only_when_identical():
 
 # --- clusters ------------------------------------------------------------------------------
 
-def member(story_id, hour, stored=None, agency=False):
-    return ClusterMember(story_id, rank_key(f"2026-11-01T{hour:02d}:00:00+00:00", agency, story_id),
-                         stored)
+def member(story_id, hour, stored=None, agency=False, size=0, day=1):
+    return ClusterMember(story_id, rank_key(f"2026-11-{day:02d}T{hour:02d}:00:00+00:00", agency,
+                                            story_id), stored, size)
 
 
 def test_no_chaining_through_a_non_canonical_member():
@@ -255,9 +255,77 @@ def test_stored_cluster_id_is_stable_when_later_and_earlier_copies_arrive():
     assert assign_clusters([stored] + new, edges) == {"S": "S0", "early": "S0", "late": "S0"}
 
 
+def test_a_teaser_and_the_full_copy_join_with_the_full_copy_canonical():
+    members = [member("teaser", 1, size=40), member("full", 2, size=200)]
+    assert assign_clusters(members, [("teaser", "full", 1.0)]) == {"teaser": "full", "full": "full"}
+    # A copy not twice the earliest, or not containing it (an update, a
+    # shortened earliest copy), leaves the earliest canonical.
+    members = [member("first", 1, size=150), member("longer", 2, size=200)]
+    assert assign_clusters(members, [("first", "longer", 1.0)])["longer"] == "first"
+    members = [member("first", 1, size=40), member("other", 2, size=200)]
+    assert assign_clusters(members, [("first", "other", 0.85)])["other"] == "first"
+
+
+def test_two_excerpts_of_one_text_join_through_it():
+    # Each excerpt is contained in the full text, not in each other; they
+    # must share at least 120 + 130 - 200 = 50 shingles (0.42 of the smaller).
+    members = [member("e1", 1, size=120), member("full", 2, size=200), member("e2", 3, size=130)]
+    edges = [("e1", "full", 1.0), ("e2", "full", 1.0)]
+    assert assign_clusters(members, edges) == {"e1": "e1", "full": "e1", "e2": "e1"}
+    # The bridge (a teaser contained in both) comes last in rank order.
+    members = [member("e1", 1, size=100), member("e2", 2, size=110), member("teaser", 3, size=60)]
+    edges = [("e1", "teaser", 1.0), ("e2", "teaser", 1.0)]
+    assert assign_clusters(members, edges) == {"e1": "e1", "e2": "e1", "teaser": "e1"}
+
+
+def test_two_texts_contained_in_one_page_that_share_nothing_stay_apart():
+    # b is a followed by c (two briefs on one page): a and c need share nothing.
+    members = [member("a", 1, size=90), member("b", 2, size=150), member("c", 3, size=60)]
+    edges = [("a", "b", 1.0), ("c", "b", 1.0)]
+    assert assign_clusters(members, edges) == {"a": "a", "b": "a", "c": "c"}
+    # Published first, the brief c joins the page, which (2.5 times c and
+    # containing it) becomes canonical: sizes do not tell a page of briefs
+    # from a full text. a still stays apart.
+    members = [member("c", 1, size=60), member("b", 2, size=150), member("a", 3, size=90)]
+    assert assign_clusters(members, edges) == {"c": "b", "b": "b", "a": "a"}
+
+
+def test_template_stories_of_different_days_stay_apart():
+    # One template filled on two days: 0.9 contained, four days apart.
+    members = [member("monday", 9, size=60), member("friday", 9, size=60, day=5)]
+    assert assign_clusters(members, [("monday", "friday", 0.9)]) == {"monday": "monday",
+                                                                      "friday": "friday"}
+    # Within three days they are verified copies (an update, a rerun) ...
+    members = [member("monday", 9, size=60), member("wednesday", 9, size=60, day=3)]
+    assert assign_clusters(members, [("monday", "wednesday", 0.9)])["wednesday"] == "monday"
+    # ... and an exact copy joins at any distance.
+    members = [member("monday", 9, size=60), member("friday", 9, size=60, day=5)]
+    assert assign_clusters(members, [("monday", "friday", 1.0)])["friday"] == "monday"
+
+
+def test_an_update_joins_its_original_as_before():
+    # A verified update (0.85 of the original in it, a third longer) joins
+    # the original, which stays canonical; an unverified one stays apart.
+    members = [member("original", 1, size=120), member("update", 5, size=160),
+               member("rewrite", 6, size=160)]
+    assert assign_clusters(members, [("original", "update", 0.85)]) == {
+        "original": "original", "update": "original", "rewrite": "rewrite"}
+
+
+def test_a_fuller_copy_in_a_later_run_joins_the_stored_cluster_as_a_duplicate():
+    stored = member("teaser", 1, stored="teaser", size=40)
+    members = [stored, member("full", 2, size=400), member("excerpt", 3, size=150)]
+    edges = [("teaser", "full", 1.0), ("excerpt", "full", 1.0)]
+    # excerpt joins through full: 150 + 40 - 400 < 0 guaranteed overlap with
+    # the stored teaser, so it does not; full is verified with the teaser.
+    assert assign_clusters(members, edges) == {"teaser": "teaser", "full": "teaser",
+                                               "excerpt": "excerpt"}
+
+
 def test_clusters_do_not_depend_on_input_order():
     rng = random.Random(7)
-    members = [member(f"s{i}", i % 7) for i in range(30)] + [member("old", 3, stored="old")]
+    members = [member(f"s{i}", i % 7, size=rng.choice([0, 40, 80, 120, 200]), day=1 + i % 5)
+               for i in range(30)] + [member("old", 3, stored="old", size=100)]
     ids = [m.story_id for m in members]
     edges = [(a, b, round(rng.uniform(0.8, 1.0), 2))
              for a in ids for b in ids if a < b and rng.random() < 0.15]
@@ -270,6 +338,7 @@ def test_clusters_do_not_depend_on_input_order():
     assert expected["old"] == "old"
     for sid, cid in expected.items():  # every member sits with its own canonical
         assert expected[cid] == cid or cid == "old"
+    assert len(set(expected.values())) < len(expected) - 5  # the rules were exercised
 
 
 def test_cluster_batch_on_sample_copies(articles):

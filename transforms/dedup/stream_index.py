@@ -117,8 +117,10 @@ class StreamIndex:
             for other in (a, b):
                 if other not in new:
                     kept = self.kept[other].fingerprint
-                    stored_members[other] = ClusterMember(other, kept.rank, kept.stored_cluster)
-        members = [fp.member for _s, fp, _k in new.values()] + list(stored_members.values())
+                    stored_members[other] = ClusterMember(other, kept.rank, kept.stored_cluster,
+                                                          kept.shingle_count)
+        members = [dataclasses.replace(fp.member, size=fp.shingle_count)
+                   for _s, fp, _k in new.values()] + list(stored_members.values())
         clusters = assign_clusters(members, edges)
         found = []
         for story_id, (story, fingerprint, keys) in sorted(new.items()):

@@ -18,8 +18,10 @@ bundles, workers or runner:
    Stored stories are verified on their stored text, re-read from the
    stories table for candidates only (their signature if it is gone).
 5. Clusters: `assign_clusters` over the verified edges: in canonical order
-   each story joins the best-matching canonical story or founds a cluster;
-   no chaining, stored clusters never move.
+   each story joins the cluster it is verified against best (through its
+   earliest story, or through a member it must overlap), or founds one;
+   the fullest copy of its earliest stories is canonical; stored clusters
+   never move.
 6. Finish: each new story gets its cluster_id (and duplicate_of unless it
    is canonical) and its entry in the dedup index.
 
@@ -113,6 +115,11 @@ def _first_half(_a, joined):
     for fingerprint in joined["fingerprint"]:
         for b, exact in joined["pairs"]:
             yield b, (fingerprint, exact)
+
+
+def _member(fingerprint):
+    """The story as clustering sees it, with its shingle count."""
+    return dataclasses.replace(fingerprint.member, size=fingerprint.shingle_count)
 
 
 def _under_one_key(edge):
@@ -217,7 +224,7 @@ class _VerifyFn(beam.DoFn):
                 score = verified_containment(a, b, exact)
                 if score is not None:
                     self._edges.inc()
-                    yield a.member, b.member, score
+                    yield _member(a), _member(b), score
 
 
 class _FinishFn(beam.DoFn):
