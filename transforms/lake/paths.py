@@ -59,8 +59,9 @@ def part_file(root: str, table: TableSpec, value: str, run_id: str) -> str:
 
 
 def table_files_pattern(root: str, table: TableSpec) -> str:
-    """Every committed file of a table (one partition level)."""
-    return FileSystems.join(table_dir(root, table), "*", "*.parquet")
+    """Every data file of a table: those in its partition folders (not the
+    Delta log's checkpoints, which are Parquet files too)."""
+    return FileSystems.join(table_dir(root, table), f"{table.partition_column}=*", "*.parquet")
 
 
 def partition_files_pattern(root: str, table: TableSpec, value: str) -> str:
