@@ -200,3 +200,17 @@ def test_reprocessed_stories_replace_their_rows_in_one_transaction_per_table(tmp
     assert history["wirestream.reprocess"] is True
     assert delta.apply_plan(out, plan) == {}  # retried: nothing more
     assert sorted(r["story_id"] for r in rows(out, "stories")) == ["a", "b", "c"]
+
+
+def test_a_hundred_runs_leave_no_checkpoint_for_duckdbs_glob_to_trip_on(tmp_path):
+    import duckdb
+
+    out = str(tmp_path)
+    for n in range(101):  # Delta's default checkpoint interval is 100 commits
+        delta.apply_plan(out, a_run(out, f"run{n:03d}", [f"s{n}"]))
+    assert DeltaTable(f"{out}/stories").version() == 100
+    assert not list((tmp_path / "stories" / "_delta_log").glob("*.parquet"))
+    rows = duckdb.connect().execute(
+        f"select count(*) from read_parquet('{out}/stories/**/*.parquet', "
+        "hive_partitioning=true)").fetchall()
+    assert rows == [(101,)]

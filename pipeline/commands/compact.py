@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pipeline import errors
 
-SYNOPSIS = "compact --output DIR [--before DATE] [--target-file-mb N] [--retention HOURS] [--convert]"
+SYNOPSIS = ("compact --output DIR [--before DATE] [--target-file-mb N] [--retention HOURS] "
+            "[--checkpoint] [--convert]")
 
 DESCRIPTION = """Merge each partition's small files into few large ones (one Delta
 transaction per table, so readers never see a partition twice or not at
@@ -28,6 +29,10 @@ def parser():
                         help="Replaced files are deleted once older than this "
                              f"(default {DEFAULT_RETENTION_HOURS}: longer than any run "
                              "that may still read them).")
+    parsed.add_argument("--checkpoint", action="store_true",
+                        help="Also write a Delta checkpoint and drop old log files: faster "
+                             "snapshots for readers that go through the log, but DuckDB's plain "
+                             "glob over TABLE/**/*.parquet no longer reads the table.")
     parsed.add_argument("--convert", action="store_true",
                         help="Only convert a plain-Parquet DIR to Delta tables, in place.")
     return parsed
@@ -54,7 +59,7 @@ def main(argv: list[str]) -> int:
             return errors.OK
         for done in compact(args.output, before=args.before,
                             target_file_mb=args.target_file_mb,
-                            retention_hours=args.retention):
+                            retention_hours=args.retention, checkpoint=args.checkpoint):
             print(f"{done.table:<13} {done.files_before:>6} files -> {done.files_after:>5} "
                   f"({done.files_removed} merged into {done.files_added}, "
                   f"{done.vacuumed} deleted)")

@@ -33,6 +33,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundErr
 from deltalake.transaction import CommitProperties, Transaction, create_table_with_add_actions
 
 from transforms.lake import paths
+from transforms.lake.delta import NO_CHECKPOINT
 
 LOG = logging.getLogger("wirestream.lake")
 APP_ID = "wirestream-lease"
@@ -102,7 +103,8 @@ def _open(uri: str) -> DeltaTable:
         try:
             create_table_with_add_actions(
                 uri, _SCHEMA, [], mode="error", name="wirestream lease",
-                commit_properties=CommitProperties(app_transactions=[Transaction(APP_ID, 0)]))
+                commit_properties=CommitProperties(app_transactions=[Transaction(APP_ID, 0)]),
+                post_commithook_properties=NO_CHECKPOINT)
         except DeltaError:
             pass  # another run created it first: the same empty lease
         return DeltaTable(uri)
@@ -120,7 +122,8 @@ def _commit(table: DeltaTable, generation: int, holder: Holder) -> bool:
             [], mode="append", schema=_SCHEMA,
             commit_properties=CommitProperties(
                 app_transactions=[Transaction(APP_ID, generation + 1)],
-                custom_metadata=holder.metadata(), max_commit_retries=0))
+                custom_metadata=holder.metadata(), max_commit_retries=0),
+            post_commithook_properties=NO_CHECKPOINT)
     except CommitFailedError:
         return False
     return True

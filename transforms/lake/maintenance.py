@@ -39,7 +39,8 @@ class Compacted:
 
 def compact_table(output: str, name: str, *, before: Optional[str] = None,
                   target_file_mb: int = DEFAULT_TARGET_FILE_MB,
-                  retention_hours: float = DEFAULT_RETENTION_HOURS) -> Optional[Compacted]:
+                  retention_hours: float = DEFAULT_RETENTION_HOURS,
+                  checkpoint: bool = False) -> Optional[Compacted]:
     """Compact one table's partitions (those before BEFORE, a partition
     value, when given), then vacuum; None when the table does not exist."""
     spec = TABLES[name]
@@ -50,14 +51,19 @@ def compact_table(output: str, name: str, *, before: Optional[str] = None,
     filters = [(spec.partition_column, "<", before)] if before else None
     metrics = table.optimize.compact(
         partition_filters=filters, target_size=target_file_mb * 1024 * 1024,
-        writer_properties=WriterProperties(compression="ZSTD", max_row_group_size=ROW_GROUP_ROWS))
+        writer_properties=WriterProperties(compression="ZSTD", max_row_group_size=ROW_GROUP_ROWS),
+        post_commithook_properties=delta.NO_CHECKPOINT)
     table.update_incremental()
     vacuumed = table.vacuum(retention_hours=int(retention_hours), dry_run=False,
-                            enforce_retention_duration=False)
-    # A checkpoint: readers load the snapshot from one Parquet file instead
-    # of replaying every commit since the last one (a day of runs is ~100).
-    table.update_incremental()
-    table.create_checkpoint()
+                            enforce_retention_duration=False,
+                            post_commithook_properties=delta.NO_CHECKPOINT)
+    if checkpoint:
+        # Snapshots then load from one Parquet file instead of replaying
+        # every commit, and older log files can go; but DuckDB's plain glob
+        # over TABLE/**/*.parquet fails on that file (see delta.NO_CHECKPOINT).
+        table.update_incremental()
+        table.create_checkpoint()
+        table.cleanup_metadata()
     return Compacted(name, files_before, len(table.file_uris()),
                      metrics.get("numFilesRemoved", 0), metrics.get("numFilesAdded", 0),
                      len(vacuumed))
