@@ -36,21 +36,9 @@ def main(argv: list[str]) -> int:
     config = parse_run_args(argv)
     # Imported only now: building the graph loads every stage, which a
     # usage error need not wait for.
+    from pipeline.leasing import holding_lease
     from pipeline.run import run
-    from transforms.lake.lease import DEFAULT_TTL, Lease, LeaseHeld, Renewal
 
-    # One run at a time per DIR: a second run started meanwhile is told so
-    # (exit 2) rather than storing every new story a second time.
-    lease = Lease(config.output, config.run_id)
-    try:
-        taken_over = lease.acquire()
-    except LeaseHeld as held:
-        raise errors.ConfigError(str(held)) from None
-    if taken_over:
-        errors.say(taken_over)
-    try:
-        with Renewal(lease, DEFAULT_TTL / 3), errors.failures("pipeline failed"):
-            run(config)
-    finally:
-        lease.release()
+    with holding_lease(config.output, config.run_id, "pipeline failed"):
+        run(config)
     return errors.OK

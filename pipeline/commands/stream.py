@@ -78,29 +78,19 @@ def main(argv: list[str]) -> int:
 
     import apache_beam as beam
 
+    from pipeline.leasing import holding_lease
     from pipeline.run import choose_runner
     from pipeline.stream import build_stream
     from transforms.lake import delta
-    from transforms.lake.lease import DEFAULT_TTL, Lease, LeaseHeld, Renewal
 
-    lease = Lease(config.output, config.run_id)
-    try:
-        taken_over = lease.acquire()
-    except LeaseHeld as held:
-        raise errors.ConfigError(str(held)) from None
-    if taken_over:
-        errors.say(taken_over)
     logging.getLogger("wirestream.stream").setLevel(logging.INFO)
-    try:
-        with Renewal(lease, DEFAULT_TTL / 3), errors.failures("stream failed"):
-            for line in delta.recover(config.output, config.run_id):
-                errors.say(line)
-            options = config.pipeline_options()
-            pipeline = beam.Pipeline(runner=choose_runner(options), options=options)
-            build_stream(pipeline, config, stream)
-            pipeline.run().wait_until_finish()
-    finally:
-        lease.release()
+    with holding_lease(config.output, config.run_id, "stream failed"):
+        for line in delta.recover(config.output, config.run_id):
+            errors.say(line)
+        options = config.pipeline_options()
+        pipeline = beam.Pipeline(runner=choose_runner(options), options=options)
+        build_stream(pipeline, config, stream)
+        pipeline.run().wait_until_finish()
     print("\n".join(summary_lines(config)))
     return errors.OK
 
