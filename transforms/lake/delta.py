@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-from deltalake import DeltaTable, Field
+from deltalake import DeltaTable, Field, convert_to_deltalake
 from deltalake import Schema as DeltaSchema
 from deltalake.exceptions import TableNotFoundError
 from deltalake.transaction import (
@@ -47,9 +47,9 @@ from deltalake.transaction import (
     create_table_with_add_actions,
 )
 
-from schemas.tables import ALL_TABLES, SCHEMA_VERSION, TABLES, TableSpec
+from schemas.tables import SCHEMA_VERSION, TABLES, TableSpec
 from transforms.lake import paths
-from transforms.lake.files import make_parent, write_bytes
+from transforms.lake.files import arrow_parquet_bytes, make_parent, parquet_bytes, write_bytes
 
 LOG = logging.getLogger("wirestream.lake")
 
@@ -331,8 +331,6 @@ def rewrite_partitions(output: str, spec: TableSpec, files: list[StagedFile], ru
     """Replace the rows of STORY_IDS in PARTITIONS with the run's FILES, in one
     transaction: every stored file of those partitions is removed, and the
     rows of other stories in them are written again beside the run's files."""
-    from transforms.lake.files import arrow_parquet_bytes
-
     uri = table_uri(output, spec)
     table = open_table(uri)
     if table is None:
@@ -437,8 +435,6 @@ def _child_dirs(root: str) -> list[str]:
 def convert_plain_tables(output: str) -> list[str]:
     """Turn tables written as plain Hive-partitioned Parquet (wirestream
     before Delta) into Delta tables in place: every file is kept, as is."""
-    from deltalake import convert_to_deltalake
-
     done = []
     for spec in TABLES.values():
         uri = table_uri(output, spec)
@@ -465,8 +461,6 @@ def ensure_tables(output: str, run_date: str, run_id: str,
     at all would be an error for them rather than zero rows, so a table
     that does not exist yet gets one empty file, committed.
     """
-    from transforms.lake.files import parquet_bytes
-
     for spec in specs:
         uri = table_uri(output, spec)
         if open_table(uri) is not None:
