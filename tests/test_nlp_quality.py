@@ -31,8 +31,10 @@ def test_typed_relation_f1_on_conll04_valid():
     from benchmarks.eval_relations import evaluate
 
     results = evaluate()
-    # measured 0.443 exact names, 0.465 with gold titles set aside as the
-    # contract sets them aside, 0.535 lenient
+    # measured 0.440 exact names, 0.462 with gold titles set aside as the
+    # contract sets them aside, 0.532 lenient (0.443 / 0.465 / 0.535 before
+    # NORP objects became nationality / member_of rather than lives_in: the
+    # three "Soviet" hits CoNLL04 calls places; train rose 0.395 -> 0.397)
     assert results["strict"]["f"][2] >= 0.43
     assert results["titles"]["f"][2] >= 0.45
     assert results["lenient"]["f"][2] >= 0.52
@@ -57,9 +59,11 @@ def test_quote_speakers_on_hand_labelled_reuters_and_gum_stories():
     from benchmarks.eval_quotes import evaluate
 
     results = evaluate()
-    # measured (230 labelled quotations): recall 0.983; speaker accuracy dev
-    # 0.921, held-out 0.880; speaker precision 0.958 (0.819 / 0.897 before
-    # the attribution rules of eval_quotes' first round)
+    # measured (230 labelled quotations): recall 0.974; speaker accuracy dev
+    # 0.921, held-out 0.878; speaker precision 0.958 (0.819 / 0.897 before
+    # the attribution rules of eval_quotes' first round; recall 0.983 and
+    # held-out 0.880 before scare-quoted names stopped being quotations: two
+    # quoted web site names the labels count as quotations)
     assert results["all"]["recall"] >= 0.96
     assert results["dev"]["speaker_accuracy"] >= 0.89
     assert results["heldout"]["speaker_accuracy"] >= 0.85

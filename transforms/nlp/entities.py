@@ -18,7 +18,8 @@ from typing import Optional
 from schemas.records import EntityMention, Story
 from transforms.nlp.given_names import given_names
 from transforms.nlp.lexicon import (
-    GAZETTEER_LABELS, HONORIFICS, NAMED_LABELS, PERSON_HONORIFICS, PLACE_LABELS, TITLE_NOUNS)
+    GAZETTEER_LABELS, HONORIFICS, NAMED_LABELS, ORG_HEAD_NOUNS, PERSON_HONORIFICS, PLACE_LABELS,
+    TITLE_NOUNS)
 from transforms.nlp.mention import Mention
 from transforms.nlp.names import entity_id, normalize_name, place_key, recase_name
 from transforms.nlp.wire_layout import (
@@ -210,7 +211,7 @@ def _whole_name(doc, start: int, end: int) -> tuple[int, int]:
 
 
 def _recover(doc, text: str, mentions: list[Mention],
-             sides: set[tuple[int, int]]) -> list[Mention]:
+             sides: set[tuple[int, int]], joined: tuple = ()) -> list[Mention]:
     """Names the story uses elsewhere that the model missed here.
 
     A capitalised token sequence equal to a mention's text, or to the
@@ -221,6 +222,8 @@ def _recover(doc, text: str, mentions: list[Mention],
     for ent in doc.ents:
         if not crosses_side(ent.start_char, ent.end_char, sides):
             taken.update(range(ent.start, ent.end))
+    for m in joined:
+        taken.update(range(m.start, m.end))  # "the Clan of the Gulf" is one name
     keys: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
     seen = set()
     for m in mentions:
@@ -373,7 +376,9 @@ def _join_short_forms(ordered: list[Mention], words_of: dict, same: _Groups) -> 
         if full is None:
             if _is_acronym(m, words):
                 full = _org_of_initials(m, orgs)
-            elif m.label == "ORG":
+            elif m.label == "ORG" or m.label in ("PERSON", "NORP", "WORK_OF_ART") and \
+                    len(words) == 1 and words[0] in ORG_HEAD_NOUNS:
+                # "the Clan" after "the Clan of the Gulf", whatever its label
                 full = _org_of_leading_words(words, orgs, words_of)
         if full is not None:
             same.join(full, m)
@@ -448,12 +453,52 @@ def _canonical_name(full: Mention, members: list[Mention]) -> str:
     return canonical
 
 
+def _head_word_at(doc, i: int) -> bool:
+    """A capitalised noun that heads an organisation's name ("Clan",
+    "Bank", "Brotherhood"), written as a name mid-sentence."""
+    token = doc[i]
+    return token.lower_ in ORG_HEAD_NOUNS and token.text[:1].isupper() and \
+        not token.text.isupper() and not token.is_sent_start
+
+
+def _of_names(doc, text: str, mentions: list[Mention]) -> tuple[list[Mention], list[Mention]]:
+    """"the Clan of the Gulf", "the Bank of the South": an organisation's
+    name written "the X of the Y", which the model cuts into two names (or
+    leaves the head word out of any), is one ORG mention. A head noun of
+    organisations, capitalised, after "the" and before "of (the)" and a
+    name; the name's own mention is folded in. Returns the mentions and
+    the joined ones."""
+    by_start = {m.start: m for m in mentions}
+    by_end = {m.end: m for m in mentions}
+    drop, added = set(), []
+    for i in range(1, len(doc) - 2):
+        if not _head_word_at(doc, i) or doc[i + 1].lower_ != "of":
+            continue
+        head = by_end.get(i + 1)
+        first = head.start if head is not None else i
+        if first == 0 or doc[first - 1].lower_ != "the" or head is not None and (
+                head.label not in ("ORG", "PERSON", "NORP", "WORK_OF_ART") or id(head) in drop):
+            continue
+        j = i + 3 if doc[i + 2].lower_ == "the" else i + 2
+        tail = by_start.get(j)
+        if tail is None or id(tail) in drop:
+            continue
+        if head is not None and head.label == "ORG" and head.end - head.start > 1 and \
+                tail.label in PLACE_LABELS:
+            continue  # "the Federal Home Loan Bank of San Francisco": a named body's branch
+        sub = doc[first:tail.end]
+        added.append(Mention(first, tail.end, text[sub.start_char:sub.end_char], "ORG",
+                             sub.start_char, sub.end_char, cued=True))
+        drop.update(id(m) for m in (head, tail) if m is not None)
+    return [m for m in mentions if id(m) not in drop] + added, added
+
+
 def find_entities(doc, text: str) -> list[Mention]:
     """The story's entity mentions in text order, each with its entity's
     canonical name, label and id."""
     sides = result_sides(text)  # once per story: three rules read them
-    mentions = _mentions(doc, text, sides)
-    mentions += _recover(doc, text, mentions, sides)
+    mentions, joined = _of_names(doc, text, _mentions(doc, text, sides))
+    mentions += _recover(doc, text, mentions, sides, joined)
     resolve_canonical(mentions)
     mentions.sort(key=lambda m: m.start)
     return mentions

@@ -46,6 +46,43 @@ VERB_TYPES = {"meet": "meets", "accuse": "accuses", "visit": "visits",
               "acquire": "acquires", "buy": "acquires", "attack": "attacks",
               "support": "supports", "endorse": "supports", "arrest": "arrests",
               "defeat": "defeats", "beat": "defeats"}
+# Contacts between two people that analysts read as a meeting: "X spoke
+# with Y", "X held talks with Y", "X had a phone call with Y".
+CONTACT_VERBS = {"speak", "talk", "confer", "meet"}
+CONTACT_NOUNS = {"talks", "talk", "call", "meeting", "conversation", "discussion",
+                 "discussions", "negotiations", "summit", "videoconference", "phone",
+                 "telephone", "consultations"}
+# Offices that head the country or body named with them: "Kenya's President
+# X" leads Kenya ("prime" stands for "prime minister").
+LEAD_OFFICES = {"president", "prime", "premier", "chancellor", "king", "queen", "monarch",
+                "emir", "sultan", "ruler", "leader", "head", "president-elect", "dictator",
+                "governor", "gov", "mayor"}
+# NORP words that name a party, a faith or a movement rather than a
+# nationality: "Democratic Senator X" is a member of a party, not someone
+# who lives in "Democratic".
+GROUP_NORP_WORDS = {
+    "democratic", "democrat", "democrats", "republican", "republicans", "gop", "labour",
+    "labor", "conservative", "conservatives", "tory", "tories", "liberal", "liberals",
+    "socialist", "socialists", "communist", "communists", "green", "greens", "nationalist",
+    "nationalists", "unionist", "unionists", "progressive", "libertarian", "maoist",
+    "marxist", "leninist", "islamist", "islamists", "jihadist", "jihadists", "bolshevik",
+    "baathist", "peronist", "gaullist", "zionist", "populist", "centrist", "separatist",
+    "separatists", "royalist", "loyalist", "republican", "federalist", "social",
+    "christian", "christians", "muslim", "muslims", "islamic", "catholic", "catholics",
+    "protestant", "protestants", "evangelical", "orthodox", "jewish", "jews", "hindu",
+    "hindus", "buddhist", "buddhists", "sikh", "sikhs", "sunni", "sunnis", "shiite",
+    "shiites", "shia", "anglican", "lutheran", "methodist", "baptist", "mormon", "coptic",
+    "alawite", "druze", "salafist", "wahhabi", "taliban", "houthi", "houthis"}
+# Common nouns that head an organisation's name written "the X of the Y"
+# ("the Clan of the Gulf", "the Bank of the South").
+ORG_HEAD_NOUNS = {
+    "clan", "army", "bank", "brotherhood", "sisterhood", "front", "league", "union",
+    "council", "party", "movement", "organisation", "organization", "order", "society",
+    "federation", "association", "alliance", "church", "university", "institute",
+    "academy", "college", "ministry", "department", "court", "commission", "committee",
+    "agency", "bureau", "cartel", "gang", "brigade", "brigades", "battalion", "corps",
+    "fund", "foundation", "group", "network", "coalition", "sons", "soldiers", "friends",
+    "guardians", "defenders", "partisans", "militia", "legion", "knights", "fellowship"}
 # Nouns of office: "X, chairman of Y", "Y chief executive X".
 TITLE_NOUNS = {
     "president", "chairman", "chairwoman", "chair", "director", "executive",

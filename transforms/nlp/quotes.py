@@ -302,8 +302,9 @@ def find_quotes(story: Story, doc, text: str, mentions, by_token) -> Iterable[Qu
     for start, end in spans:
         raw = text[start:end]
         stripped = raw.strip()
-        if len(stripped.split()) < 4:
-            continue
+        short = len(stripped.split()) < 4
+        if short and (len(stripped.split()) < 2 or _name_shaped(stripped.rstrip(","))):
+            continue  # a scare quote, a term or a name
         start += len(raw) - len(raw.lstrip())
         end = start + len(stripped)
         continuing = None
@@ -313,6 +314,10 @@ def find_quotes(story: Story, doc, text: str, mentions, by_token) -> Iterable[Qu
             continuing = (previous[1], previous[2])
         speaker, verb = _speaker_for(doc, start - 1, end + 1, by_token, person_before,
                                      continuing)
+        if _scare_quoted(doc, text, start, end, speaker) or short and (
+                speaker is None or verb not in REPORTING_VERBS or
+                not _short_partial(doc, text, start, end)):
+            continue
         previous = (end + 1, speaker, verb)
         yield Quote(
             story_id=story.story_id,
@@ -320,6 +325,84 @@ def find_quotes(story: Story, doc, text: str, mentions, by_token) -> Iterable[Qu
             speaker_entity_id=speaker.entity_id if speaker else None,
             quote=text[start:end], verb=verb,
             start_char=start - body_start, end_char=end - body_start)
+
+
+# Words a name keeps in lower case ("the Clan of the Gulf", "Operation
+# Safe Harbour"), and the verbs that give a name rather than report words.
+_NAME_JOINERS = {"of", "the", "and", "for", "de", "del", "la", "le", "al", "el", "on", "in",
+                 "to", "a", "an", "&"}
+_NAMING_VERBS = {"call", "dub", "name", "label", "brand", "nickname", "title", "christen"}
+# Verbs that give words written or chanted: a sign read "No more cuts".
+_INSCRIBING_VERBS = {"read", "chant", "sing", "bear", "print", "scrawl", "paint"}
+_SHORT_PHRASE = 6
+# Words before a short quoted phrase that make it a term, not someone's words.
+_TERM_CUES = {"the", "a", "an", "its", "their", "his", "her", "our", "this", "that", "these",
+              "those", "so-called", "called", "dubbed", "named", "as"}
+
+
+def _name_shaped(quoted: str) -> bool:
+    """"Clan of the Gulf", "Operation Safe Harbour": every word capitalised
+    but the joiners, and no sentence punctuation."""
+    words = quoted.split()
+    if any(ch in quoted for ch in ".!?;:,"):
+        return False
+    return words[0][:1].isupper() and all(
+        w[:1].isupper() or w.lower() in _NAME_JOINERS or not w[:1].isalpha() for w in words)
+
+
+def _scare_quoted(doc, text: str, start: int, end: int, speaker) -> bool:
+    """A name or a short phrase in quotation marks inside the reporter's own
+    sentence ("accused of running the "Clan of the Gulf"", "the so-called
+    "Army of the Righteous""), which no one is reported as saying: not a
+    quotation. A name is not one even when the sentence has a subject;
+    a short phrase without a verb only when no speaker is found. A reporting verb in the
+    sentence (other than one that names: "dubbed", "called"), or a verb
+    that gives written or chanted words ("a sign read"), keeps it a quote:
+    talks would resume "very soon," she said."""
+    quoted = text[start:end]
+    words = quoted.split()
+    inside = doc.char_span(start, end, alignment_mode="expand")
+    if inside is None or not len(inside) or len(words) > _SHORT_PHRASE:
+        return False
+    sentence = inside.sent
+    before = text[sentence.start_char:start - 1]
+    if not any(ch.isalpha() for ch in before) or quoted.rstrip()[-1:] in ".!?,":
+        return False  # a quotation opening its sentence, or ending in a said-clause
+    for token in sentence:
+        if start - 1 <= token.idx < end + 1:
+            continue
+        lemma = token.lemma_.lower()
+        if (lemma in REPORTING_VERBS or lemma in _INSCRIBING_VERBS) and \
+                token.pos_ in ("VERB", "AUX") and lemma not in _NAMING_VERBS or \
+                lemma == "quote" or token.lower_ == "according":
+            return False
+    if _name_shaped(quoted):
+        return True
+    # a phrase with no verb of its own ("a step in the wrong direction"); one
+    # with a verb is words someone wrote ("must be completed in English")
+    return speaker is None and not any(t.pos_ in ("VERB", "AUX") for t in inside)
+
+
+def _short_partial(doc, text: str, start: int, end: int) -> bool:
+    """A partial quote of two or three words that is someone's words, not
+    a term: it runs into its said-clause (the port is "closed for now," she
+    said) or is part of what a reporting verb reports (talks would resume
+    "very soon"), and is not "so-called"."""
+    inside = doc.char_span(start, end, alignment_mode="expand")
+    words_before = text[max(start - 40, 0):start - 1].lower().split()
+    if inside is None or not len(inside) or words_before and words_before[-1] in _TERM_CUES:
+        return False  # the "peace plan", its "new normal", so-called "red lines"
+    if text[start:end].rstrip()[-1:] == ",":
+        return True
+    if inside.root.pos_ in ("NOUN", "PROPN"):
+        return False  # "bank culture", "strategic commodities": a term
+    token = inside[0]
+    while token.head.i != token.i:
+        token = token.head
+        if token.lemma_.lower() in REPORTING_VERBS and token.pos_ in ("VERB", "AUX") and \
+                token.lemma_.lower() not in _NAMING_VERBS:
+            return True
+    return False
 
 
 def _in_subject(token) -> bool:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from transforms.nlp.lexicon import (
-    AGENT_LABELS, BASE_VERBS, EMPLOY_VERBS, KILL_NOUNS, KILL_VERBS, KILLER_NOUNS, LIVE_VERBS,
-    NATIVE_NOUNS, OFFICE_BODY_NOUNS, PLACE_LABELS, PLACE_NOUNS, RESIDENT_NOUNS, TITLE_NOUNS,
+    AGENT_LABELS, BASE_VERBS, CONTACT_NOUNS, CONTACT_VERBS, EMPLOY_VERBS, GROUP_NORP_WORDS,
+    KILL_NOUNS, KILL_VERBS, KILLER_NOUNS, LEAD_OFFICES, LIVE_VERBS, NATIVE_NOUNS,
+    OFFICE_BODY_NOUNS, PLACE_LABELS, PLACE_NOUNS, REPORTING_VERBS, RESIDENT_NOUNS, TITLE_NOUNS,
     VERB_TYPES, WORK_VERBS)
 from schemas.records import Relation, Story
 from transforms.nlp.mention import Mention
@@ -115,6 +116,68 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
                 yield from _office_taken(verb, subject, by_token)
 
 
+def _contact_relations(doc, by_token) -> Iterable[_RawRelation]:
+    """Two people in contact: "X spoke with Y", "X spoke by phone with Y",
+    "X held talks with Y", "X had a phone call with Y", and "X said he had
+    spoken with Y" (the pronoun is the reporting verb's subject): meets."""
+    for verb in doc:
+        if verb.pos_ not in ("VERB", "AUX"):
+            continue
+        lemma = verb.lemma_.lower()
+        heads = []  # (predicate, token whose "with" names the other person)
+        if lemma in CONTACT_VERBS and lemma != "meet":
+            heads.append((f"{lemma} with", verb))
+        elif lemma in ("hold", "have", "conduct"):
+            for noun in (c for c in verb.children if c.dep_ == "dobj"):
+                if noun.lower_ not in CONTACT_NOUNS:
+                    continue
+                phone = any(c.lower_ in ("phone", "telephone", "video") for c in noun.children
+                            if c.dep_ in ("compound", "amod"))
+                name = f"{'phone ' if phone else ''}{noun.lower_}" if noun.lower_ != "phone" \
+                    else "phone call"
+                predicate = f"{name} with" if phone or name == "phone call" else \
+                    f"{lemma} {name} with"
+                heads += [(predicate, noun), (predicate, verb)]
+        if not heads:
+            continue
+        subjects = [_pronoun_speaker(s, by_token) if s.lower_ in ("he", "she") else
+                    mention_of_token(s, by_token) for s in _verb_subjects(verb)
+                    if s.dep_ == "nsubj"]
+        subjects = [s for s in subjects if s is not None and _is_person(s)]
+        if not subjects:
+            continue
+        seen = set()
+        for predicate, head in heads:
+            for prep in (c for c in head.children if c.dep_ == "prep" and
+                         c.lower_ in (("with", "to") if head is verb and lemma in CONTACT_VERBS
+                                      else ("with",))):
+                for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+                    for token in _with_conjuncts(pobj):
+                        other = mention_of_token(token, by_token)
+                        if other is None or not _is_person(other) or other.key in seen:
+                            continue
+                        seen.add(other.key)
+                        for subject in subjects:
+                            if subject.key != other.key:
+                                yield _RawRelation(subject, predicate, other, "meets")
+
+
+def _pronoun_speaker(pronoun, by_token) -> Optional[Mention]:
+    """"X said he had spoken with Y": he is X, the subject of the reporting
+    verb the clause hangs on."""
+    clause = pronoun.head
+    while clause.dep_ in ("conj", "xcomp") and clause.head.i != clause.i:
+        clause = clause.head
+    reporting = clause.head
+    if clause.dep_ != "ccomp" or reporting.lemma_.lower() not in REPORTING_VERBS:
+        return None
+    for subject in (c for c in reporting.children if c.dep_ == "nsubj"):
+        found = mention_of_token(subject, by_token)
+        if found is not None and _is_person(found):
+            return found
+    return None
+
+
 def _verb_arguments(verb, by_token) -> tuple[list, list[tuple[str, object]], bool]:
     """The verb's doers, its (preposition, object) pairs, and whether it is
     a passive that names no doer. Each coordinated noun takes part on its
@@ -159,7 +222,15 @@ def _relative_antecedents(verb, subjects: list, by_token) -> list:
         verb.head if verb.dep_ == "conj" and verb.head.dep_ == "relcl" else None
     if clause is None:
         return subjects
-    return [clause.head if s.tag_ in ("WP", "WDT") and clause.head.i in by_token else s
+    antecedent = clause.head
+    if antecedent.dep_ == "appos" and (by_token.get(antecedent.i) is not None and
+                                       by_token[antecedent.i].canonical_label == "NORP"):
+        # "Derwinski, a Republican from Chicago who served in Congress": the
+        # clause is the person's, not the party's
+        person = by_token.get(antecedent.head.i)
+        if person is not None and _is_person(person):
+            antecedent = antecedent.head
+    return [antecedent if s.tag_ in ("WP", "WDT") and antecedent.i in by_token else s
             for s in subjects]
 
 
@@ -230,25 +301,56 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
             target = mention_of_token(pobj, by_token)
             if target is None:
                 continue
-            yield from _office_target(person, word, f"{word} {prep.lower_}", target)
+            yield from _office_target(person, word, f"{word} {prep.lower_}", target, office)
     for child in office.children:
         if child.dep_ in ("compound", "poss", "nmod", "amod") and child.i < office.i:
             target = mention_of_token(child, by_token)
             if target is not None and target is by_token.get(office.i):
                 continue  # a word of the name itself ("United" of "the United States")
             if target is not None and target is not person:
-                yield from _office_target(person, word, f"{word} of", target)
+                yield from _office_target(person, word, f"{word} of", target, office)
             elif child.lower_.rstrip(".") in TITLE_NOUNS:
                 # "former Air Force commander": the organisation hangs on the
                 # first of two office words
                 for grand in child.children:
                     target = mention_of_token(grand, by_token) if grand.i < child.i else None
                     if target is not None and target is not person:
-                        yield from _office_target(person, word, f"{word} of", target)
+                        yield from _office_target(person, word, f"{word} of", target, child)
+
+
+def _is_group_name(target: Mention) -> bool:
+    """A NORP that names a party, a faith or a movement ("Democratic",
+    "Sunni", "Christian Democrat") rather than a nationality."""
+    words = target.canonical.lower().replace("-", " ").split()
+    return any(w in GROUP_NORP_WORDS for w in words)
+
+
+# Endings of nationality and group adjectives: Kenyan, Chinese, Polish,
+# Israeli, Nordic, Dutch, Swiss, Uzbek, Thai, Cypriot, Slovak, Filipino.
+_ADJECTIVE_ENDINGS = ("an", "ese", "ish", "i", "ic", "ch", "ss", "ek", "ot", "ak", "ino", "ine",
+                      "ite", "ist", "al", "at")
+
+
+def _adjective_shaped(target: Mention) -> bool:
+    """A NORP written as an adjective of a people or a group, not a town
+    the model took for one ("Memphis native")."""
+    word = target.canonical.split()[-1].lower() if target.canonical.split() else ""
+    return word.endswith(_ADJECTIVE_ENDINGS) or _is_group_name(target)
 
 
 def _office_target(person: Mention, word: str, predicate: str,
-                   target: Mention) -> Iterable[_RawRelation]:
+                   target: Mention, office=None) -> Iterable[_RawRelation]:
+    if office is not None and _across_dateline(office.doc, target, person):
+        return  # "Nairobi, Kenya - President X": the dateline is not the office's
+    if target.canonical_label == "NORP" and not (word in NATIVE_NOUNS and
+                                                 not _adjective_shaped(target)):
+        if target.start < person.start and predicate.endswith(" of"):
+            # "Kenyan President X" (a nationality), "Democratic Senator X",
+            # "Sunni cleric X" (a party, a faith): a group adjective is
+            # never a place
+            kind = "member_of" if _is_group_name(target) else "nationality"
+            yield _RawRelation(person, predicate, target, kind)
+        return
     if _is_org(target):
         if word in RESIDENT_NOUNS and word not in TITLE_NOUNS:
             return
@@ -256,12 +358,43 @@ def _office_target(person: Mention, word: str, predicate: str,
         if word == "member" and target.canonical.split()[-1].lower() not in OFFICE_BODY_NOUNS:
             kind = "member_of"  # of a party, alliance or club, not an office
         yield _RawRelation(person, predicate, target, kind)
-    elif _is_place(target) or target.canonical_label == "NORP" and \
-            target.start < person.start and predicate.endswith(" of"):
-        # "Illinois Gov. X", "Atlanta businessman X", "Soviet historian X",
-        # "a native of Y", "X, one of the top strategists in Israel": the
-        # person belongs to (lives in) that place.
+    elif _is_place(target) or target.canonical_label == "NORP":
+        # (a NORP here is a town the model took for a people: "a Memphis native")
+        if word in LEAD_OFFICES and office is not None and _heads(office):
+            # "Kenya's President X", "Illinois Gov. X": heads that country
+            # or state (and, as its office holder, lives there)
+            yield _RawRelation(person, predicate, target, "leads")
+        # "Illinois Gov. X", "Atlanta businessman X", "a native of Y", "X,
+        # one of the top strategists in Israel": the person belongs to
+        # (lives in) that place.
         yield _RawRelation(person, predicate, target, "lives_in")
+
+
+def _heads(office) -> bool:
+    """An office noun that heads what it is of: not a vice-, deputy or
+    former holder's, and "prime" only with "minister"."""
+    doc = office.doc
+    before = {doc[i].lower_.rstrip(".") for i in range(max(office.i - 2, 0), office.i)}
+    if before & {"vice", "deputy", "former", "ex", "acting", "interim", "late", "then"}:
+        return False
+    word = office.lower_.rstrip(".")
+    if word == "minister":
+        return office.i > 0 and doc[office.i - 1].lower_ == "prime"
+    return word != "prime"
+
+
+def _across_dateline(doc, target: Mention, person: Mention) -> bool:
+    """Whether a place before a name is on a dateline ("Nairobi, Kenya -
+    President X", "LONDON (Reuters) - Mayor X"): a spaced dash or a line
+    break between them."""
+    if target.start >= person.start:
+        return False
+    between = doc[target.end:person.start]
+    # a spaced dash ("Kenya - President X", "(Reuters) -- Mayor X"), not a
+    # hyphen inside a word ("Secretary-General", "reform-minded")
+    return any(t.text in ("-", "--", "\u2013", "\u2014") and t.i > 0 and
+               doc[t.i - 1].whitespace_ or "\n" in t.text or "\n" in t.whitespace_
+               for t in between) or "\n" in doc[target.end - 1].whitespace_
 
 
 _COMPASS = {"north", "south", "east", "west", "central", "northern", "southern", "eastern",
@@ -378,7 +511,7 @@ def _office_before_name(person: Mention, office, front: list,
     for sibling in front:
         target = by_token.get(sibling.i)
         if target is not None and target is not person and sibling.i < office.i:
-            yield from _office_target(person, word, f"{word} of", target)
+            yield from _office_target(person, word, f"{word} of", target, office)
 
 
 def _possessor_of_name(person: Mention, possessor, by_token) -> Iterable[_RawRelation]:
@@ -387,7 +520,7 @@ def _possessor_of_name(person: Mention, possessor, by_token) -> Iterable[_RawRel
     target = mention_of_token(possessor, by_token)
     if target is not None and target is not person:
         yield from _office_target(person, "member" if _is_org(target) else "native",
-                                  "of", target)
+                                  "of", target, possessor)
 
 
 def _apposed_to_office(person: Mention, head, by_token) -> Iterable[_RawRelation]:
@@ -417,6 +550,12 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
             for place in (by_token.get(g.i) for g in prep.children if g.dep_ == "pobj"):
                 if place is not None and _is_place(place):
                     yield _RawRelation(person, "from", place, "lives_in")
+        group = by_token.get(appos.i)
+        if group is not None and group.canonical_label == "NORP" and group is not person \
+                and any(c.lower_ in ("a", "an") for c in appos.children):
+            # "X, a Republican, ...", "X, a Kurd, ...": a party or a people
+            yield _RawRelation(person, "be", group,
+                               "member_of" if _is_group_name(group) else "nationality")
         if appos.i in by_token:
             continue  # another name, not an office
         yield from _office_relations(person, appos, by_token)
@@ -695,6 +834,7 @@ def find_relations(story: Story, doc, mentions: list[Mention], by_token) -> list
     """The story's relations, one per pair, type and place; a typed reading
     replaces an open one of the same pair and span."""
     found = list(_verb_relations(doc, by_token)) + list(_title_relations(doc, mentions, by_token))
+    found += list(_contact_relations(doc, by_token))
     found += list(_kill_relations(doc, mentions, found))
     found += list(_credit_relations(doc, mentions))
     found += _closure(found)
