@@ -144,7 +144,9 @@ def main() -> int:
                     command + ["run", "--feeds", str(listing), "--output", str(out), *FLEET],
                     cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
                 next_run += args.interval
-            if now >= next_item and now < deadline:
+            # The stream's last poll is an interval before its end: an item
+            # added after it could never be fetched.
+            if now >= next_item and now < deadline - (args.interval if args.stream else 0):
                 record = next(stories)
                 feed = rng.randrange(args.feeds)
                 guid = f"item-{len(appeared)}"
