@@ -81,6 +81,9 @@ def test_a_stream_polls_for_real_and_agrees_with_a_batch_run(tmp_path, feeds, ca
                  "--poll-interval", "2", "--window", "600", "--max-polls", "3"]) == 0
     printed = capsys.readouterr().out
     assert "window(s) committed" in printed
+    # (A window boundary may fall between two polls: one line per window.)
+    assert "new stories (0 duplicates)" in printed
+    assert re.search(r" 0 of \d+ fetches failed", printed)
     assert growing.requests == 3
 
     stories = DeltaTable(str(out / "stories")).to_pyarrow_table().to_pylist()
@@ -268,4 +271,5 @@ def test_each_window_is_committed_as_a_run_with_its_manifest_and_feed_states(tmp
     assert (late["error"], late["ref"], late["stage"]) == ("TooLate", "s3", "stream")
     manifest = json.loads((out / "_manifests" / "run-w20261101T122000.json").read_text())
     assert manifest["table_versions"]["stories"] == 1
+    assert (manifest["duplicates"], manifest["fetches_failed"]) == (0, 0)
     assert [s.etag for s in read_states(state_file)] == ['"10"']

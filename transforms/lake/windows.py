@@ -2,14 +2,29 @@
 
 A batch run's manifest comes from Beam counters at the end of the run; a
 stream never ends, so each window says what it wrote itself: rows per table
-(the staged files' row counts), the table versions committed, its bounds.
+(the files' row counts), duplicates and failed fetches (read back from its
+own small files), the table versions committed, its bounds.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
 from transforms.lake import delta
+
+
+def _count(staged, table: str, column: str) -> int:
+    """Rows of TABLE's committed files of the window where COLUMN is set."""
+    total = 0
+    for f in staged:
+        if f.table == table:
+            with FileSystems.open(f.final) as handle:
+                values = pq.read_table(handle, columns=[column]).column(0)
+            total += len(values) - values.null_count
+    return total
 
 
 def window_manifest(output: str, window_id: str, window, staged) -> dict:
@@ -17,6 +32,8 @@ def window_manifest(output: str, window_id: str, window, staged) -> dict:
     for f in staged:
         rows[f.table] = rows.get(f.table, 0) + f.rows
     return {
+        "duplicates": _count(staged, "stories", "duplicate_of"),
+        "fetches_failed": _count(staged, "fetch_log", "error"),
         "run_id": window_id,
         "window": {"start": window.start.to_utc_datetime().isoformat(),
                    "end": window.end.to_utc_datetime().isoformat()},
@@ -31,7 +48,7 @@ def window_manifest(output: str, window_id: str, window, staged) -> dict:
 def window_line(manifest: dict) -> str:
     rows = manifest["rows"]
     return (f"window {manifest['window']['start']} - {manifest['window']['end']}: "
-            f"{rows.get('stories', 0)} stories, {rows.get('entities', 0)} entities, "
-            f"{rows.get('relations', 0)} relations, {rows.get('quotes', 0)} quotes, "
-            f"{rows.get('dead_letters', 0)} dead letters, "
-            f"{rows.get('fetch_log', 0)} fetches logged")
+            f"{rows.get('stories', 0)} new stories ({manifest['duplicates']} duplicates), "
+            f"{rows.get('entities', 0)} entities, {rows.get('relations', 0)} relations, "
+            f"{rows.get('quotes', 0)} quotes, {rows.get('dead_letters', 0)} dead letters, "
+            f"{manifest['fetches_failed']} of {rows.get('fetch_log', 0)} fetches failed")
