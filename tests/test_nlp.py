@@ -61,3 +61,19 @@ def test_one_failing_story_costs_that_story_not_the_batch(nlp, monkeypatch):
     # neighbour, entities and all: the failure cost it nothing.
     alone = real_extract(batch[0], nlp(model_text(batch[0])))
     assert alone.entities and results[0].inference == alone
+
+
+def test_the_model_is_loaded_by_the_first_batch_not_by_setup(monkeypatch, nlp):
+    import spacy
+
+    loads = []
+    monkeypatch.setattr(spacy, "load", lambda name: loads.append(name) or nlp)
+    handler = SpacyModelHandler(resolve_model("en_core_web_sm"))
+    model = handler.load_model()
+    # A run with nothing to extract (a rerun over unchanged feeds) stops here.
+    assert loads == [] and not model.loaded
+    results = list(handler.run_inference([story("s1", "Tim Cook works for Apple.")], model))
+    assert len(loads) == 1 and model.loaded
+    assert results[0].inference.story_id == "s1"
+    list(handler.run_inference([story("s2", "Satya Nadella runs Microsoft.")], model))
+    assert len(loads) == 1

@@ -12,6 +12,7 @@ records.
 from __future__ import annotations
 
 import importlib.util
+import threading
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Sequence
 
@@ -92,6 +93,30 @@ class ExtractionFailed:
     message: str
 
 
+class DeferredPipeline:
+    """The spaCy pipeline, loaded on the first batch that needs it.
+
+    RunInference loads its model when a worker sets up, whether or not a
+    story comes: a scheduled rerun over unchanged feeds would pay a second
+    or two of model loading for nothing. The handle is shared by a worker's
+    threads, so the first load is locked.
+    """
+
+    def __init__(self, load):
+        self._load, self._nlp = load, None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._nlp is not None
+
+    def pipe(self, texts, **kwargs):
+        with self._lock:
+            if self._nlp is None:
+                self._nlp = self._load()
+        return self._nlp.pipe(texts, **kwargs)
+
+
 class SpacyModelHandler(ModelHandler[Story, PredictionResult, Any]):
     """Stories in, Extraction (or ExtractionFailed) out, one per story."""
 
@@ -103,6 +128,9 @@ class SpacyModelHandler(ModelHandler[Story, PredictionResult, Any]):
         self._batch_size = batch_size
 
     def load_model(self):
+        return DeferredPipeline(self._load_spacy)
+
+    def _load_spacy(self):
         import spacy
 
         # Resolved again here, on the worker: the launching machine may have
