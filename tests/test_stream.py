@@ -273,3 +273,25 @@ def test_each_window_is_committed_as_a_run_with_its_manifest_and_feed_states(tmp
     assert manifest["table_versions"]["stories"] == 1
     assert (manifest["duplicates"], manifest["fetches_failed"]) == (0, 0)
     assert [s.etag for s in read_states(state_file)] == ['"10"']
+
+
+def test_a_stream_joins_copies_to_clusters_a_batch_run_stored(tmp_path, capsys):
+    def listing(name, *feeds):
+        path = tmp_path / name
+        path.write_text("feeds:\n" + "".join(
+            f"  - url: {SAMPLE / feed}\n    source: {source}\n" for feed, source in feeds))
+        return str(path)
+
+    out = tmp_path / "out"
+    originals = listing("world.yaml", ("wikinews-world.rss", "world"),
+                        ("wikinews-science.atom", "science"))
+    assert main(["run", "--feeds", originals, "--output", str(out)]) == 0
+    copies = listing("copies.yaml", ("syndicator.rss", "syndicator"))
+    assert main(["stream", "--feeds", copies, "--output", str(out), "--poll-interval", "1",
+                 "--max-polls", "1"]) == 0
+    stories = DeltaTable(str(out / "stories")).to_pyarrow_table().to_pylist()
+    copied = [s for s in stories if s["source"] == "syndicator"]
+    originals_by_id = {s["story_id"]: s for s in stories if s["source"] != "syndicator"}
+    assert len(copied) == 3
+    assert all(s["duplicate_of"] in originals_by_id for s in copied)
+    assert all(s["cluster_id"] == s["duplicate_of"] for s in copied)

@@ -54,11 +54,15 @@ def read_stored(output: str, now: datetime, retention_days: float):
                         if row["indexed_at"] >= since]
     stored_ids, texts = set(), {}
     wanted = {e.story_id for e in entries}
+    # Texts only from the days the index's stories were published on.
+    days = {f"published_date={e.published_date}" for e in entries}
     for uri in delta.snapshot_files(delta.table_uri(output, STORIES)):
+        with_text = uri.rsplit("/", 2)[-2] in days
         with FileSystems.open(uri) as handle:
-            table = pq.read_table(handle, columns=["story_id", "title", "body"])
+            table = pq.read_table(handle, columns=["story_id", "title", "body"] if with_text
+                                  else ["story_id"])
         for row in table.to_pylist():
             stored_ids.add(row["story_id"])
-            if row["story_id"] in wanted:
+            if with_text and row["story_id"] in wanted:
                 texts[row["story_id"]] = (row["title"], row["body"])
     return stored_ids, [(e, *texts.get(e.story_id, (None, None))) for e in entries]
