@@ -30,10 +30,14 @@ import pyarrow as pa
 from deltalake import DeltaTable
 from deltalake import Schema as DeltaSchema
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
-from deltalake.transaction import CommitProperties, Transaction, create_table_with_add_actions
+from deltalake.transaction import (
+    CommitProperties,
+    PostCommitHookProperties,
+    Transaction,
+    create_table_with_add_actions,
+)
 
 from transforms.lake import paths
-from transforms.lake.delta import NO_CHECKPOINT
 
 LOG = logging.getLogger("wirestream.lake")
 APP_ID = "wirestream-lease"
@@ -41,6 +45,11 @@ APP_ID = "wirestream-lease"
 # never lapses; short enough that a dead one frees DIR within minutes.
 DEFAULT_TTL = timedelta(minutes=10)
 _SCHEMA = DeltaSchema.from_arrow(pa.schema([pa.field("unused", pa.string())]))
+# Two commits a run (taken, released) and renewals: checkpoints and a short
+# log retention keep taking the lease quick after a year of runs. (Unlike
+# the tables, nothing globs this folder's Parquet.)
+_CONFIGURATION = {"delta.checkpointInterval": "100",
+                  "delta.logRetentionDuration": "interval 2 days"}
 
 
 class LeaseHeld(Exception):
@@ -103,8 +112,8 @@ def _open(uri: str) -> DeltaTable:
         try:
             create_table_with_add_actions(
                 uri, _SCHEMA, [], mode="error", name="wirestream lease",
-                commit_properties=CommitProperties(app_transactions=[Transaction(APP_ID, 0)]),
-                post_commithook_properties=NO_CHECKPOINT)
+                configuration=_CONFIGURATION,
+                commit_properties=CommitProperties(app_transactions=[Transaction(APP_ID, 0)]))
         except DeltaError:
             pass  # another run created it first: the same empty lease
         return DeltaTable(uri)
@@ -123,7 +132,8 @@ def _commit(table: DeltaTable, generation: int, holder: Holder) -> bool:
             commit_properties=CommitProperties(
                 app_transactions=[Transaction(APP_ID, generation + 1)],
                 custom_metadata=holder.metadata(), max_commit_retries=0),
-            post_commithook_properties=NO_CHECKPOINT)
+            post_commithook_properties=PostCommitHookProperties(create_checkpoint=True,
+                                                                cleanup_expired_logs=True))
     except CommitFailedError:
         return False
     return True
