@@ -84,6 +84,14 @@ class ArgumentParser(argparse.ArgumentParser):
             return None
 
 
+def check_output_exists(output: str) -> None:
+    """An OUTPUT folder a command reads must exist: a usage error if not."""
+    from apache_beam.io.filesystems import FileSystems
+
+    if not FileSystems.exists(output):
+        raise ConfigError(f"--output {output}: no such folder")
+
+
 def check_date(flag: str, value: Optional[str]) -> None:
     """A YYYY-MM-DD option (a partition value), or a usage error."""
     if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):

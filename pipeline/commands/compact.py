@@ -45,13 +45,10 @@ def main(argv: list[str]) -> int:
     errors.check_date("--before", args.before)
     if args.target_file_mb < 1 or args.retention < 0:
         raise errors.ConfigError("--target-file-mb must be positive and --retention not negative")
-    from apache_beam.io.filesystems import FileSystems
-
+    errors.check_output_exists(args.output)
     from transforms.lake import delta
     from transforms.lake.maintenance import compact
 
-    if not FileSystems.exists(args.output):
-        raise errors.ConfigError(f"--output {args.output}: no such folder")
     with errors.failures("compact failed"):
         for line in delta.convert_plain_tables(args.output):
             print(line)

@@ -26,10 +26,7 @@ def main(argv: list[str]) -> int:
     if args is None:
         return errors.OK
     errors.check_date("--since", args.since)
-    from apache_beam.io.filesystems import FileSystems
-
-    if not FileSystems.exists(args.output):
-        raise errors.ConfigError(f"--output {args.output}: no such folder")
+    errors.check_output_exists(args.output)
     from transforms.lake.report import render
 
     with errors.failures("report failed"):

@@ -375,6 +375,17 @@ def rewrite_partitions(output: str, spec: TableSpec, files: list[StagedFile], ru
     return table.version()
 
 
+def commit_run(output: str, run_id: str, staged: Iterable[StagedFile], run_date: str,
+                replace_stories: bool = False) -> None:
+    """A run's (or a stream window's) whole commit, once all its files are
+    written: the plan, the moves and transactions, then any table still
+    missing created empty."""
+    plan = CommitPlan(run_id, tuple(sorted(staged, key=lambda f: f.final)), replace_stories)
+    write_plan(output, plan)
+    apply_plan(output, plan)
+    ensure_tables(output, run_date, run_id)
+
+
 def committed_versions(output: str, run_id: str) -> dict[str, int]:
     """{table: version} of the commits a run made, read from each table's log."""
     found = {}

@@ -58,22 +58,11 @@ def write_bytes(path: str, data: bytes) -> None:
 # day under this name, and are split into their tables' rows only there:
 # far fewer elements to shuffle than one per entity, relation and quote.
 EXTRACTIONS = "extractions"
-
-
 EXTRACTED_TABLES = ("entities", "relations", "quotes")
 
 
-def explode_extraction(keyed: tuple[str, Extraction]) -> Iterable[tuple[str, tuple[str, object]]]:
-    """(day, Extraction) -> (table name, (day, row)) for each found row."""
-    day, extraction = keyed
-    for table in EXTRACTED_TABLES:
-        for row in getattr(extraction, table):
-            yield table, (day, row)
-
-
 def split_extractions(extractions: Iterable[Extraction]) -> Iterable[tuple[str, list]]:
-    """(table name, rows) of each extracted table with rows, in the order
-    explode_extraction gives them."""
+    """(table name, rows) of each extracted table that has rows."""
     extractions = list(extractions)
     for table in EXTRACTED_TABLES:
         rows = [row for extraction in extractions for row in getattr(extraction, table)]

@@ -102,7 +102,7 @@ def _alive(pid: int) -> bool:
 
 
 def lease_uri(output: str) -> str:
-    return paths.join(output, paths.STATE_DIR, "lease")
+    return paths.lease_dir(output)
 
 
 def _open(uri: str) -> DeltaTable:

@@ -9,6 +9,7 @@ OUTPUT may be local, gs:// or s3://.
       TABLE/PARTITION=VALUE/part-RUN_ID.parquet    the six tables
       _state/feeds.json                            feed state (fetch)
       _state/dedup_index/run_date=D/part-*.parquet near-duplicate index (dedup)
+      _state/lease/                                the one-writer lease (a Delta table)
       _staging/RUN_ID/...                          a run's files before commit
       _manifests/RUN_ID.json                       one per run
       raw/run_date=D/RUN_ID/KEY.feed.gz            raw responses (replay)
@@ -33,10 +34,6 @@ _TABLE_DIRS = {"dedup_index": f"{STATE_DIR}/dedup_index"}
 # Depths under a RAW_DIR where raw files may sit: RAW_DIR/run_date=D/RUN_ID/x,
 # a run's own folder, or a folder of files.
 _RAW_PATTERNS = ("*" + RAW_SUFFIX, "*/*" + RAW_SUFFIX, "*/*/*" + RAW_SUFFIX)
-
-
-def join(*parts: str) -> str:
-    return FileSystems.join(*parts)
 
 
 # --- Tables ----------------------------------------------------------------------
@@ -88,6 +85,11 @@ def manifest_file(output: str, run_id: str) -> str:
 
 def feed_state_file(output: str) -> str:
     return FileSystems.join(output, STATE_DIR, FEED_STATE_FILE)
+
+
+def lease_dir(output: str) -> str:
+    """The lease one writer holds at a time (a small Delta table)."""
+    return FileSystems.join(output, STATE_DIR, "lease")
 
 
 # --- Raw responses ------------------------------------------------------------------

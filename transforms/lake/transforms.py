@@ -89,11 +89,8 @@ class _Commit(beam.DoFn):
         self._replace_stories = replace_stories
 
     def process(self, _unused, staged_files):
-        plan = delta.CommitPlan(self._run_id, tuple(sorted(staged_files, key=lambda f: f.final)),
-                                replace_stories=self._replace_stories)
-        delta.write_plan(self._output, plan)
-        delta.apply_plan(self._output, plan)
-        delta.ensure_tables(self._output, self._run_date, self._run_id)
+        delta.commit_run(self._output, self._run_id, staged_files, self._run_date,
+                         self._replace_stories)
         yield len(staged_files)
 
 
@@ -110,11 +107,8 @@ class _CommitWindow(beam.DoFn):
         window_id = window_run_id(self._run_id, window)
         staged = sorted((f for tag, f in tagged if tag == "file"), key=lambda f: f.final)
         states = [s for tag, s in tagged if tag == "state"]
-        plan = delta.CommitPlan(window_id, tuple(staged))
-        delta.write_plan(self._output, plan)
-        delta.apply_plan(self._output, plan)
-        day = window.start.to_utc_datetime().strftime("%Y-%m-%d")
-        delta.ensure_tables(self._output, day, window_id)
+        delta.commit_run(self._output, window_id, staged,
+                         window.start.to_utc_datetime().strftime("%Y-%m-%d"))
         if states:
             merge_states(self._state_file, states, window_id)
         manifest = window_manifest(self._output, window_id, window, staged)
