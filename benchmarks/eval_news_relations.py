@@ -27,7 +27,11 @@ Labelling guideline (the annotator read every story in full):
   holds inside itself ("Bank of Tokyo" is not based_in Tokyo), nor a party
   and state code such as "(D-Ill)". Past relations count ("former chief
   executive X"); planned or denied ones do not. Relations within quotations
-  count like any other sentence.
+  count like any other sentence. Labels are of the body as the pipeline
+  stores it: a Reuters company name in angle brackets ("<Ord Minnett Ltd>"),
+  which the stored body drops, is not labelled; titles are not labelled
+  (GUM's source text leaves its heading out), and rows placed in a title are
+  not scored.
 - works_for: a person employed by, holding an office or post in, or
   speaking for an organisation ("Pennzoil Co Chairman J. Hugh Liedtke",
   "Masao Suzaki, senior economist at the Bank of Tokyo", "CME special
@@ -152,7 +156,8 @@ def predicted_triples(rows: list[dict], story_ids: set) -> dict[str, dict[tuple,
     """story_id -> {(type, subject, object): first row} of the typed rows."""
     out: dict[str, dict[tuple, dict]] = defaultdict(dict)
     for row in sorted(rows, key=lambda r: (r["story_id"], r["field"], r["start_char"])):
-        if row["story_id"] in story_ids and row["relation_type"] in TYPES:
+        if row["story_id"] in story_ids and row["relation_type"] in TYPES \
+                and row["field"] == "body":
             key = (row["relation_type"], row["subject"], row["object"])
             out[row["story_id"]].setdefault(key, row)
     return out
