@@ -375,7 +375,10 @@ def _join_short_forms(ordered: list[Mention], words_of: dict, same: _Groups) -> 
         full = _person_in_full(m, words, people, words_of)
         if full is None:
             if _is_acronym(m, words):
-                full = _org_of_initials(m, orgs)
+                # a country's code ("US", "UK") is that country, not an
+                # organisation that happens to share its initials
+                country = place_key(m.text) or m.text.replace(".", "") == "UK"
+                full = None if country else _org_of_initials(m, orgs)
             elif m.label == "ORG" or m.label in ("PERSON", "NORP", "WORK_OF_ART") and \
                     len(words) == 1 and words[0] in ORG_HEAD_NOUNS:
                 # "the Clan" after "the Clan of the Gulf", whatever its label

@@ -111,9 +111,27 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
             for prep, object_token in objects:
                 obj = mention_of_token(object_token, by_token)
                 if obj and obj.key != subject.key:
-                    yield _verb_relation(lemma, prep, subject, obj, passive_without_agent)
+                    raw = _verb_relation(lemma, prep, subject, obj, passive_without_agent)
+                    if raw.relation_type in _VERB_TYPE_NAMES and \
+                            _names_a_thing_of(object_token, by_token):
+                        # "met IMF requirements", "bought Getty shares": the
+                        # verb is done to the thing, not to its owner
+                        raw = _RawRelation(raw.subject, raw.predicate, raw.obj, None)
+                    yield raw
             if _is_person(subject):
                 yield from _office_taken(verb, subject, by_token)
+
+
+_VERB_TYPE_NAMES = frozenset(VERB_TYPES.values())
+
+
+def _names_a_thing_of(token, by_token) -> bool:
+    """A common noun that a name only modifies ("IMF requirements", "the
+    Getty shares"), as opposed to the name itself or a noun the name stands
+    in apposition to ("his wife Nancy")."""
+    if token.i in by_token or token.pos_ != "NOUN":
+        return False
+    return not any(c.dep_ == "appos" and c.i in by_token for c in token.children)
 
 
 def _contact_relations(doc, by_token) -> Iterable[_RawRelation]:
@@ -257,13 +275,21 @@ def _verb_relation(lemma: str, prep: str, subject: Mention, obj: Mention,
             return _RawRelation(obj, predicate, subject, "works_for")
         if passive_without_agent and _is_person(subject) and _is_org(obj):
             kind = "works_for"  # "X was appointed chairman of Y"
+    if kind is None and lemma == "lose" and prep == "to" and \
+            subject.canonical_label in AGENT_LABELS and obj.canonical_label in AGENT_LABELS:
+        # "Tunisia lost 1-2 to England": the winner defeats the loser
+        return _RawRelation(obj, predicate, subject, "defeats")
     return _RawRelation(subject, predicate, obj, kind)
 
 
 def _office_taken(verb, person: Mention, by_token) -> Iterable[_RawRelation]:
     """"X became chairman of Y", "X is a spokesman for Y", "X was acting
-    comptroller at Y": an office as the verb's complement."""
-    for attr in (c for c in verb.children if c.dep_ in ("attr", "oprd", "dobj")):
+    comptroller at Y", "X declined to serve another term as chairman of Y":
+    an office as the verb's complement."""
+    offices = [c for c in verb.children if c.dep_ in ("attr", "oprd", "dobj")]
+    offices += [g for p in verb.children if p.dep_ == "prep" and p.lower_ == "as"
+                for g in p.children if g.dep_ == "pobj" and g.lower_.rstrip(".") in TITLE_NOUNS]
+    for attr in offices:
         if by_token.get(attr.i):
             continue
         if attr.lower_.rstrip(".") in TITLE_NOUNS | RESIDENT_NOUNS or attr.dep_ == "attr" \
@@ -286,10 +312,26 @@ def _numbered_office(office) -> bool:
                for c in office.children)
 
 
+# Kin: "Paris's father, Albert Jaquier" says whose father he is, not where
+# he lives or works.
+_KIN_NOUNS = {"father", "mother", "parent", "wife", "husband", "brother", "sister", "uncle",
+              "aunt", "cousin", "nephew", "niece", "grandfather", "grandmother", "grandson",
+              "granddaughter", "fiance", "fiancee", "fiancé", "fiancée", "girlfriend",
+              "boyfriend", "widow", "widower", "stepfather", "stepmother", "stepson",
+              "stepdaughter", "ex-wife", "ex-husband", "in-law", "sibling", "spouse"}
+# A team's roles: "Panama coach X", "Tunisia's goalkeeper X" play for a
+# national side, which says nothing of where they live.
+_TEAM_ROLES = {"coach", "goalkeeper", "keeper", "goalie", "captain", "striker", "defender",
+               "midfielder", "forward", "winger", "player", "skipper", "manager",
+               "quarterback", "pitcher", "batsman", "bowler", "teammate"}
+
+
 def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelation]:
     """The organisation or place an office noun names: "chairman of Y",
     "a Y official", "Y's chief executive", "a native of Z"."""
     word = office.lemma_.lower().rstrip(".")
+    if word in _KIN_NOUNS:
+        return
     if _numbered_office(office) and word not in NATIVE_NOUNS:
         # "the 23rd president of the United States": keep works_for (an
         # organisation's office), not lives_in (a place's)
@@ -299,7 +341,9 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
             continue
         for pobj in (g for g in prep.children if g.dep_ == "pobj"):
             target = mention_of_token(pobj, by_token)
-            if target is None:
+            if target is None or _is_place(target) and pobj.i not in by_token \
+                    and pobj.pos_ == "NOUN":
+                # "head of Sydney brokerage house": the place is the house's
                 continue
             yield from _office_target(person, word, f"{word} {prep.lower_}", target, office)
     for child in office.children:
@@ -344,12 +388,15 @@ def _office_target(person: Mention, word: str, predicate: str,
         return  # "Nairobi, Kenya - President X": the dateline is not the office's
     if target.canonical_label == "NORP" and not (word in NATIVE_NOUNS and
                                                  not _adjective_shaped(target)):
-        if target.start < person.start and predicate.endswith(" of"):
+        before_office = office is not None and target.end <= office.i
+        if (target.start < person.start or before_office) and predicate.endswith(" of"):
             # "Kenyan President X" (a nationality), "Democratic Senator X",
             # "Sunni cleric X" (a party, a faith): a group adjective is
             # never a place
             kind = "member_of" if _is_group_name(target) else "nationality"
             yield _RawRelation(person, predicate, target, kind)
+        return
+    if word in _TEAM_ROLES and not _is_org(target):
         return
     if _is_org(target):
         if word in RESIDENT_NOUNS and word not in TITLE_NOUNS:
@@ -483,6 +530,12 @@ def _words_before_name(person: Mention, head, by_token) -> Iterable[_RawRelation
     front = [c for c in head.children if c.i < person.start and
              c.dep_ in ("compound", "amod", "nmod", "poss", "appos")]
     for word in front:
+        group = by_token.get(word.i)
+        if group is not None and group is not person and group.canonical_label == "NORP" \
+                and group.end == person.start and word.dep_ in ("compound", "amod", "nmod"):
+            # "Scientologist Tom Cruise", "Rohingya Muhammad Amin"
+            yield _RawRelation(person, "be", group,
+                               "member_of" if _is_group_name(group) else "nationality")
         if word.lemma_.lower() in KILLER_NOUNS:
             yield from _victims_before(person, word, front, by_token)
         elif word.lower_.rstrip(".") in TITLE_NOUNS or _can_describe_person(word) \
@@ -552,15 +605,22 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
                     yield _RawRelation(person, "from", place, "lives_in")
         group = by_token.get(appos.i)
         if group is not None and group.canonical_label == "NORP" and group is not person \
-                and any(c.lower_ in ("a", "an") for c in appos.children):
-            # "X, a Republican, ...", "X, a Kurd, ...": a party or a people
+                and (any(c.lower_ in ("a", "an") for c in appos.children) or
+                     _is_group_name(group)):
+            # "X, a Republican, ...", "X, a Kurd, ...", "X, Republican from
+            # Texas": a party or a people
             yield _RawRelation(person, "be", group,
                                "member_of" if _is_group_name(group) else "nationality")
+            for place in (by_token.get(c.i) for c in appos.children
+                          if c.dep_ in ("compound", "nmod", "amod") and c.i < group.start):
+                if place is not None and _is_place(place):
+                    # "Senator X, an Oklahoma Republican": of that state
+                    yield _RawRelation(person, "be", place, "lives_in")
         if appos.i in by_token:
             continue  # another name, not an office
         yield from _office_relations(person, appos, by_token)
         for of in (c for c in appos.children if c.dep_ == "prep" and c.lower_ == "of"):
-            for group in (g for g in of.children if g.dep_ == "pobj"):
+            for group in (g for g in of.children if g.dep_ == "pobj" and g.i not in by_token):
                 yield from _office_relations(person, group, by_token)
         for conj in (c for c in appos.children if c.dep_ == "conj"):
             yield from _office_relations(person, conj, by_token)
@@ -585,13 +645,30 @@ def _person_of(person: Mention, head, by_token) -> Iterable[_RawRelation]:
     """"X of Chicago" lives there; "X of Acme", "X at Acme" works there."""
     for prep in (c for c in head.children if c.dep_ == "prep"):
         for pobj in (g for g in prep.children if g.dep_ == "pobj"):
-            target = mention_of_token(pobj, by_token)
+            target = mention_of_token(pobj, by_token) or _owner_of_unit(pobj, by_token)
             if target is None:
                 continue
             if prep.lower_ in ("of", "from") and _is_place(target):
                 yield _RawRelation(person, prep.lower_, target, "lives_in")
-            elif prep.lower_ in ("of", "at", "with", "from") and _is_org(target):
+            elif prep.lower_ in ("of", "at", "with", "from", "for") and _is_org(target):
+                # "Lydia Buchtmann for Food Standards Australia New Zealand"
                 yield _RawRelation(person, prep.lower_, target, "works_for")
+
+
+_UNIT_NOUNS = {"school", "department", "division", "faculty", "unit", "office", "bureau",
+               "branch", "desk", "lab", "laboratory", "institute", "centre", "center"}
+
+
+def _owner_of_unit(noun, by_token) -> Optional[Mention]:
+    """"Mu Li, of the University of NSW's school of public health": the
+    organisation owning the unit a person is of."""
+    if noun.lemma_.lower() not in _UNIT_NOUNS:
+        return None
+    for owner in (c for c in noun.children if c.dep_ in ("poss", "compound")):
+        found = mention_of_token(owner, by_token)
+        if found is not None and _is_org(found):
+            return found
+    return None
 
 
 # --- Around a place's name ----------------------------------------------------------
@@ -662,10 +739,33 @@ def _apposed_place_noun(place: Mention, head, by_token) -> Iterable[_RawRelation
 
 def _org_relations(doc, org: Mention, by_token) -> Iterable[_RawRelation]:
     """Where an organisation is based."""
-    head = doc[org.end - 1]
-    for child in head.children:
-        yield from _base_under_name(org, child, by_token)
+    for head in _heads_of(doc, org):
+        for child in head.children:
+            if not org.start <= child.i < org.end or child.i < org.start:
+                yield from _base_under_name(org, child, by_token)
+        yield from _owner_of_org_noun(org, head, by_token)
     yield from _based_before(doc, org, by_token)
+
+
+def _heads_of(doc, mention: Mention) -> list:
+    """The name's last word and, for "the Museum of Flight", the word the
+    parse heads it with, which takes "in Seattle"."""
+    last = doc[mention.end - 1]
+    root = doc[mention.start:mention.end].root
+    return [last] if root.i == last.i else [last, root]
+
+
+def _owner_of_org_noun(org: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """"North Korea's main news agency Korean Central News Agency",
+    "Britain's biggest bank, Barclays": the place owning the noun the name
+    is in apposition to."""
+    noun = head.head
+    if head.dep_ != "appos" or noun.i in by_token or noun.pos_ != "NOUN":
+        return
+    for owner in (c for c in noun.children if c.dep_ == "poss"):
+        target = mention_of_token(owner, by_token)
+        if target is not None and _is_place(target):
+            yield _RawRelation(org, f"{noun.lemma_.lower()} of", target, "based_in")
 
 
 def _base_under_name(org: Mention, child, by_token) -> Iterable[_RawRelation]:
@@ -730,30 +830,60 @@ def _credit_relations(doc, ents: list[Mention]) -> Iterable[_RawRelation]:
 
 
 def _places_in(token, by_token, not_this: Mention, modifiers_only: bool = False):
+    """The places under a word, but not those another organisation's name
+    holds ("Duke University, located in Durham, North Carolina, and the
+    University of North Carolina at Chapel Hill")."""
     seen = set()
     for child in token.subtree:
         if modifiers_only and child.i > token.i:
             continue
         place = by_token.get(child.i)
-        if place and _is_place(place) and place is not not_this and id(place) not in seen:
+        if place and _is_place(place) and place is not not_this and id(place) not in seen \
+                and not _under_other_org(child, token, by_token, not_this):
             seen.add(id(place))
             yield place
 
 
+def _under_other_org(child, top, by_token, owner: Mention) -> bool:
+    """Whether another organisation's name lies on the parse path from the
+    place up to the word, or in the text between them (the parse often
+    hangs "at Chapel Hill" on "located")."""
+    node = child
+    while node.i != top.i and node.head.i != node.i:
+        node = node.head
+        found = by_token.get(node.i)
+        if found is not None and found is not owner and _is_org(found):
+            return True
+    between = range(min(top.i, child.i) + 1, max(top.i, child.i))
+    return any(by_token.get(i) is not None and by_token[i] is not owner and
+               _is_org(by_token[i]) for i in between)
+
+
 def _in_list(doc, entity: Mention, by_token) -> bool:
     """Whether a place is an item of an enumeration ("Sweden, Belgium and
-    England"), where "X, Y" does not mean X lies in Y."""
+    England"), where "X, Y" does not mean X lies in Y. The "and" must lead
+    to another place: in "Durham, North Carolina, and the University of
+    North Carolina" it joins two institutions, not two places."""
     after = doc[entity.end] if entity.end < len(doc) else None
     if after is not None and (after.dep_ == "cc" or after.lower_ in ("and", "or")):
-        return True
+        return _place_after(doc, entity.end + 1, by_token)
     if after is not None and after.text == "," and entity.end + 1 < len(doc):
         if doc[entity.end + 1].lower_ in ("and", "or"):  # "Syria, and Yemen"
-            return True
+            return _place_after(doc, entity.end + 2, by_token)
         following = by_token.get(entity.end + 1)
         if following and following.start == entity.end + 1:
             return _in_list(doc, following, by_token) or \
-                (following.end < len(doc) and doc[following.end].lower_ in ("and", "or"))
+                (following.end < len(doc) and doc[following.end].lower_ in ("and", "or")
+                 and _place_after(doc, following.end + 1, by_token))
     return False
+
+
+def _place_after(doc, i: int, by_token) -> bool:
+    """Whether a place's name starts at token i (after a "the")."""
+    if i < len(doc) and doc[i].lower_ == "the":
+        i += 1
+    found = by_token.get(i) if i < len(doc) else None
+    return found is not None and found.start == i and _is_place(found)
 
 
 def _kill_relations(doc, ents: list[Mention], found: list[_RawRelation]) -> Iterable[_RawRelation]:
@@ -830,6 +960,11 @@ def _closure(relations: list[_RawRelation]) -> list[_RawRelation]:
     return extra
 
 
+def _compass_phrase(mention: Mention) -> bool:
+    words = mention.canonical.split()
+    return bool(words) and mention.canonical.islower() and words[0] in _COMPASS
+
+
 def find_relations(story: Story, doc, mentions: list[Mention], by_token) -> list[Relation]:
     """The story's relations, one per pair, type and place; a typed reading
     replaces an open one of the same pair and span."""
@@ -842,6 +977,9 @@ def find_relations(story: Story, doc, mentions: list[Mention], by_token) -> list
     for raw in found:
         if raw.subject.key == raw.obj.key:
             continue
+        if raw.relation_type and (_compass_phrase(raw.subject) or _compass_phrase(raw.obj)):
+            # "off the south coast of Newfoundland": a stretch of coast, no name
+            raw = _RawRelation(raw.subject, raw.predicate, raw.obj, None)
         start = min(raw.subject.start_char, raw.obj.start_char)
         end = max(raw.subject.end_char, raw.obj.end_char)
         placed = field_of(story, start, end)
