@@ -100,29 +100,54 @@ def _stat_value(value, data_type: pa.DataType):
     return value
 
 
+class FileStats:
+    """Delta statistics of one file, gathered a row group at a time:
+    numRecords, and min, max and nullCount of every column readers can skip
+    on (no lists, binaries or partition)."""
+
+    def __init__(self):
+        self.rows = 0
+        self._types: dict[str, pa.DataType] = {}
+        self._mins: dict = {}
+        self._maxes: dict = {}
+        self._nulls: dict[str, int] = {}
+
+    def add(self, table: pa.Table) -> None:
+        self.rows += table.num_rows
+        for name in table.column_names:
+            column = table.column(name)
+            data_type = column.type
+            if pa.types.is_list(data_type) or pa.types.is_binary(data_type):
+                continue
+            self._types[name] = data_type
+            self._nulls[name] = self._nulls.get(name, 0) + column.null_count
+            if table.num_rows == column.null_count or pa.types.is_boolean(data_type):
+                continue
+            low, high = (v.as_py() for v in pc.min_max(column).values())
+            self._mins[name] = min(self._mins.get(name, low), low)
+            self._maxes[name] = max(self._maxes.get(name, high), high)
+
+    def to_json(self) -> str:
+        mins, maxes = {}, {}
+        for name, low in self._mins.items():
+            data_type = self._types[name]
+            low, high = _stat_value(low, data_type), _stat_value(self._maxes[name], data_type)
+            if isinstance(low, str):
+                # A prefix is still a lower bound; an upper bound that was cut
+                # must stay above every value that starts with it.
+                low = low[:STAT_PREFIX]
+                if len(high) > STAT_PREFIX:
+                    high = high[:STAT_PREFIX] + "\U0010ffff"
+            mins[name], maxes[name] = low, high
+        return json.dumps({"numRecords": self.rows, "minValues": mins,
+                           "maxValues": maxes, "nullCount": self._nulls}, sort_keys=True)
+
+
 def file_stats(table: pa.Table, spec: TableSpec) -> str:
-    """Delta statistics of one file: numRecords, and min, max and nullCount of
-    every column readers can skip on (no lists, binaries or partition)."""
-    mins, maxes, nulls = {}, {}, {}
-    for name in table.column_names:
-        column = table.column(name)
-        data_type = column.type
-        if pa.types.is_list(data_type) or pa.types.is_binary(data_type):
-            continue
-        nulls[name] = column.null_count
-        if table.num_rows == column.null_count or pa.types.is_boolean(data_type):
-            continue
-        low, high = pc.min_max(column).values()
-        low, high = _stat_value(low.as_py(), data_type), _stat_value(high.as_py(), data_type)
-        if isinstance(low, str):
-            # A prefix is still a lower bound; an upper bound that was cut
-            # must stay above every value that starts with it.
-            low = low[:STAT_PREFIX]
-            if len(high) > STAT_PREFIX:
-                high = high[:STAT_PREFIX] + "\U0010ffff"
-        mins[name], maxes[name] = low, high
-    return json.dumps({"numRecords": table.num_rows, "minValues": mins,
-                       "maxValues": maxes, "nullCount": nulls}, sort_keys=True)
+    """Delta statistics of a file written whole (see `FileStats`)."""
+    stats = FileStats()
+    stats.add(table)
+    return stats.to_json()
 
 
 # --- The plan ---------------------------------------------------------------------

@@ -1,20 +1,20 @@
-"""Table files: records to Parquet bytes, and bytes to a path.
+"""Table files: how they are written (one Parquet writer's settings for
+every file), and bytes to a path.
 
-Plain functions, no Beam; `transforms.WriteTables` calls them per
-(table, partition) group and in the commit step.
+Plain functions, no Beam; `writer.PartitionWriter` streams a (table,
+partition) group's rows through `parquet_writer`, the commit step writes its
+small files whole.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Iterable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import BeamIOError
 from apache_beam.io.filesystems import FileSystems
 
-from schemas.records import Extraction
 from schemas.tables import SCHEMA_VERSION, TableSpec
 
 
@@ -23,9 +23,21 @@ from schemas.tables import SCHEMA_VERSION, TableSpec
 _NO_DICTIONARY = {"title", "body", "summary", "quote", "payload", "message", "url",
                   "content_hash", "signature", "canonical_url", "warning", "raw_path",
                   "effective_url"}
+# Long text: its min/max would be copied into every page header and row
+# group's footer entry, whole, and no reader skips on a body.
+_NO_STATISTICS = {"title", "body", "summary", "quote", "payload", "message"}
 # Row groups of this many rows: big enough for zstd and for readers' scans,
-# small enough that min/max statistics (sorted files) let readers skip.
+# small enough that min/max statistics (rows sorted within a group) let
+# readers skip.
 ROW_GROUP_ROWS = 64 * 1024
+# ... or of about this much text, whichever comes first: the writer holds one
+# row group's records in memory, and 64k stories of long bodies would not fit.
+ROW_GROUP_BYTES = 64 * 1024 * 1024
+# A run's file of one partition is closed and another started past either
+# limit: the size `wirestream compact` merges files up to, so a backfill's
+# files need no compaction.
+FILE_ROWS = 16 * ROW_GROUP_ROWS
+FILE_BYTES = 128 * 1024 * 1024
 
 
 def _dictionary_columns(spec: TableSpec) -> list[str]:
@@ -33,15 +45,23 @@ def _dictionary_columns(spec: TableSpec) -> list[str]:
     return [name for name in spec.columns if name not in _NO_DICTIONARY | unique]
 
 
-def arrow_parquet_bytes(spec: TableSpec, table: pa.Table) -> bytes:
-    """zstd Parquet with statistics, dictionaries where they pay and the
-    schema version in the file metadata."""
-    sink = io.BytesIO()
-    table = table.replace_schema_metadata(
+def parquet_writer(spec: TableSpec, sink) -> pq.ParquetWriter:
+    """A Parquet writer of the table's files: zstd, statistics, dictionaries
+    where they pay and the schema version in the file metadata."""
+    schema = spec.schema.with_metadata(
         {b"wirestream.schema_version": str(SCHEMA_VERSION).encode(),
          b"wirestream.table": spec.name.encode()})
-    pq.write_table(table, sink, compression="zstd", use_dictionary=_dictionary_columns(spec),
-                   row_group_size=ROW_GROUP_ROWS, write_statistics=True)
+    return pq.ParquetWriter(sink, schema, compression="zstd",
+                            use_dictionary=_dictionary_columns(spec),
+                            write_statistics=[c for c in spec.columns if c not in _NO_STATISTICS])
+
+
+def arrow_parquet_bytes(spec: TableSpec, table: pa.Table) -> bytes:
+    """A whole table as one file's bytes (small files: empty tables, the
+    rows a --reprocess keeps)."""
+    sink = io.BytesIO()
+    with parquet_writer(spec, sink) as writer:
+        writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
     return sink.getvalue()
 
 
@@ -59,15 +79,6 @@ def write_bytes(path: str, data: bytes) -> None:
 # far fewer elements to shuffle than one per entity, relation and quote.
 EXTRACTIONS = "extractions"
 EXTRACTED_TABLES = ("entities", "relations", "quotes")
-
-
-def split_extractions(extractions: Iterable[Extraction]) -> Iterable[tuple[str, list]]:
-    """(table name, rows) of each extracted table that has rows."""
-    extractions = list(extractions)
-    for table in EXTRACTED_TABLES:
-        rows = [row for extraction in extractions for row in getattr(extraction, table)]
-        if rows:
-            yield table, rows
 
 
 def make_parent(path: str) -> None:
