@@ -2,19 +2,52 @@
 
 Each line is one story (contract: id, title, body, url, published, source,
 summary, authors). A line that is not JSON, or has neither title nor body, is
-a dead letter naming its file and line number; the run goes on.
+a dead letter naming its file and line number; the run goes on. So is a line
+over MAX_LINE_BYTES (read past without holding it), and a file that is binary
+rather than text is one dead letter for the whole file. A date no story can
+have (year 0, 9999) is dropped with a logged warning: the story is kept and
+filed under its fetch date, as an undated one is.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 from datetime import datetime
-from typing import Iterator, Union
+from typing import BinaryIO, Iterable, Iterator, NamedTuple, Union
 
 from schemas.records import DeadLetter, Story, dead_letter
-from transforms.text.stories import InvalidStory, build_story, derive_story_id, utc_from_iso
+from transforms.text.stories import (
+    DateOutOfRange,
+    InvalidStory,
+    build_story,
+    derive_story_id,
+    plausible_published,
+    utc_from_iso,
+)
 
 STAGE = "archive"
+LOG = logging.getLogger(__name__)
+# A story is far smaller than this; a longer line is a broken export (no
+# newlines) or not text at all, and parsing it would hold it several times
+# over in memory. The same figure as the default cap on a whole feed.
+MAX_LINE_BYTES = 10 * 1024 * 1024
+_CHUNK = 1024 * 1024
+_HEAD = 4096
+# Magic numbers of files people hand over instead of JSON Lines.
+_BINARY_MAGIC = {b"\x1f\x8b": "gzip data (name it .gz to have it decompressed)",
+                 b"PK\x03\x04": "a zip archive", b"PAR1": "a Parquet file",
+                 b"%PDF": "a PDF document", b"BZh": "bzip2 data (name it .bz2)",
+                 b"\xfd7zXZ": "xz data"}
+# An id is kept verbatim (contract), so it must be storable as it is.
+_UNSTORABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+class OversizedLine(NamedTuple):
+    """A line read past: its size in bytes and its first bytes."""
+    size: int
+    head: bytes
 
 
 def _text_field(record: dict, key: str) -> str | None:
@@ -35,7 +68,7 @@ def parse_archive_line(line: str, ref: str, run_id: str,
     try:
         if not isinstance(record, dict):
             raise InvalidStory(f"line is a JSON {type(record).__name__}, not an object")
-        return _archive_story(record, run_id, fetched_at)
+        return _archive_story(record, ref, run_id, fetched_at)
     except InvalidStory as err:
         return dead_letter(run_id, STAGE, "InvalidStory", str(err), ref=ref,
                            payload=line, at=fetched_at)
@@ -44,10 +77,18 @@ def parse_archive_line(line: str, ref: str, run_id: str,
                            payload=line, at=fetched_at)
 
 
-def _archive_story(record: dict, run_id: str, fetched_at: datetime) -> Story:
+def _published(record: dict, ref: str, fetched_at: datetime):
+    try:
+        return plausible_published(utc_from_iso(record.get("published")), fetched_at)
+    except DateOutOfRange as err:
+        LOG.warning("%s: %s; story kept without published_at", ref, err)
+        return None
+
+
+def _archive_story(record: dict, ref: str, run_id: str, fetched_at: datetime) -> Story:
     title = _text_field(record, "title") or ""
     url = _text_field(record, "url")
-    published = utc_from_iso(record.get("published"))
+    published = _published(record, ref, fetched_at)
     authors = record.get("authors") or []
     if isinstance(authors, str):
         authors = [authors]
@@ -56,6 +97,8 @@ def _archive_story(record: dict, run_id: str, fetched_at: datetime) -> Story:
     given_id = record.get("id")
     if given_id is not None and not isinstance(given_id, (str, int)):
         raise InvalidStory("id must be a string")
+    if isinstance(given_id, str) and _UNSTORABLE.search(given_id):
+        raise InvalidStory("id contains control characters or invalid Unicode")
     story_id = (str(given_id) if given_id not in (None, "")
                 else derive_story_id(None, None, url, title, published))
     return build_story(
@@ -68,9 +111,75 @@ def _archive_story(record: dict, run_id: str, fetched_at: datetime) -> Story:
         run_id=run_id)
 
 
-def iter_archive(lines, path: str, run_id: str,
+def bounded_lines(handle: BinaryIO,
+                  limit: int = MAX_LINE_BYTES) -> Iterator[Union[bytes, OversizedLine]]:
+    """The lines of a binary file, each at most `limit` bytes; a longer one
+    is read past in chunks and comes out as an OversizedLine."""
+    pending, skipped, head = b"", 0, b""
+    while True:
+        chunk = handle.read(_CHUNK)
+        if not chunk:
+            break
+        lines = (pending + chunk).split(b"\n") if not skipped else chunk.split(b"\n")
+        for done in lines[:-1]:
+            if skipped:
+                yield OversizedLine(skipped + len(done), head)
+                skipped = 0
+            elif len(done) > limit:
+                yield OversizedLine(len(done), done[:_HEAD])
+            else:
+                yield done
+        pending = lines[-1]
+        if skipped:
+            skipped += len(pending)
+            pending = b""
+        elif len(pending) > limit:
+            skipped, head, pending = len(pending), pending[:_HEAD], b""
+    if skipped:
+        yield OversizedLine(skipped, head)
+    elif pending:
+        yield pending
+
+
+def binary_kind(first_bytes: bytes) -> str | None:
+    """What a file that is plainly not text is, from its first bytes."""
+    for magic, kind in _BINARY_MAGIC.items():
+        if first_bytes.startswith(magic):
+            return kind
+    if b"\x00" in first_bytes[:_HEAD]:
+        return "binary data (NUL bytes)"
+    return None
+
+
+def iter_archive(lines: Iterable[Union[str, bytes, OversizedLine]], path: str, run_id: str,
                  fetched_at: datetime) -> Iterator[Union[Story, DeadLetter]]:
+    """Stories and dead letters of one archive file's lines, in order."""
     for number, raw in enumerate(lines, start=1):
+        ref = f"{path}:{number}"
+        if number == 1 and isinstance(raw, (bytes, OversizedLine)):
+            kind = binary_kind(raw.head if isinstance(raw, OversizedLine) else raw)
+            if kind:
+                yield dead_letter(run_id, STAGE, "NotJSONLines",
+                                  f"{path} is {kind}, not JSON Lines; nothing read from it",
+                                  ref=path, payload=_head_text(raw), at=fetched_at)
+                return
+        if isinstance(raw, OversizedLine):
+            yield dead_letter(run_id, STAGE, "LineTooLong",
+                              f"line {number} is {raw.size:,} bytes, over the "
+                              f"{MAX_LINE_BYTES:,}-byte limit of an archive line",
+                              ref=ref, payload=_head_text(raw), at=fetched_at)
+            continue
         line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
         if line.strip():
-            yield parse_archive_line(line, f"{path}:{number}", run_id, fetched_at)
+            yield parse_archive_line(line, ref, run_id, fetched_at)
+
+
+def _head_text(raw: Union[bytes, OversizedLine]) -> str:
+    head = raw.head if isinstance(raw, OversizedLine) else raw[:_HEAD]
+    return head.decode("utf-8", errors="replace")
+
+
+def read_archive(handle: BinaryIO, path: str, run_id: str,
+                 fetched_at: datetime) -> Iterator[Union[Story, DeadLetter]]:
+    """iter_archive over an open binary file, holding one line at a time."""
+    return iter_archive(bounded_lines(handle), path, run_id, fetched_at)

@@ -2,10 +2,17 @@
 
 feedparser keeps a feed's own `<!ENTITY name "value">` declarations and, when
 expat's amplification guard stops the strict parse, its loose parser expands
-them without limit: a 13 KB feed became a 10 MB body. Long declarations are
-removed before parsing (no real feed needs a 64-character entity). And a bare
+them without limit: a 13 KB feed became a 10 MB body. Long declarations, and
+those that refer to other entities (how a bomb nests short ones: expat's
+guard stops those, but only after 2-3 s and 80 MB), are removed before
+parsing; real feeds declare at most `&nbsp;`-like characters. And a bare
 `&` ("AT&T") makes the loose parser write "AT&T;" into titles; escaping bare
 ampersands and parsing again keeps the text as written.
+
+A UTF-8 feed with a few stray windows-1252 bytes (a paste from an old CMS)
+makes feedparser read the whole feed as windows-1252, mangling every correct
+accent; when most of the non-ASCII bytes are UTF-8, only the stray ones are
+read as windows-1252 and the feed's log row says so.
 """
 
 from __future__ import annotations
@@ -20,8 +27,34 @@ _LONG = MAX_ENTITY_VALUE + 1
 _LONG_ENTITY = re.compile(
     r"<!ENTITY\s+%?\s*[\w.:-]+\s+(?:\"[^\"]{" + str(_LONG) + r",}\"|'[^']{"
     + str(_LONG) + r",}')\s*>")
+# A declaration whose value refers to another entity ("&a;&a;&a;") is how a
+# bomb nests short values; character references ("&#160;") are not nesting.
+_NESTING_ENTITY = re.compile(
+    r"<!ENTITY\s+%?\s*[\w.:-]+\s+(?:\"[^\"]*[&%][A-Za-z_:][^\"]*\"|'[^']*[&%][A-Za-z_:][^']*')\s*>")
 _BARE_AMPERSAND = re.compile(r"&(?!#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z_][\w.-]*;)")
 _CDATA = re.compile(r"(<!\[CDATA\[.*?\]\]>)", re.S)
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                            rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:-]+)", re.I)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+_UTF8_NAMES = ("utf-8", "utf8")
+_STRAY = "wirestream.stray-cp1252"
+
+
+def _read_as_cp1252(err: UnicodeDecodeError):
+    # The five bytes windows-1252 leaves undefined read as latin-1.
+    bad = err.object[err.start:err.end]
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad), err.end
+
+
+codecs.register_error(_STRAY, _read_as_cp1252)
+
+
+class StrayBytes(ValueError):
+    """Noted on the fetch_log row of a UTF-8 feed with stray bytes."""
+
+
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
@@ -52,11 +85,12 @@ def _on_text(body: bytes, change) -> bytes:
 
 
 def defuse_entities(body: bytes) -> bytes:
-    """The body without entity declarations long enough to amplify."""
+    """The body without entity declarations that can amplify: long ones
+    and ones that refer to other entities."""
     head = body[:65536]
     if b"ENTITY" not in head and _wide_encoding(body) is None:
         return body
-    return _on_text(body, lambda text: _LONG_ENTITY.sub("", text))
+    return _on_text(body, lambda text: _NESTING_ENTITY.sub("", _LONG_ENTITY.sub("", text)))
 
 
 def escape_bare_ampersands(body: bytes) -> bytes:
@@ -67,11 +101,43 @@ def escape_bare_ampersands(body: bytes) -> bytes:
     return _on_text(body, escape)
 
 
+def repair_stray_bytes(body: bytes, content_type: str | None) -> tuple[bytes, int]:
+    """(body, stray bytes replaced): a body declared UTF-8 (or undeclared)
+    that is mostly UTF-8 gets its invalid bytes read as windows-1252."""
+    if _wide_encoding(body) is not None:
+        return body, 0
+    declared = _XML_ENCODING.match(body[:512])
+    charset = _CHARSET.search(content_type or "")
+    for name in (declared.group(1).decode("ascii", "replace") if declared else None,
+                 charset.group(1) if charset else None):
+        if name and name.lower() not in _UTF8_NAMES:
+            return body, 0
+    try:
+        body.decode("utf-8")
+        return body, 0
+    except UnicodeDecodeError:
+        pass
+    in_sequences = sum(len(m) for m in _UTF8_SEQUENCE.findall(body))
+    stray = len(_HIGH_BYTE.findall(body)) - in_sequences
+    if in_sequences < stray:
+        return body, 0  # a single-byte feed: feedparser's fallback reads it right
+    return body.decode("utf-8", errors=_STRAY).encode("utf-8"), stray
+
+
 def parse_bytes(body: bytes, content_type: str | None):
     """feedparser's result for a body made safe first; a bozo parse is tried
     again with bare ampersands escaped, keeping the better of the two."""
     headers = {"content-type": content_type} if content_type else {}
-    body = defuse_entities(body)
+    body, stray = repair_stray_bytes(defuse_entities(body), content_type)
+    parsed = _parse_escaped(body, headers)
+    if stray and not parsed.get("bozo"):
+        parsed["bozo"] = 1
+        parsed["bozo_exception"] = StrayBytes(
+            f"{stray} byte(s) of invalid UTF-8 read as windows-1252")
+    return parsed
+
+
+def _parse_escaped(body: bytes, headers: dict):
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True,
                               resolve_relative_uris=True)
     if parsed.get("bozo") and b"&" in body:

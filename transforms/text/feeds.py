@@ -13,9 +13,12 @@ from typing import Iterator, Union
 from schemas.records import DeadLetter, FetchResult, Story, dead_letter
 from transforms.text.feed_bytes import parse_bytes
 from transforms.text.stories import (
+    DateOutOfRange,
     InvalidStory,
     build_story,
     derive_story_id,
+    plausible_published,
+    utc_from_rfc822,
     utc_from_struct,
 )
 
@@ -65,22 +68,42 @@ def parse_feed(fetched: FetchResult) -> Iterator[Output]:
     # noted on its fetch_log row.
     warning = (f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"[:300]
                if parsed.get("bozo") else None)
-    items = 0
+    items, undated = 0, []
     for position, entry in enumerate(parsed.entries):
         ref = f"{fetched.feed_url}#entry={position}"
         try:
-            yield _entry_story(entry, fetched, language)
+            published, date_problem = _published(entry, fetched)
+            yield _entry_story(entry, fetched, language, published)
             items += 1
+            if date_problem:
+                undated.append(date_problem)
         except InvalidStory as err:
             yield dead_letter(fetched.run_id, STAGE, "InvalidStory", str(err),
                               ref=ref, payload=repr(dict(entry))[:4096])
+    if undated:
+        note = (f"{len(undated)} entries kept without published_at (filed under the "
+                f"fetch date): {undated[0]}")
+        warning = f"{warning}; {note}" if warning else note
     yield dataclasses.replace(fetched.log_row(), items=items, warning=warning)
 
 
-def _entry_story(entry, fetched: FetchResult, language) -> Story:
+def _published(entry, fetched: FetchResult):
+    """(published_at or None, why a date the entry gives was not used)."""
     # dict.get: FeedParserDict.get maps a missing key to another, with a warning.
-    published = (utc_from_struct(dict.get(entry, "published_parsed"))
-                 or utc_from_struct(dict.get(entry, "updated_parsed")))
+    raw = dict.get(entry, "published") or dict.get(entry, "updated")
+    try:
+        published = (utc_from_struct(dict.get(entry, "published_parsed"))
+                     or utc_from_struct(dict.get(entry, "updated_parsed")))
+        if published is None and raw:
+            published = utc_from_rfc822(raw)
+        if published is None and raw:
+            return None, f"date not understood: {raw[:60]!r}"
+        return plausible_published(published, fetched.fetched_at), None
+    except DateOutOfRange as err:
+        return None, str(err)
+
+
+def _entry_story(entry, fetched: FetchResult, language, published) -> Story:
     url = entry.get("link")
     body, summary = _entry_body(entry)
     title = entry.get("title", "")

@@ -16,7 +16,7 @@ from apache_beam.io import fileio
 
 from schemas.records import DeadLetter, FetchResult, Story, dead_letter
 from transforms.metrics import counter
-from transforms.text.archive import iter_archive
+from transforms.text.archive import read_archive
 from transforms.text.feeds import STAGE as PARSE_STAGE
 from transforms.text.feeds import parse_feed
 
@@ -76,7 +76,7 @@ class _ReadArchiveFn(beam.DoFn):
     def process(self, readable: fileio.ReadableFile):
         path = readable.metadata.path
         with readable.open() as handle:
-            for record in iter_archive(handle, path, self._run_id, self._fetched_at):
+            for record in read_archive(handle, path, self._run_id, self._fetched_at):
                 self._lines.inc()
                 if isinstance(record, DeadLetter):
                     self._dead.inc()
