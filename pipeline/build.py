@@ -6,27 +6,13 @@ import apache_beam as beam
 
 from pipeline.config import RunConfig
 from schemas.records import Story
-from schemas.tables import STORIES, story_date
-from transforms.dedup import Deduplicate, ReadDedupIndex, prune_index
-from transforms.dedup.fingerprints import StoredStory
+from schemas.tables import story_date
+from transforms.dedup import Deduplicate, ReadDedupIndex, ReadStoredIds, prune_index
 from transforms.fetch import FetchFeeds, ReplayRaw, SaveFeedStates
 from transforms.lake import WriteTables, paths
 from transforms.metrics import Count
 from transforms.nlp import Extract
 from transforms.text import ParseFeeds, ReadArchive
-
-
-def read_stored_ids(p: beam.Pipeline, output: str) -> beam.PCollection:
-    """The story_ids earlier runs committed to OUTPUT.
-
-    Matched when the pipeline runs, not when it is built, so a first run
-    (nothing stored yet) and a templated job both work.
-    """
-    return (
-        p
-        | "StoredPattern" >> beam.Create([paths.table_files_pattern(output, STORIES)])
-        | "ReadStored" >> beam.io.ReadAllFromParquet(columns=["story_id"])
-        | "ToStored" >> beam.Map(lambda row: StoredStory(row["story_id"])))
 
 
 def build(p: beam.Pipeline, config: RunConfig) -> beam.PCollection:
@@ -58,13 +44,12 @@ def build(p: beam.Pipeline, config: RunConfig) -> beam.PCollection:
 
     index = p | "DedupIndex" >> ReadDedupIndex(config.output, config.started_at,
                                                 config.dedup_retention_days)
-    clustered, index_entries = (
-        stories
-        | "AllStories" >> beam.Flatten()
-        | Count("stories_in")
-        | "Dedup" >> Deduplicate(read_stored_ids(p, config.output), index,
-                                 config.output, config.started_at,
-                                 reprocess=config.reprocess))
+    read = stories | "AllStories" >> beam.Flatten() | Count("stories_in")
+    # Only the partitions of the read stories' dates: a run's cost must not
+    # grow with DIR's history.
+    stored_ids = read | "StoredIds" >> ReadStoredIds(config.output)
+    clustered, index_entries = read | "Dedup" >> Deduplicate(
+        stored_ids, index, config.output, config.started_at, reprocess=config.reprocess)
     extractions, nlp_dead = (
         clustered
         | "Canonical" >> beam.Filter(Story.is_canonical.fget)

@@ -30,7 +30,7 @@ benchmarks/dedup.py.
 from transforms import stage_exports
 
 _EXPORTS = {"Deduplicate": "transforms", "DeduplicateStream": "transforms",
-            "ReadDedupIndex": "transforms",
+            "ReadDedupIndex": "transforms", "ReadStoredIds": "transforms",
             "StoredStory": "fingerprints", "DEFAULT_RETENTION_DAYS": "index",
             "prune_index": "index"}
 __all__ = sorted(_EXPORTS)

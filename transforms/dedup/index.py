@@ -34,35 +34,52 @@ def prune_index(output: str, now: datetime, retention_days: float) -> int:
 
 
 def read_stored(output: str, now: datetime, retention_days: float):
-    """What a stream starts from: every stored story_id, and the index
-    entries within the retention window with their stored title and body.
+    """What a stream starts from: the index entries within the retention
+    window, each with its stored title and body (None, None when gone).
 
-    Read whole, once per job (issue: a stream's start-up cost grows with
-    DIR's history, as a batch run's stored-id read does).
+    Texts are read from the days the entries' stories were published on,
+    and only their title and body columns: nothing else of DIR's history.
+    Stored story_ids come later, day by day (`stored_ids_of_days`).
     """
     import pyarrow.parquet as pq
 
     from schemas.records import DedupIndexEntry
-    from schemas.tables import STORIES
-    from transforms.lake import delta
 
     since = now - timedelta(days=retention_days)
+    first_day = f"{since:%Y-%m-%d}"
     entries = []
     for metadata in FileSystems.match([index_files_pattern(output)])[0].metadata_list:
+        if paths.partition_value(metadata.path, DEDUP_INDEX)[:10] < first_day:
+            continue  # indexed on its run's date: too old to be in the window
         with FileSystems.open(metadata.path) as handle:
             entries += [DedupIndexEntry(**row) for row in pq.read_table(handle).to_pylist()
                         if row["indexed_at"] >= since]
-    stored_ids, texts = set(), {}
     wanted = {e.story_id for e in entries}
-    # Texts only from the days the index's stories were published on.
-    days = {f"published_date={e.published_date}" for e in entries}
-    for uri in delta.snapshot_files(delta.table_uri(output, STORIES)):
-        with_text = uri.rsplit("/", 2)[-2] in days
-        with FileSystems.open(uri) as handle:
-            table = pq.read_table(handle, columns=["story_id", "title", "body"] if with_text
-                                  else ["story_id"])
-        for row in table.to_pylist():
-            stored_ids.add(row["story_id"])
-            if with_text and row["story_id"] in wanted:
-                texts[row["story_id"]] = (row["title"], row["body"])
-    return stored_ids, [(e, *texts.get(e.story_id, (None, None))) for e in entries]
+    texts = {}
+    for day in sorted({e.published_date for e in entries}):
+        for table in _read_day(output, day, ["story_id", "title", "body"]):
+            for row in table.to_pylist():
+                if row["story_id"] in wanted:
+                    texts[row["story_id"]] = (row["title"], row["body"])
+    return [(e, *texts.get(e.story_id, (None, None))) for e in entries]
+
+
+def stored_ids_of_days(output: str, days) -> set[str]:
+    """The story_ids stored in these published_date partitions of stories."""
+    found = set()
+    for day in sorted(days):
+        for table in _read_day(output, day, ["story_id"]):
+            found.update(table.column("story_id").to_pylist())
+    return found
+
+
+def _read_day(output: str, day: str, columns: list[str]):
+    """Each Parquet file of one stories partition, as a table of `columns`."""
+    import pyarrow.parquet as pq
+
+    from schemas.tables import STORIES
+
+    pattern = paths.partition_files_pattern(output, STORIES, day)
+    for metadata in FileSystems.match([pattern])[0].metadata_list:
+        with FileSystems.open(metadata.path) as handle:
+            yield pq.read_table(handle, columns=columns)

@@ -4,7 +4,11 @@ A batch run meets all of its stories at once; a stream meets them one at a
 time, for as long as the job runs. `StreamIndex` keeps the story_ids seen
 (stored ones included: a story_id is never emitted twice) and, for the
 retention window, each story's fingerprint under its candidate keys, so a
-copy arriving in a later window joins the stored cluster. The decisions are
+copy arriving in a later window joins the stored cluster. Stored
+story_ids are known as a batch run knows them: those of the dedup index
+from the start, and those of a published_date partition once a story of
+that date arrives (`unread_days`, `add_stored_days`), so a stream's start
+and memory do not grow with DIR's history. The decisions are
 the batch's: the same keys, `verified_containment` and `assign_clusters`,
 with every earlier story as a stored member (stored clusters never move).
 
@@ -21,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
 from schemas.records import DedupIndexEntry, Story
+from schemas.tables import story_date
 from transforms.dedup.clusters import ClusterMember, assign_clusters
 from transforms.dedup.fingerprints import (
     Fingerprint,
@@ -47,20 +52,31 @@ class StreamIndex:
     seen: set[str] = field(default_factory=set)
     kept: dict[str, _Kept] = field(default_factory=dict)
     by_key: dict[str, set[str]] = field(default_factory=dict)
+    # The published_date partitions whose stored story_ids are in `seen`.
+    days_read: set[str] = field(default_factory=set)
 
     @classmethod
-    def from_stored(cls, retention: timedelta, stored_ids: Iterable[str],
+    def from_stored(cls, retention: timedelta,
                     entries: Iterable[tuple[DedupIndexEntry, Optional[str], Optional[str]]]
                     ) -> "StreamIndex":
-        """What batch runs (or an earlier stream) left in DIR: the stored
-        story_ids, and index entries with their stored title and body."""
-        index = cls(retention, seen=set(stored_ids))
+        """What batch runs (or an earlier stream) left in the dedup index:
+        entries with their stored title and body."""
+        index = cls(retention)
         for entry, title, body in entries:
             index.seen.add(entry.story_id)
             keys = tuple((key, exact) for key, (_id, exact) in
                          ((k, v) for k, v in stored_candidate_keys(entry)))
             index._keep(stored_fingerprint(entry, title, body), keys, entry.indexed_at)
         return index
+
+    def unread_days(self, stories: Iterable[Story]) -> set[str]:
+        """The published_date partitions of these stories not read yet."""
+        return {story_date(story) for story in stories} - self.days_read
+
+    def add_stored_days(self, days: Iterable[str], stored_ids: Iterable[str]) -> None:
+        """The story_ids stored in these partitions, now known as seen."""
+        self.days_read.update(days)
+        self.seen.update(stored_ids)
 
     def _keep(self, fingerprint: Fingerprint, keys, indexed_at: datetime) -> None:
         self.kept[fingerprint.story_id] = _Kept(fingerprint, keys, indexed_at)

@@ -7,7 +7,15 @@ them as keyed Beam steps, so the result depends on the data only, never on
 bundles, workers or runner:
 
 1. story_id: a story already stored is dropped (a rerun adds no rows);
-   copies of one story_id within the run collapse to one.
+   copies of one story_id within the run collapse to one. Only what a new
+   story_id can collide with is read (`ReadStoredIds`): the story_ids of
+   the published_date partitions the new stories fall in, and those of the
+   dedup index (any published date, indexed within the retention). So a
+   run's cost follows its own stories' dates, not DIR's history, and a
+   story_id is never stored twice when it comes back with the same
+   published date (however late), or with another one within the
+   retention. A story whose date moves after the retention is not caught
+   (see `ReadStoredIds`).
 2. Fingerprints: per new story its cleaned text, shingles and MinHash
    signature, signed in batches.
 3. Candidates: stories meet under keys, GroupByKey'd: LSH band keys and the
@@ -35,6 +43,7 @@ from datetime import datetime, timedelta
 
 import apache_beam as beam
 from apache_beam.coders import PickleCoder
+from apache_beam.io import fileio
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.transforms.userstate import (
     BagStateSpec,
@@ -44,9 +53,10 @@ from apache_beam.transforms.userstate import (
 )
 
 from schemas.records import DedupIndexEntry, Story
-from schemas.tables import STORIES
+from schemas.tables import DEDUP_INDEX, STORIES, story_date
 from transforms.dedup.clusters import assign_clusters
 from transforms.dedup.fingerprints import (
+    StoredStory,
     candidate_keys,
     fingerprints,
     index_entry,
@@ -56,7 +66,7 @@ from transforms.dedup.fingerprints import (
     stored_fingerprint,
     verified_containment,
 )
-from transforms.dedup.index import index_files_pattern, read_stored
+from transforms.dedup.index import index_files_pattern, read_stored, stored_ids_of_days
 from transforms.dedup.minhash import MAX_BUCKET, MinHasher
 from transforms.dedup.stream_index import StreamIndex
 from transforms.lake import paths
@@ -89,6 +99,21 @@ def _stored_candidate_entry(story_id, joined):
     """The index entry of a story that is in a candidate pair (none for a new story)."""
     if joined["entry"] and joined["pair"]:
         yield story_id, joined["entry"][0]
+
+
+def _stored_story(row) -> StoredStory:
+    return StoredStory(row["story_id"])
+
+
+def _stored_of_entry(entry: DedupIndexEntry) -> StoredStory:
+    return StoredStory(entry.story_id)
+
+
+def _index_files_in_window(metadata, first_day: str):
+    """An index file's path if its run_date partition may hold entries
+    indexed within the retention (older partitions are not even opened)."""
+    if paths.partition_value(metadata.path, DEDUP_INDEX)[:10] >= first_day:
+        yield metadata.path
 
 
 def _published_date(_story_id, entry):
@@ -390,7 +415,12 @@ class _Finish(beam.PTransform):
 # --- Public composites ------------------------------------------------------------
 
 class ReadDedupIndex(beam.PTransform):
-    """The index entries of stories indexed within the retention window."""
+    """The index entries of stories indexed within the retention window.
+
+    Only the run_date partitions from the window's first day on are read
+    (entries are indexed on their run's date, so older ones cannot be in
+    the window), whether or not pruning has removed the others yet.
+    """
 
     def __init__(self, output: str, now: datetime, retention_days: float):
         super().__init__()
@@ -400,9 +430,38 @@ class ReadDedupIndex(beam.PTransform):
     def expand(self, pbegin):
         return (pbegin
                 | "IndexPattern" >> beam.Create([self._pattern])
+                | "MatchIndex" >> fileio.MatchAll()
+                | "InWindowFiles" >> beam.FlatMap(_index_files_in_window,
+                                                  f"{self._since:%Y-%m-%d}")
                 | "ReadIndex" >> beam.io.ReadAllFromParquet()
                 | "ToEntries" >> beam.Map(_index_entry_from_row)
                 | "InWindow" >> beam.Filter(_indexed_since, self._since))
+
+
+class ReadStoredIds(beam.PTransform):
+    """New stories -> StoredStory for every story_id stored in the
+    published_date partitions those stories fall in, and no other.
+
+    A story is written to the partition of its published date (or fetch
+    date when it has none), so a story_id served again with the same date
+    can only sit there. One whose date changed sits elsewhere: the dedup
+    index, whose ids `Deduplicate` adds, covers it for the retention; after
+    that it is stored a second time under its new date. Older partitions
+    are never opened: reading them all made every run cost DIR's history.
+    Matched when the pipeline runs, so a first run (nothing stored) works.
+    """
+
+    def __init__(self, output: str):
+        super().__init__()
+        self._output = output
+
+    def expand(self, stories):
+        return (stories
+                | "Dates" >> beam.Map(story_date)
+                | "DistinctDates" >> beam.Distinct()
+                | "DatePatterns" >> beam.Map(_stories_files_of_day, self._output)
+                | "ReadIds" >> beam.io.ReadAllFromParquet(columns=["story_id"])
+                | "ToStored" >> beam.Map(_stored_story))
 
 
 def _entries_of_others(_story_id, joined):
@@ -425,11 +484,12 @@ class _WithoutReprocessed(beam.PTransform):
 class Deduplicate(beam.PTransform):
     """New stories -> (stories with cluster_id/duplicate_of, dedup index entries).
 
-    `stored_ids` are the story_ids already in OUTPUT; `index` the recent
-    stories of the dedup index (ReadDedupIndex); `output` is where stored
-    texts are re-read for verification. With `reprocess`, stories already
-    stored are kept (their rows are to be rewritten) and clustered afresh
-    against the other stored stories.
+    `stored_ids` are the story_ids already in OUTPUT that the new stories
+    can collide with (`ReadStoredIds`); `index` the recent stories of the
+    dedup index (ReadDedupIndex), whose ids count as stored too; `output` is
+    where stored texts are re-read for verification. With `reprocess`,
+    stories already stored are kept (their rows are to be rewritten) and
+    clustered afresh against the other stored stories.
     """
 
     def __init__(self, stored_ids, index, output: str, indexed_at: datetime,
@@ -444,6 +504,11 @@ class Deduplicate(beam.PTransform):
         if self._reprocess:
             stored_ids = stories.pipeline | "NoneStored" >> beam.Create([])
             index = {"index": index, "stories": stories} | "Others" >> _WithoutReprocessed()
+        else:
+            # An indexed story is stored, whatever partition its date put it
+            # in: the second source, for stories whose date has changed.
+            stored_ids = ((stored_ids, index | "IndexedIds" >> beam.Map(_stored_of_entry))
+                          | "AllStored" >> beam.Flatten())
         new = {"new": stories, "stored": stored_ids} | "KeepNew" >> _KeepNewStories()
         printed = new | "Fingerprints" >> _FingerprintStories(self._batch_size)
         pairs = {"keys": printed.keys, "index": index} | "Candidates" >> _CandidatePairs()
@@ -482,10 +547,8 @@ class _StreamDedupFn(beam.DoFn):
         self._duplicate = counter("stories_duplicate")
 
     def _start(self) -> StreamIndex:
-        stored_ids, entries = read_stored(self._output, self._started_at,
-                                          self._retention_days)
-        return StreamIndex.from_stored(timedelta(days=self._retention_days),
-                                       stored_ids, entries)
+        entries = read_stored(self._output, self._started_at, self._retention_days)
+        return StreamIndex.from_stored(timedelta(days=self._retention_days), entries)
 
     def process(self, keyed, timestamp=beam.DoFn.TimestampParam,
                 arrived=beam.DoFn.StateParam(ARRIVED),
@@ -501,6 +564,12 @@ class _StreamDedupFn(beam.DoFn):
         if not stories:
             return
         current = index.read() or self._start()
+        days = current.unread_days(stories)
+        if days:
+            # A stored story_id can only be in its date's partition (or the
+            # index, read at the start): each partition is read once, when a
+            # story of its date first arrives.
+            current.add_stored_days(days, stored_ids_of_days(self._output, days))
         now = max(story.fetched_at for story in stories)
         found = current.add(list(zip(stories, fingerprints(stories, self._hasher))), now)
         index.write(current)
