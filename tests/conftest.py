@@ -15,6 +15,12 @@ SAMPLE = REPO / "examples" / "sample"
 SHARED_DATA = Path(os.environ.get("WIRESTREAM_DATA") or REPO.parent / "shared" / "data")
 
 
+def pytest_configure(config):
+    # CI runs slow tests too (tests/run.sh runs everything); the mark lets a
+    # developer leave them out locally with -m "not slow".
+    config.addinivalue_line("markers", "slow: minutes long (kill trials, soak); CI runs it")
+
+
 def shared_data(*parts: str) -> Path:
     """A path under ../shared/data, or skip: a user's clone does not have it."""
     path = SHARED_DATA.joinpath(*parts)

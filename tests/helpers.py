@@ -27,3 +27,63 @@ def sql(out: Path | str, query: str) -> list[tuple]:
 def manifests(out: Path) -> list[dict]:
     """Every run's manifest under OUTPUT, oldest run first."""
     return [json.loads(p.read_text()) for p in sorted((out / "_manifests").glob("*.json"))]
+
+
+def _equations(manifest: dict) -> dict[str, tuple[int, int]]:
+    """(in, out) per stage, from the counters of one batch run's manifest."""
+    c = manifest["counters"]
+
+    def n(*names: str) -> int:
+        return sum(c.get(name, 0) for name in names)
+
+    dead = sum(v for k, v in c.items() if k.startswith("dead_letters_"))
+    return {
+        # Every listed feed has exactly one outcome, and one fetch_log row.
+        "fetch": (n("feeds_in"), n("feeds_fetched", "feeds_not_modified", "feeds_failed",
+                                   "feeds_backoff", "feeds_dead", "feeds_replayed")),
+        "fetch_log": (n("feeds_in"), n("rows_fetch_log")),
+        # Every feed entry became a story or a dead letter.
+        "parse": (n("entries_seen"), n("entries_parsed", "entries_dead")),
+        # Every parsed entry and archive line reached dedup or dead letters.
+        "records": (n("entries_seen", "archive_lines"),
+                    n("stories_in", "entries_dead", "archive_dead")),
+        # Every story in dedup is a new row, was stored before, or merged
+        # into a same-id copy of this run.
+        "dedup": (n("stories_in"), n("rows_stories", "stories_already_stored",
+                                     "stories_same_id_merged")),
+        # Every new row is a canonical story or a duplicate of one.
+        "clusters": (n("rows_stories"), n("stories_canonical", "stories_duplicate")),
+        # Every canonical story went through the model, failed, or was skipped.
+        "extract": (n("stories_canonical"), n("nlp_stories", "nlp_failed",
+                                              "nlp_skipped_language")),
+        # Whatever extraction produced was written, row for row.
+        "write_entities": (n("entities"), n("rows_entities")),
+        "write_relations": (n("relations"), n("rows_relations")),
+        "write_quotes": (n("quotes"), n("rows_quotes")),
+        "dead_letters": (dead, n("rows_dead_letters")),
+    }
+
+
+def assert_conserved(manifest: dict) -> None:
+    """Fail, naming the stage, unless every record of the run is accounted for.
+
+    Checks the manifest's own reconciliation block and, independently, the
+    same promise recomputed from its raw counters stage by stage: what went
+    in = rows out + duplicates/already stored + dead letters.
+    """
+    assert manifest.get("state") == "DONE", f"run {manifest.get('run_id')}: {manifest.get('state')}"
+    broken = {k: v for k, v in manifest["reconciliation"].items() if not v["ok"]}
+    assert not broken, f"run {manifest['run_id']}: manifest does not reconcile at {broken}"
+    for stage, (came_in, went_out) in _equations(manifest).items():
+        assert came_in == went_out, (
+            f"run {manifest['run_id']}: stage {stage!r} lost or invented records: "
+            f"{came_in} in, {went_out} accounted for")
+
+
+def assert_all_conserved(out: Path | str) -> list[dict]:
+    """assert_conserved on every batch run's manifest under OUTPUT."""
+    found = manifests(Path(out))
+    assert found, f"no run manifest under {out}"
+    for manifest in found:
+        assert_conserved(manifest)
+    return found

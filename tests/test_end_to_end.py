@@ -11,7 +11,7 @@ import pytest
 from pipeline.cli import main
 from schemas.tables import TABLES
 from tests.conftest import SAMPLE
-from tests.helpers import manifests, sql, table
+from tests.helpers import assert_all_conserved, manifests, sql, table
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -21,6 +21,7 @@ def sample_run(tmp_path_factory):
     """One run of `wirestream run` on the bundled sample (no --feeds: the default)."""
     out = tmp_path_factory.mktemp("e2e") / "out"
     assert main(["run", "--output", str(out)]) == 0
+    assert_all_conserved(out)
     return out
 
 
@@ -110,7 +111,7 @@ def test_rerun_adds_no_story_level_rows_then_a_backfill_dead_letters_bad_lines(s
     assert len(archived) == 5
     # Archive copies of stories already fetched from a feed join their clusters.
     assert sum(is_copy for _, is_copy in archived) == 2
-    assert all(m["reconciliation"][k]["ok"] for m in manifests(out) for k in m["reconciliation"])
+    assert_all_conserved(out)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -200,3 +201,4 @@ def test_a_trimmed_copy_arriving_in_a_later_run_joins_the_stored_cluster(tmp_pat
     # Entities are not extracted again for the copy.
     assert sql(out, "select count(*) from {entities} where story_id = 'outlet-copy-1'") == [(0,)]
     assert "NLP skipped for 1 duplicate(s)" in capsys.readouterr().out
+    assert_all_conserved(out)

@@ -7,7 +7,7 @@ from werkzeug import Response
 
 from pipeline.cli import main
 from tests.conftest import SAMPLE
-from tests.helpers import sql, table
+from tests.helpers import assert_all_conserved, sql, table
 
 
 def rows(out, name):
@@ -84,6 +84,7 @@ def test_second_run_over_unchanged_feeds_fetches_with_validators_and_adds_nothin
     log = sql(out, "select not_modified, status, items from {fetch_log} "
                    "where run_id = (select max(run_id) from {fetch_log})")
     assert sorted(log) == [(True, 304, 0)] * 3
+    assert len(assert_all_conserved(out)) == 2
 
 
 def test_failing_feeds_come_first_in_the_summary_and_the_run_goes_on(tmp_path, feed_server, capsys):
@@ -99,6 +100,7 @@ def test_failing_feeds_come_first_in_the_summary_and_the_run_goes_on(tmp_path, f
     assert rows(out, "stories") == 24
     assert sql(out, "select stage, ref from {dead_letters}") == [
         ("fetch", feed_server.url_for("/broken.rss"))]
+    assert_all_conserved(out)
 
 
 def test_replay_rebuilds_the_same_tables_without_the_network(tmp_path, feed_server):
@@ -110,3 +112,5 @@ def test_replay_rebuilds_the_same_tables_without_the_network(tmp_path, feed_serv
     assert sql(rebuilt, query) == sql(out, query)
     assert sql(rebuilt, "select count(*) from {entities}") == sql(out, "select count(*) from {entities}")
     assert sql(rebuilt, "select distinct outcome from {fetch_log}") == [("replayed",)]
+    assert_all_conserved(out)
+    assert_all_conserved(rebuilt)

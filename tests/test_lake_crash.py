@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from deltalake import DeltaTable
 
+from tests.helpers import assert_all_conserved
 from transforms.lake.delta import KILL_AT_ENV
 
 STORY_TABLES = ("stories", "entities", "relations", "quotes")
@@ -43,6 +44,7 @@ def snapshot(out: Path) -> dict[str, list[tuple]]:
 def clean(tmp_path_factory) -> dict[str, list[tuple]]:
     out = tmp_path_factory.mktemp("clean") / "out"
     assert run(out).returncode == 0
+    assert_all_conserved(out)
     return snapshot(out)
 
 
@@ -66,4 +68,6 @@ def test_a_run_killed_during_its_commit_loses_and_doubles_nothing(tmp_path, clea
     after = run(out)
     assert after.returncode == 0, after.stderr[-2000:]
     assert snapshot(out) == clean
+    # The killed run wrote no manifest; the rerun's accounts for everything.
+    assert len(assert_all_conserved(out)) == 1
     assert not [p for p in (out / "_staging").rglob("*") if p.is_file()]

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from deltalake import DeltaTable
 
+from tests.helpers import assert_all_conserved
 from transforms.lake import lease as leases
 from transforms.lake.lease import Holder, Lease, LeaseHeld
 
@@ -86,6 +87,7 @@ def test_two_runs_started_together_one_runs_the_other_exits_2(tmp_path):
     assert len(lines) == 1 and "another run holds" in lines[0] and "run_id" in lines[0]
     stories = DeltaTable(str(out / "stories")).to_pyarrow_table().column("story_id")
     assert len(stories) == len(set(stories.to_pylist())) == 24
+    assert len(assert_all_conserved(out)) == 1
 
 
 def test_after_the_holder_is_killed_the_next_run_takes_the_stale_lease(tmp_path):
@@ -104,3 +106,4 @@ def test_after_the_holder_is_killed_the_next_run_takes_the_stale_lease(tmp_path)
     assert after.returncode == 0, after.stderr[-2000:]
     assert "took over the lease of run" in after.stderr
     assert "process" in after.stderr and "is gone" in after.stderr
+    assert_all_conserved(out)

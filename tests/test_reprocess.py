@@ -6,6 +6,7 @@ from __future__ import annotations
 from deltalake import DeltaTable
 
 from pipeline.cli import main
+from tests.helpers import assert_all_conserved
 
 STORY_TABLES = ("stories", "entities", "relations", "quotes")
 
@@ -39,6 +40,7 @@ def test_replay_with_reprocess_rewrites_instead_of_appending(tmp_path, capsys):
     assert len(stories.file_uris()) == files_before
     # Every row now comes from the reprocessing run.
     assert len(set(stories.to_pyarrow_table().column("run_id").to_pylist())) == 1
+    assert len(assert_all_conserved(out)) == 3
 
 
 def test_reprocess_needs_something_to_read_again(tmp_path, capsys):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from tests.helpers import manifests, sql
+from tests.helpers import assert_all_conserved, manifests, sql
 
 BIN = Path(sys.executable).parent
 
@@ -86,6 +86,7 @@ def outputs(tmp_path_factory, portable_services):
         out = tmp_path_factory.mktemp(name) / "out"
         flags = portable_services if flags is None else flags
         assert main(["run", "--output", str(out), *flags]) == 0, name
+        assert_all_conserved(out)
         results[name] = out
     return results
 

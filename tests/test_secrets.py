@@ -16,7 +16,7 @@ from werkzeug import Response
 
 from pipeline.cli import main
 from tests.conftest import SAMPLE
-from tests.helpers import table
+from tests.helpers import assert_all_conserved, table
 from transforms.fetch.feed_state import FeedState
 from transforms.fetch.redaction import redact_url, restore_secrets, scrub, url_key
 
@@ -112,6 +112,7 @@ def test_no_secret_reaches_tables_state_raw_files_manifest_or_output(
     assert main(["query", "--output", str(out), "select * from fetch_log"]) == 0
     printed = first.out + first.err + second.out + second.err + capsys.readouterr().out
 
+    assert len(assert_all_conserved(out)) == 2
     log = table(out, "fetch_log").to_pylist()
     assert sorted((r["source"], r["outcome"]) for r in log) == [
         ("broken", "backoff"), ("broken", "failed"), ("private", "fetched"),

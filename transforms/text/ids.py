@@ -39,8 +39,16 @@ def canonical_url(url: Optional[str]) -> Optional[str]:
     """The URL with tracking parameters, fragment and case noise removed."""
     if not url or not re.match(r"^https?://", url, re.I):
         return url or None
-    cleaned = url_query_cleaner(url, TRACKING_PARAMS, remove=True)
-    return canonicalize_url(cleaned, keep_fragments=False)
+    # unique=False: w3lib's default keeps only a repeated key's first value,
+    # which made "?id=1&id=2" and "?id=1&id=3" one story_id.
+    try:
+        cleaned = url_query_cleaner(url, TRACKING_PARAMS, remove=True, unique=False)
+        return canonicalize_url(cleaned, keep_fragments=False)
+    except ValueError:
+        # A link w3lib cannot split (a port that is no number, a broken IPv6
+        # host) still identifies its entry: keep it as written rather than
+        # let one bad link cost the whole feed.
+        return url.strip()
 
 
 def stable_id(*parts: str) -> str:
