@@ -124,3 +124,23 @@ def test_a_country_code_is_not_an_organisation_with_its_initials(typed):
     assert ("Colorado State University", "based_in", "US") in found
     assert not [r for r in found if r[0] == "Colorado State University"
                 and r[2] == "University of Sheffield"]
+
+
+def test_a_dateline_place_in_capitals_the_model_missed(typed):
+    assert {("BANGKOK", "located_in", "Thailand"), ("AP", "based_in", "BANGKOK")} <= typed(
+        "BANGKOK, Thailand (AP)")
+
+
+def test_a_name_the_text_calls_a_capital_is_a_place(typed):
+    assert ("Yerevan", "located_in", "Armenia") in typed(
+        "The agency said in a report from Yerevan, the capital of Armenia.")
+
+
+def test_a_home_state_is_where_one_lives(typed):
+    assert ("Jesse Jackson", "lives_in", "South Carolina") in typed(
+        "With South Carolina being Jesse Jackson's home state, there was a strong incentive.")
+
+
+def test_an_office_the_parse_hangs_inside_the_name(typed):
+    assert ("Herbert S. Okun", "lives_in", "U.S.") in typed(
+        "Deputy U.S. Ambassador Herbert S. Okun announced the cancellation.")

@@ -19,7 +19,7 @@ from schemas.records import EntityMention, Story
 from transforms.nlp.given_names import given_names
 from transforms.nlp.lexicon import (
     GAZETTEER_LABELS, HONORIFICS, NAMED_LABELS, ORG_HEAD_NOUNS, PERSON_HONORIFICS, PLACE_LABELS,
-    TITLE_NOUNS)
+    PLACE_NOUNS, TITLE_NOUNS)
 from transforms.nlp.mention import Mention
 from transforms.nlp.names import entity_id, normalize_name, place_key, recase_name
 from transforms.nlp.wire_layout import (
@@ -496,12 +496,55 @@ def _of_names(doc, text: str, mentions: list[Mention]) -> tuple[list[Mention], l
     return [m for m in mentions if id(m) not in drop] + added, added
 
 
+def _dateline_heads(doc, text: str, mentions: list[Mention]) -> list[Mention]:
+    """A dateline's place in capitals that the model left out of any name
+    ("BANGKOK, Thailand (AP)"): capitals opening a line, then a comma and a
+    state or country."""
+    taken = {i for m in mentions for i in range(m.start, m.end)}
+    taken.update(i for ent in doc.ents for i in range(ent.start, ent.end))
+    added = []
+    for i, token in enumerate(doc):
+        line_start = i == 0 or "\n" in doc[i - 1].whitespace_ or "\n" in doc[i - 1].text
+        if not line_start or i in taken:
+            continue
+        j = i
+        while j < len(doc) and j not in taken and doc[j].text.isupper() and \
+                doc[j].text.replace("-", "").isalpha():
+            j += 1
+        if j == i:
+            continue
+        sub = doc[i:j]
+        surface = text[sub.start_char:sub.end_char]
+        if is_dateline_place(text, sub.end_char, surface):
+            added.append(Mention(i, j, surface, "GPE", sub.start_char, sub.end_char, cued=True))
+    return added
+
+
+def _places_by_noun(doc, mentions: list[Mention]) -> None:
+    """A name the text calls a place, whatever the model labelled it:
+    "Yerevan, the capital of Armenia", "the small resort town of Lowman"."""
+    for m in mentions:
+        if m.label not in ("PERSON", "ORG", "NORP"):
+            continue
+        head = doc[m.end - 1]
+        apposed = [c for c in head.children if c.dep_ == "appos" and
+                   c.lemma_.lower() in PLACE_NOUNS and
+                   any(d.dep_ == "det" for d in c.children)]
+        named = head.dep_ == "pobj" and head.head.lower_ == "of" and \
+            head.head.head.lemma_.lower() in PLACE_NOUNS and \
+            any(d.lower_ == "the" for d in head.head.head.children)
+        if apposed or named:
+            m.label, m.cued = "GPE", True
+
+
 def find_entities(doc, text: str) -> list[Mention]:
     """The story's entity mentions in text order, each with its entity's
     canonical name, label and id."""
     sides = result_sides(text)  # once per story: three rules read them
     mentions, joined = _of_names(doc, text, _mentions(doc, text, sides))
     mentions += _recover(doc, text, mentions, sides, joined)
+    mentions += _dateline_heads(doc, text, mentions)
+    _places_by_noun(doc, mentions)
     resolve_canonical(mentions)
     mentions.sort(key=lambda m: m.start)
     return mentions

@@ -527,8 +527,10 @@ def _words_before_name(person: Mention, head, by_token) -> Iterable[_RawRelation
     """What the words in front of a name say: "Y chief executive X",
     "Illinois Gov. X", "former Air Force commander X" (an office),
     "Microsoft's Bill Gates" (a possessor), "Kennedy assassin X" (a killer)."""
-    front = [c for c in head.children if c.i < person.start and
-             c.dep_ in ("compound", "amod", "nmod", "poss", "appos")]
+    # the parse may hang them on an inner word of the name: "Deputy U.S.
+    # Ambassador Herbert S. Okun" puts the office under "S."
+    front = [c for t in head.doc[person.start:person.end] for c in t.children
+             if c.i < person.start and c.dep_ in ("compound", "amod", "nmod", "poss", "appos")]
     for word in front:
         group = by_token.get(word.i)
         if group is not None and group is not person and group.canonical_label == "NORP" \
@@ -629,9 +631,10 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
 def _home_of(person: Mention, head, by_token) -> Iterable[_RawRelation]:
     """"Sohn's New Jersey home", "Jesse Jackson's home state is South
     Carolina": the place of a person's home."""
-    if head.dep_ != "poss" or head.head.lemma_.lower() not in _HOME_NOUNS:
-        return
     home = head.head
+    if head.dep_ != "poss" or home.lemma_.lower() not in _HOME_NOUNS and not any(
+            c.dep_ == "compound" and c.lower_ == "home" for c in home.children):
+        return  # "X's home", "X's hometown", "X's home state"
     places = [by_token.get(c.i) for c in home.children if c.dep_ in ("compound", "nmod")]
     if home.head.lemma_.lower() == "be" or home.dep_ in ("attr", "appos"):
         places += [by_token.get(c.i) for c in home.head.children
