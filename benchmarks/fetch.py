@@ -215,17 +215,6 @@ def run_beam(specs, config) -> float:
     return wall
 
 
-def _session(config):
-    import requests
-    from requests.adapters import HTTPAdapter
-
-    session = requests.Session()  # as _FetchShard.setup builds it
-    adapter = HTTPAdapter(pool_connections=64, pool_maxsize=config.threads, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
-
-
 def by_shard(specs, shards: int) -> dict[int, list]:
     from transforms.fetch.transforms import shard_of
 
@@ -242,20 +231,15 @@ def run_in_process(specs, config) -> float:
     from transforms.fetch.fetch import HostGate, fetch_feed
     from transforms.fetch.transforms import interleave_hosts
 
-    session = _session(config)
     results = []
-    try:
-        started = time.monotonic()
-        for _shard, group in sorted(by_shard(specs, config.shards).items()):
-            gate = HostGate(config.per_host, config.host_gap_s)
-            with ThreadPoolExecutor(max_workers=config.threads) as pool:
-                futures = [pool.submit(fetch_feed, spec, state, "bench-run", config,
-                                       session=session, gate=gate)
-                           for spec, state in interleave_hosts([(s, None) for s in group])]
-                results.extend(future.result()[0] for future in futures)
-        wall = time.monotonic() - started
-    finally:
-        session.close()
+    started = time.monotonic()
+    for _shard, group in sorted(by_shard(specs, config.shards).items()):
+        gate = HostGate(config.per_host, config.host_gap_s)
+        with ThreadPoolExecutor(max_workers=config.threads) as pool:
+            futures = [pool.submit(fetch_feed, spec, state, "bench-run", config, gate=gate)
+                       for spec, state in interleave_hosts([(s, None) for s in group])]
+            results.extend(future.result()[0] for future in futures)
+    wall = time.monotonic() - started
     _check(results, len(specs))
     return wall
 
@@ -263,15 +247,10 @@ def run_in_process(specs, config) -> float:
 def run_sequential(specs, config) -> float:
     from transforms.fetch.fetch import HostGate, fetch_feed
 
-    session = _session(config)
     gate = HostGate(config.per_host, config.host_gap_s)
-    try:
-        started = time.monotonic()
-        results = [fetch_feed(spec, None, "bench-run", config, session=session, gate=gate)[0]
-                   for spec in specs]
-        wall = time.monotonic() - started
-    finally:
-        session.close()
+    started = time.monotonic()
+    results = [fetch_feed(spec, None, "bench-run", config, gate=gate)[0] for spec in specs]
+    wall = time.monotonic() - started
     _check(results, len(specs))
     return wall
 

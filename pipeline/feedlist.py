@@ -1,7 +1,13 @@
 """Reading the operator's feed list: YAML (contract format) or OPML.
 
 Errors are ConfigError with a one-line message naming the file and the
-problem, raised before any pipeline is built.
+problem, raised before any pipeline is built. A feed list is data: YAML is
+read with the safe loader (a `!!python/...` tag is refused, nothing is
+evaluated), OPML through defusedxml, and a key nobody reads is an error
+rather than a setting silently ignored.
+
+`allow_private: true` on a feed (OPML: `allowPrivate="true"`) lets its host
+be on a loopback or private address; see transforms/fetch/addresses.py.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from defusedxml.common import DefusedXmlException
 from pipeline.errors import ConfigError, one_line
 from schemas.records import FeedSpec
 
-FEED_KEYS = {"url", "source", "language"}
+LIST_KEYS = {"feeds"}
+FEED_KEYS = {"url", "source", "language", "allow_private"}
 
 
 def load_feed_list(path: str) -> list[FeedSpec]:
@@ -55,10 +62,16 @@ def _from_yaml(file: Path) -> list[FeedSpec]:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
         problem = getattr(err, "problem", None) or one_line(err)
+        if isinstance(err, yaml.constructor.ConstructorError):
+            raise ConfigError(f"{file}: refused YAML{where}: {problem}; a feed list is "
+                              "plain data, without tags") from None
         raise ConfigError(f"{file}: invalid YAML{where}: {problem}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{file}: not UTF-8 text") from None
-    if not isinstance(document, dict) or set(document) != {"feeds"}:
+    if not isinstance(document, dict):
+        raise ConfigError(f"{file}: expected a mapping with one key, 'feeds'")
+    _check_keys(f"{file}", document, LIST_KEYS)
+    if "feeds" not in document:
         raise ConfigError(f"{file}: expected a mapping with one key, 'feeds'")
     feeds = document["feeds"]
     if not isinstance(feeds, list):
@@ -70,19 +83,27 @@ def _yaml_feed(file: Path, number: int, item) -> FeedSpec:
     where = f"{file}: feed {number}"
     if not isinstance(item, dict):
         raise ConfigError(f"{where}: expected a mapping with url and source")
-    unknown = set(item) - FEED_KEYS
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}"
-                          f" (allowed: {', '.join(sorted(FEED_KEYS))})")
+    _check_keys(where, item, FEED_KEYS)
     for key in ("url", "source"):
         if not isinstance(item.get(key), str) or not item[key].strip():
             raise ConfigError(f"{where}: '{key}' is required and must be a string")
     language = item.get("language")
     if language is not None and not isinstance(language, str):
         raise ConfigError(f"{where}: 'language' must be a string")
+    allow_private = item.get("allow_private", False)
+    if not isinstance(allow_private, bool):
+        raise ConfigError(f"{where}: 'allow_private' must be true or false")
     return FeedSpec(url=resolve_location(item["url"].strip(), file.parent),
                     source=item["source"].strip(),
-                    language=language.strip().lower() if language else None)
+                    language=language.strip().lower() if language else None,
+                    allow_private=allow_private)
+
+
+def _check_keys(where: str, mapping: dict, allowed: set[str]) -> None:
+    unknown = set(map(str, mapping)) - allowed
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}"
+                          f" (allowed: {', '.join(sorted(allowed))})")
 
 
 def _from_opml(file: Path) -> list[FeedSpec]:
@@ -102,8 +123,12 @@ def _from_opml(file: Path) -> list[FeedSpec]:
         source = (outline.get("title") or outline.get("text") or "").strip() \
             or urlparse(url).netloc or Path(url).stem
         language = outline.get("language")
+        allow_private = (outline.get("allowPrivate") or "false").strip().lower()
+        if allow_private not in ("true", "false"):
+            raise ConfigError(f"{file}: outline {url}: allowPrivate must be true or false")
         specs.append(FeedSpec(url=resolve_location(url, file.parent), source=source,
-                              language=language.strip().lower() if language else None))
+                              language=language.strip().lower() if language else None,
+                              allow_private=allow_private == "true"))
     return specs
 
 

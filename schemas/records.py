@@ -22,6 +22,9 @@ class FeedSpec:
     url: str
     source: str
     language: Optional[str] = None
+    # The feed list opted this feed's host in to private addresses
+    # (transforms/fetch/addresses.py); not a column.
+    allow_private: bool = False
 
 
 @dataclass(frozen=True)

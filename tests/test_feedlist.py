@@ -81,3 +81,62 @@ def test_opml_folders_are_walked_and_titles_become_sources(tmp_path):
 </body></opml>""")
     assert [(f.url, f.source) for f in load_feed_list(path)] == [
         ("https://example.org/world.xml", "World"), ("https://example.org/tech.xml", "Tech")]
+
+
+# --- configuration is data ----------------------------------------------------
+
+def test_unknown_keys_at_any_level_are_named_with_the_file(tmp_path):
+    top = write(tmp_path, "top.yaml", "feeds:\n  - url: http://a/x\n    source: a\nproxy: x\n")
+    with pytest.raises(ConfigError) as err:
+        load_feed_list(top)
+    assert str(err.value) == f"{top}: unknown key(s) proxy (allowed: feeds)"
+    nested = write(tmp_path, "nested.yaml",
+                   "feeds:\n  - url: http://a/x\n    source: a\n    headers: {X-Token: s3cret}\n")
+    with pytest.raises(ConfigError) as err:
+        load_feed_list(nested)
+    assert str(err.value).startswith(f"{nested}: feed 1: unknown key(s) headers (allowed: ")
+    assert "s3cret" not in str(err.value)
+
+
+def test_python_tags_are_refused_and_nothing_is_evaluated(tmp_path):
+    marker = tmp_path / "evaluated"
+    for number, tag in enumerate(("!!python/object/apply:os.system", "!!python/object/new:os.system")):
+        path = write(tmp_path, f"tag{number}.yaml",
+                     f"feeds:\n  - url: {tag} ['touch {marker}']\n    source: a\n")
+        with pytest.raises(ConfigError) as err:
+            load_feed_list(path)
+        assert str(err.value).startswith(f"{path}: refused YAML (line 2): could not determine "
+                                         "a constructor for the tag")
+        assert "\n" not in str(err.value)
+    assert not marker.exists()
+
+
+def test_a_bad_feed_list_exits_2_with_one_line(tmp_path, capsys):
+    from pipeline.cli import main
+    path = write(tmp_path, "feeds.yaml", "feeds:\n  - url: http://a/x\n    source: a\n    colour: red\n")
+    assert main(["run", "--feeds", path, "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown key(s) colour" in err and path in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_feed_opts_its_host_in_to_private_addresses(tmp_path):
+    path = write(tmp_path, "f.yaml", """
+feeds:
+  - url: http://news.intranet.example/rss
+    source: intranet
+    allow_private: true
+  - url: https://example.org/rss
+    source: public
+""")
+    assert [(f.source, f.allow_private) for f in load_feed_list(path)] == [
+        ("intranet", True), ("public", False)]
+    with pytest.raises(ConfigError, match="'allow_private' must be true or false"):
+        load_feed_list(write(tmp_path, "g.yaml",
+                             "feeds:\n  - url: http://a/x\n    source: a\n    allow_private: 'yes'\n"))
+    opml = write(tmp_path, "list.opml", """<opml version="2.0"><body>
+  <outline text="Intranet" xmlUrl="http://news.intranet.example/rss" allowPrivate="true"/>
+  <outline text="Public" xmlUrl="https://example.org/rss"/>
+</body></opml>""")
+    assert [(f.source, f.allow_private) for f in load_feed_list(opml)] == [
+        ("Intranet", True), ("Public", False)]

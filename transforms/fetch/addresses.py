@@ -1,10 +1,12 @@
-"""Where a fetch may go: schemes, and which addresses count as public.
+"""Where a fetch may go: schemes, and which addresses it may connect to.
 
-Operators may list feeds on any host, intranet ones included. What the
-fetcher refuses is being *sent* somewhere by a server: a redirect from a
-public address to a loopback, private, link-local or cloud-metadata address
-(169.254.169.254 and friends) is how a hostile feed would reach internal
-services.
+A feed server, or whoever answers DNS for its name, must not be able to
+send the fetcher to internal services: loopback, private, link-local and
+cloud-metadata addresses (169.254.169.254 and friends). So every address
+connected to must be public, except on hosts the feed list opted in
+(`allow_private: true` on a feed, or a URL that names the address itself,
+127.0.0.1 or localhost, which no DNS answer can change). Metadata addresses
+are refused even then. `connect.Route` applies this to each socket it opens.
 """
 
 from __future__ import annotations
@@ -12,41 +14,25 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Optional, Sequence
 from urllib.parse import urlparse
 
 WEB_SCHEMES = ("http", "https")
 
-# Metadata endpoints that are not link-local everywhere (Alibaba Cloud,
-# Oracle Cloud's v6, AWS's IPv6 one) and so are named explicitly.
-METADATA_ADDRESSES = frozenset({"100.100.100.200", "fd00:ec2::254", "192.0.0.192"})
+# Cloud metadata and instance services: AWS/GCP/Azure (169.254.169.254), AWS
+# ECS task metadata and DNS, Alibaba Cloud, Oracle Cloud, AWS over IPv6.
+METADATA_ADDRESSES = frozenset({"169.254.169.254", "169.254.170.2", "169.254.169.253",
+                                "100.100.100.200", "192.0.0.192", "fd00:ec2::254"})
+
+Resolver = Callable[[str, int], Sequence[str]]
 
 
 class AddressRefused(Exception):
     """A URL the fetcher will not request; the message is the one-line reason."""
 
 
-@dataclass(frozen=True)
-class AddressPolicy:
-    """Which resolved addresses count as public.
-
-    `extra_public` lists networks to treat as public although they are not
-    globally routable: the tests use it to play a public host on loopback,
-    and an operator whose "public" web is a NAT range can use it too.
-    """
-
-    extra_public: tuple[str, ...] = ()
-
-    def is_public(self, address: str) -> bool:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if str(ip) in METADATA_ADDRESSES:
-            return False
-        if any(ip in ipaddress.ip_network(net, strict=False) for net in self.extra_public):
-            return True
-        return ip.is_global
-
-    def all_public(self, addresses: Iterable[str]) -> bool:
-        return all(self.is_public(a) for a in addresses)
+class AddressNotAllowed(AddressRefused):
+    """A host whose addresses the policy does not let a fetch connect to."""
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -58,24 +44,79 @@ def resolve(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Which resolved addresses count as public, and how names are resolved.
+
+    `extra_public` lists networks to treat as public although they are not
+    globally routable: the tests use it to play a public host on loopback,
+    and an operator whose "public" web is a NAT range can use it too.
+    `resolver` replaces the system's lookup (tests play a rebinding DNS
+    server with it); it must be a picklable function.
+    """
+
+    extra_public: tuple[str, ...] = ()
+    resolver: Optional[Resolver] = None
+
+    def lookup(self, host: str, port: int) -> list[str]:
+        addresses = list((self.resolver or resolve)(host, port))
+        if not addresses:
+            raise AddressRefused(f"cannot resolve {host}: no address")
+        return addresses
+
+    def is_public(self, address: str) -> bool:
+        ip = _ip(address)
+        if str(ip) in METADATA_ADDRESSES:
+            return False
+        if any(ip in ipaddress.ip_network(net, strict=False) for net in self.extra_public):
+            return True
+        return ip.is_global
+
+    def allows(self, address: str, private_ok: bool) -> bool:
+        """May a fetch connect to `address` (on an opted-in host if `private_ok`)?"""
+        if str(_ip(address)) in METADATA_ADDRESSES:
+            return False
+        return private_ok or self.is_public(address)
+
+    def why_refused(self, address: str) -> str:
+        if str(_ip(address)) in METADATA_ADDRESSES:
+            return "a cloud metadata address"
+        return "not a public address"
+
+
+def _ip(address: str):
+    # A scoped IPv6 address ("fe80::1%eth0") is checked without its zone.
+    return ipaddress.ip_address(address.split("%", 1)[0])
+
+
+def names_its_address(host: str) -> bool:
+    """A host written as an IP literal or as localhost: no DNS answer decides
+    where it goes, so listing it is choosing that address."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        _ip(host)
+    except ValueError:
+        return False
+    return True
+
+
 def host_and_port(url: str) -> tuple[str, int]:
     parsed = urlparse(url)
     if parsed.scheme not in WEB_SCHEMES:
         raise AddressRefused(f"unsupported URL scheme {parsed.scheme!r}")
     if not parsed.hostname:
         raise AddressRefused(f"URL has no host: {url}")
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    except ValueError:
+        raise AddressRefused(f"URL has an invalid port: {url}") from None
     return parsed.hostname, port
 
 
-def check_redirect(policy: AddressPolicy, origin_public: bool, target: str) -> None:
-    """Raise AddressRefused if a redirect to `target` may not be followed."""
+def check_redirect_scheme(target: str) -> None:
+    """Raise AddressRefused for a redirect to anything but http(s); where it
+    may connect is checked when it connects."""
     scheme = urlparse(target).scheme.lower()
     if scheme not in WEB_SCHEMES:
         raise AddressRefused(f"redirect to a {scheme or 'relative'} URL refused: {target}")
-    if origin_public:
-        host, port = host_and_port(target)
-        addresses = resolve(host, port)
-        if not policy.all_public(addresses):
-            raise AddressRefused(
-                f"redirect from a public address to {host} ({', '.join(addresses)}) refused")

@@ -6,11 +6,14 @@ feed's new FeedState. What it does, in order:
 
 - skip a feed marked dead (410 Gone) or still backing off after failures;
 - send If-None-Match / If-Modified-Since from the last success (304: no body);
-- follow at most `max_redirects` redirects, each checked against the address
-  policy; a chain of permanent ones (301/308) moves the feed's effective URL;
+- follow at most `max_redirects` redirects; a chain of permanent ones
+  (301/308) moves the feed's effective URL;
+- connect, on every hop, only to an address the policy allows, the very one
+  it checked (`connect.Route`: no DNS rebinding between check and connect);
 - honour Retry-After on 429/503 (wait briefly, or come back when told);
-- enforce connect and read timeouts, a total time budget, and a body cap on
-  the decompressed size while streaming.
+- enforce connect and read timeouts, a total time budget that holds against
+  servers that trickle (headers included), and a body cap on the
+  decompressed size while streaming (`bodies`: gzip and deflate bombs).
 """
 
 from __future__ import annotations
@@ -27,15 +30,19 @@ from typing import Optional
 from urllib.parse import unquote, urljoin, urlparse
 
 import requests
+from urllib3.exceptions import HTTPError
 
 from schemas.records import FeedSpec, FetchResult
 from transforms.fetch.addresses import (
+    AddressNotAllowed,
     AddressPolicy,
     AddressRefused,
-    check_redirect,
+    check_redirect_scheme,
     host_and_port,
-    resolve,
+    names_its_address,
 )
+from transforms.fetch.bodies import BodyError, read_capped
+from transforms.fetch.connect import Route
 from transforms.fetch.feed_state import Backoff, FeedState
 from transforms.fetch.messages import one_line
 from transforms.fetch.redaction import redact_url, restore_secrets, scrub, url_key
@@ -143,22 +150,22 @@ def _is_file(url: str) -> bool:
 
 
 def fetch_feed(spec: FeedSpec, state: Optional[FeedState], run_id: str,
-               config: FetchConfig, *, session: Optional[requests.Session] = None,
-               gate: Optional[HostGate] = None,
+               config: FetchConfig, *, gate: Optional[HostGate] = None,
                now: Optional[datetime] = None) -> tuple[FetchResult, FeedState]:
     """Fetch one feed; returns its log row (with body) and its new state.
 
     Both come back with the feed list's credentials redacted (`redaction`):
     they are written to tables, state and logs. The stored state's URLs get
     the credentials back from the feed list here, for this fetch only.
+    Each fetch has its own connections (`connect.Route`): what a socket may
+    reach depends on the feed, and its deadline on this fetch.
     """
     if state is None:
         state = FeedState(url=redact_url(spec.url), key=url_key(spec.url))
     else:
         state = dataclasses.replace(
             state, effective_url=restore_secrets(state.effective_url, spec.url))
-    result, new_state = _fetch_feed(spec, state, run_id, config, session=session,
-                                    gate=gate, now=now)
+    result, new_state = _fetch_feed(spec, state, run_id, config, gate=gate, now=now)
     secrets_of = (spec.url, result.effective_url, new_state.effective_url)
     return (dataclasses.replace(result, feed_url=redact_url(result.feed_url),
                                 effective_url=redact_url(result.effective_url),
@@ -175,7 +182,7 @@ def _scrubbed(text: Optional[str], urls) -> Optional[str]:
 
 
 def _fetch_feed(spec: FeedSpec, state: FeedState, run_id: str, config: FetchConfig, *,
-                session: Optional[requests.Session], gate: Optional[HostGate],
+                gate: Optional[HostGate],
                 now: Optional[datetime]) -> tuple[FetchResult, FeedState]:
     now = now or now_utc()
     base = FetchResult(run_id=run_id, feed_url=spec.url, source=spec.source,
@@ -198,8 +205,7 @@ def _fetch_feed(spec: FeedSpec, state: FeedState, run_id: str, config: FetchConf
         if _is_file(spec.url):
             result, validators = _fetch_file(base, attempt, config.max_bytes)
         else:
-            result, validators = _fetch_http(base, attempt, config,
-                                             session or requests.Session(),
+            result, validators = _fetch_http(spec, base, attempt, config,
                                              gate or HostGate(config.per_host, 0.0))
     except _Gone as err:
         return _failed(base, attempt, err, started, dead=True), \
@@ -272,26 +278,49 @@ def _retry_after(value: Optional[str], now: datetime) -> Optional[float]:
     return max((when - now).total_seconds(), 0.0)
 
 
-def _fetch_http(base: FetchResult, state: FeedState, config: FetchConfig,
-                session: requests.Session, gate: HostGate
-                ) -> tuple[FetchResult, Validators]:
+def _fetch_http(spec: FeedSpec, base: FetchResult, state: FeedState, config: FetchConfig,
+                gate: HostGate) -> tuple[FetchResult, Validators]:
     deadline = time.monotonic() + config.budget_s
-    url = state.effective_url or base.feed_url
-    host, port = host_and_port(url)
-    hops = _Redirects(url, origin_public=config.policy.all_public(resolve(host, port)))
+    hops = _Redirects(state.effective_url or base.feed_url)
+    host_and_port(hops.url)  # an unsupported scheme fails before any lookup
     headers = _request_headers(config, state)
     retried = False
-    while True:
-        with _request(session, gate, hops.url, headers, config, deadline) as response:
-            if hops.follow(response, config):
-                continue
-            if response.status_code in THROTTLED:
-                # Waited out inside the gate: the host asked for a pause, so
-                # this slot does not go to another of its feeds meanwhile.
-                time.sleep(_retry_wait(response, config, deadline, retried))
-                retried = True
-                continue
-            return _outcome(base, state, response, hops, config, deadline)
+    with Route(config.policy, _private_hosts(spec), deadline) as route:
+        try:
+            while True:
+                with _request(route, gate, hops.url, headers, config,
+                              deadline) as response:
+                    if hops.follow(response, config):
+                        continue
+                    if response.status_code in THROTTLED:
+                        # Waited out inside the gate: the host asked for a pause,
+                        # so this slot does not go to another of its feeds meanwhile.
+                        time.sleep(_retry_wait(response, config, deadline, retried))
+                        retried = True
+                        continue
+                    return _outcome(base, state, response, hops, config, route)
+        except AddressNotAllowed as err:
+            if hops.redirected:
+                raise AddressRefused(f"redirect to {hops.url}: {err}") from None
+            if spec.allow_private or not str(err).endswith("not a public address"):
+                raise
+            raise AddressRefused(f"{err} (allow_private: true on the feed opts its host "
+                                 "in)") from None
+        except (requests.RequestException, OSError) as err:
+            if route.expired:
+                raise _out_of_time(config) from None
+            raise FetchError(f"{type(err).__name__}: {one_line(err, limit=300)}") from None
+
+
+def _private_hosts(spec: FeedSpec) -> frozenset[str]:
+    """The hosts this feed may reach on private addresses: its own, when the
+    feed list opted it in or its URL names the address itself."""
+    host = (urlparse(spec.url).hostname or "").lower()
+    return frozenset({host}) if spec.allow_private or names_its_address(host) else frozenset()
+
+
+def _out_of_time(config: FetchConfig) -> FetchError:
+    return FetchError(f"time budget of {config.budget_s:.0f} s exhausted")
 
 
 def _request_headers(config: FetchConfig, state: FeedState) -> dict[str, str]:
@@ -308,21 +337,26 @@ def _request_headers(config: FetchConfig, state: FeedState) -> dict[str, str]:
 
 
 @contextmanager
-def _request(session: requests.Session, gate: HostGate, url: str, headers: dict[str, str],
+def _request(route: Route, gate: HostGate, url: str, headers: dict[str, str],
              config: FetchConfig, deadline: float):
     """One GET, its response open (body unread) for as long as the block runs.
 
     The host's gate is held until the response is closed: a body still
     streaming is a request still in flight to that host.
     """
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise FetchError(f"time budget of {config.budget_s:.0f} s exhausted")
     with gate.request(urlparse(url).hostname or ""):
-        response = session.get(
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _out_of_time(config)
+        # Reads are not cut to the budget here: the Route's watchdog ends
+        # them at the deadline, however the server paces its bytes.
+        response = route.session.get(
             url, headers=headers, stream=True, allow_redirects=False,
-            timeout=(min(config.connect_timeout_s, remaining),
-                     min(config.read_timeout_s, remaining)))
+            timeout=(min(config.connect_timeout_s, remaining), config.read_timeout_s))
+        if route.expired:
+            # Headers cut off by the watchdog can look complete to http.client.
+            response.close()
+            raise _out_of_time(config)
         try:
             yield response
         finally:
@@ -332,9 +366,8 @@ def _request(session: requests.Session, gate: HostGate, url: str, headers: dict[
 class _Redirects:
     """The chain of URLs one fetch went through, and whether it moved the feed."""
 
-    def __init__(self, url: str, origin_public: bool):
+    def __init__(self, url: str):
         self._visited = [url]
-        self._origin_public = origin_public
         self._permanent = True
 
     @property
@@ -345,11 +378,16 @@ class _Redirects:
     def moved(self) -> bool:
         """Only a chain of permanent redirects moves the feed: one temporary
         hop means the old address is still the one to ask."""
-        return self._permanent and len(self._visited) > 1
+        return self._permanent and self.redirected
+
+    @property
+    def redirected(self) -> bool:
+        return len(self._visited) > 1
 
     def follow(self, response: requests.Response, config: FetchConfig) -> bool:
         """True if `response` redirects and the target may be fetched next
-        (then `url` is the target); raises FetchError or AddressRefused if not."""
+        (then `url` is the target); raises FetchError or AddressRefused if not.
+        Where the target may connect is the Route's to check, when it does."""
         location = response.headers.get("Location")
         if response.status_code not in REDIRECTS or not location:
             return False
@@ -359,7 +397,7 @@ class _Redirects:
             raise FetchError(f"redirect loop: {' -> '.join(self._visited + [target])}")
         if len(self._visited) > config.max_redirects:
             raise FetchError(f"more than {config.max_redirects} redirects")
-        check_redirect(config.policy, self._origin_public, target)
+        check_redirect_scheme(target)
         self._visited.append(target)
         return True
 
@@ -379,7 +417,7 @@ def _retry_wait(response: requests.Response, config: FetchConfig, deadline: floa
 
 
 def _outcome(base: FetchResult, state: FeedState, response: requests.Response,
-             hops: _Redirects, config: FetchConfig, deadline: float
+             hops: _Redirects, config: FetchConfig, route: Route
              ) -> tuple[FetchResult, Validators]:
     """The final response (no redirect, no throttling) as a result, or FetchError."""
     status = response.status_code
@@ -392,37 +430,28 @@ def _outcome(base: FetchResult, state: FeedState, response: requests.Response,
             Validators(state.etag, state.last_modified)
     if status >= 400:
         raise _HttpError(status, response.reason)
-    body = _read_body(response, config, deadline)
+    body = _read_body(response, config, route)
     return dataclasses.replace(base, body=body, **common), Validators(
         response.headers.get("ETag"), response.headers.get("Last-Modified"))
 
 
-def _read_body(response: requests.Response, config: FetchConfig, deadline: float) -> bytes:
-    # A server that trickles bytes slower than the budget allows is cut off
-    # by closing the response from a timer: no single read can outlast it.
-    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), response.close)
-    timer.daemon = True
-    timer.start()
-    chunks, size = [], 0
+def _read_body(response: requests.Response, config: FetchConfig, route: Route) -> bytes:
+    """The body, decoded here rather than by urllib3 (see `bodies`)."""
     try:
-        # iter_content decompresses gzip/deflate, so the cap applies to what
-        # lands in memory, not to the compressed size on the wire.
-        for chunk in response.iter_content(chunk_size=64 * 1024):
-            size += len(chunk)
-            if size > config.max_bytes:
-                raise FetchError(f"body larger than {config.max_bytes} bytes")
-            chunks.append(chunk)
-    except (requests.RequestException, AttributeError, ValueError) as err:
-        if time.monotonic() >= deadline:
+        body = read_capped(response.raw.stream(64 * 1024, decode_content=False),
+                           response.headers.get("Content-Encoding"), config.max_bytes)
+    except BodyError as err:
+        raise FetchError(str(err)) from None
+    except (requests.RequestException, OSError, HTTPError) as err:
+        if route.expired:
             raise FetchError(f"time budget of {config.budget_s:.0f} s exhausted "
                              "while reading the body") from None
         raise FetchError(f"{type(err).__name__}: {one_line(err, limit=300)}") from None
-    finally:
-        timer.cancel()
-    if time.monotonic() >= deadline:
+    if route.expired:
+        # The watchdog's shutdown can look like a body that simply ended.
         raise FetchError(f"time budget of {config.budget_s:.0f} s exhausted "
                          "while reading the body")
-    return b"".join(chunks)
+    return body
 
 
 def _fetch_file(base: FetchResult, state: FeedState,

@@ -15,11 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
 import apache_beam as beam
-import requests
 from apache_beam.coders import PickleCoder
 from apache_beam.io import fileio
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
-from requests.adapters import HTTPAdapter
 
 from schemas.records import FeedSpec, FetchResult, dead_letter
 from transforms.fetch import raw_archive
@@ -34,23 +32,16 @@ STAGE = "fetch"
 
 
 class _ShardFetcher:
-    """A worker's session and counters, and the polite fetch of one shard's
-    feeds: what the batch DoFn and the stream's polling DoFn share."""
+    """A worker's counters and the polite fetch of one shard's feeds: what
+    the batch DoFn and the stream's polling DoFn share. Connections are each
+    fetch's own (`connect.Route`), so none is shared between feeds."""
 
     def __init__(self, run_id: str, config: FetchConfig, raw_root: Optional[str]):
         self._run_id, self._config, self._raw_root = run_id, config, raw_root
 
     def setup(self):
-        self._session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=256, pool_maxsize=self._config.threads,
-                              max_retries=0)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
         self._counters = {name: counter(f"feeds_{name}") for name in (
             "fetched", "not_modified", "failed", "backoff", "dead", "moved")}
-
-    def teardown(self):
-        self._session.close()
 
     def fetch(self, pairs, run_date: str):
         """(result, new state) of each (spec, state), hosts interleaved."""
@@ -63,8 +54,7 @@ class _ShardFetcher:
 
     def _fetch_one(self, spec: FeedSpec, state: Optional[FeedState], gate: HostGate,
                    run_date: str):
-        result, new_state = fetch_feed(spec, state, self._run_id, self._config,
-                                       session=self._session, gate=gate)
+        result, new_state = fetch_feed(spec, state, self._run_id, self._config, gate=gate)
         if result.body is not None and self._raw_root:
             path = paths.raw_file(self._raw_root, run_date, self._run_id, result.feed_url)
             raw_archive.write(path, result)
@@ -95,9 +85,6 @@ class _FetchShard(beam.DoFn):
     def setup(self):
         self._fetcher.setup()
 
-    def teardown(self):
-        self._fetcher.teardown()
-
     def process(self, element):
         _shard, pairs = element
         for result, state in self._fetcher.fetch(pairs, self._run_date):
@@ -117,9 +104,6 @@ class _PollShard(beam.DoFn):
 
     def setup(self):
         self._fetcher.setup()
-
-    def teardown(self):
-        self._fetcher.teardown()
 
     def process(self, element, timestamp=beam.DoFn.TimestampParam,
                 feed_states=beam.DoFn.StateParam(STATES)):

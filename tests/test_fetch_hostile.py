@@ -1,0 +1,392 @@
+"""Hostile servers and hostile DNS: every fetch ends, in bounded time and
+memory, with a fetch_log error, and never reaches an address it may not.
+
+The servers are real sockets on loopback speaking raw HTTP, so each can
+misbehave exactly as a hostile one would (a 256 MB bomb generated while it
+is sent, a body or headers that never end). The fetches whose memory
+matters run in a child process that reports its own peak RSS.
+"""
+
+import functools
+import json
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+import zlib
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.feedlist import load_feed_list
+from schemas.records import FeedSpec
+from tests.conftest import REPO, SAMPLE
+from transforms.fetch.addresses import AddressPolicy
+from transforms.fetch.fetch import FetchConfig, fetch_feed
+from transforms.fetch.transforms import FetchFeeds
+
+RSS = (SAMPLE / "wikinews-world.rss").read_bytes()
+MB = 1024 * 1024
+# Read timeouts far longer than the budget: what stops these fetches must be
+# the budget, since a trickling server resets a read timeout with every byte.
+HOSTILE = dict(connect_timeout_s=2, read_timeout_s=30, budget_s=2, max_bytes=2 * MB,
+               host_gap_s=0)
+
+
+# --- raw HTTP servers --------------------------------------------------------
+
+class RawServer(socketserver.ThreadingTCPServer):
+    """A TCP server whose `respond(sock)` writes whatever bytes it likes
+    after reading the request head; counts the connections it accepted."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, respond, host="127.0.0.1", port=0):
+        self.respond, self.hits, self.heads = respond, 0, []
+
+        server = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                server.hits += 1
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    data = self.request.recv(4096)
+                    if not data:
+                        return
+                    head += data
+                server.heads.append(head)
+                try:
+                    server.respond(self.request)
+                except OSError:
+                    pass  # the fetcher hung up: that is the point
+        super().__init__((host, port), Handler)
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def url(self, path="/feed", host=None) -> str:
+        return f"http://{host or self.server_address[0]}:{self.port}{path}"
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.shutdown()
+        self.server_close()
+
+
+def send_feed(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                 b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(RSS) + RSS)
+
+
+BOMB_PREFIX = b"<rss><channel><title>"
+
+
+@functools.cache
+def bomb_body(wbits: int) -> bytes:
+    """256 MB of zeros, compressed a megabyte at a time (never held whole)."""
+    squeeze, block = zlib.compressobj(6, zlib.DEFLATED, wbits), b"\0" * MB
+    parts = [squeeze.compress(BOMB_PREFIX)]
+    parts.extend(squeeze.compress(block) for _ in range(256))
+    parts.append(squeeze.flush())
+    return b"".join(parts)
+
+
+def bomb(encoding: str, wbits: int):
+    """A response whose body inflates to 256 MB."""
+    bomb_body(wbits)  # made now, not while a fetch's budget runs
+
+    def respond(sock):
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                     b"Content-Encoding: %s\r\nConnection: close\r\n\r\n" % encoding.encode())
+        sock.sendall(bomb_body(wbits))
+    return respond
+
+
+def endless_chunks(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n")
+    item = b"<item><title>again</title></item>" * 500
+    while True:
+        sock.sendall(b"%x\r\n%s\r\n" % (len(item), item))
+
+
+def trickle_body(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                 b"Connection: close\r\n\r\n<rss>")
+    while True:
+        time.sleep(0.1)
+        sock.sendall(b" ")
+
+
+def trickle_headers(sock):
+    sock.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    while True:
+        time.sleep(0.1)
+        sock.sendall(b"a")
+
+
+def never_answer(sock):
+    # Holds the connection open without a byte, until the fetcher leaves.
+    while sock.recv(4096):
+        pass
+
+
+# --- fetching in a child process, measuring its memory ------------------------
+
+# Peak RSS from /proc: writing 5 to clear_refs resets the peak (VmHWM) to
+# the current RSS, so what imports needed at their peak does not hide what
+# the fetch itself adds.
+CHILD = """
+import json, sys, time
+from schemas.records import FeedSpec
+from transforms.fetch.fetch import FetchConfig, fetch_feed
+
+def kb(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+
+url, config = sys.argv[1], FetchConfig(**json.loads(sys.argv[2]))
+with open("/proc/self/clear_refs", "w") as refs:
+    refs.write("5")
+before = kb("VmRSS")
+started = time.monotonic()
+result, state = fetch_feed(FeedSpec(url, "hostile"), None, "run", config)
+print(json.dumps(dict(
+    outcome=result.outcome, error=result.error, elapsed=time.monotonic() - started,
+    failures=state.consecutive_failures, growth_mb=(kb("VmHWM") - before) / 1024)))
+"""
+
+
+def fetch_in_child(url: str, **config) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHILD, url, json.dumps({**HOSTILE, **config})],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# Each (server, expected error): all end as a failed fetch with one line.
+BUDGET = "time budget of 2 s exhausted"
+
+
+@pytest.mark.parametrize("name, respond, error", [
+    ("gzip bomb", "gzip", "body larger than 2097152 bytes"),
+    ("zlib deflate bomb", "deflate", "body larger than 2097152 bytes"),
+    ("raw deflate bomb", "raw-deflate", "body larger than 2097152 bytes"),
+    ("never-ending chunked body", endless_chunks, "body larger than 2097152 bytes"),
+    ("body trickled forever", trickle_body, f"{BUDGET} while reading the body"),
+    ("headers trickled forever", trickle_headers, BUDGET),
+    ("never answers", never_answer, BUDGET),
+])
+def test_a_hostile_server_ends_the_fetch_in_bounded_time_and_memory(name, respond, error):
+    if isinstance(respond, str):
+        wbits = {"gzip": 16 + 15, "deflate": 15, "raw-deflate": -15}[respond]
+        respond = bomb(respond.removeprefix("raw-"), wbits)
+    with RawServer(respond) as server:
+        seen = fetch_in_child(server.url())
+    assert (seen["outcome"], seen["error"], seen["failures"]) == ("failed", error, 1), (name, seen)
+    # Bounded: the budget is 2 s; the rest is slack for a loaded machine.
+    assert seen["elapsed"] < 8, (name, seen)
+    # The cap is 2 MB; what the fetch added to the child's peak memory stays
+    # within a few caps, not the 256 MB a bomb inflates to.
+    assert seen["growth_mb"] < 16, (name, seen)
+
+
+@pytest.mark.parametrize("wbits", [16 + 15, 15, -15])
+def test_the_bombs_are_what_they_claim(wbits):
+    """The test above is only as good as its bombs: 256 MB from < 1 MB."""
+    body = bomb_body(wbits)
+    inflate, inflated, data = zlib.decompressobj(wbits), 0, body
+    while not inflate.eof:
+        inflated += len(inflate.decompress(data, MB))
+        data = inflate.unconsumed_tail
+    assert inflate.eof and len(body) < MB
+    assert inflated == 256 * MB + len(BOMB_PREFIX)
+
+
+def test_hostile_feeds_are_logged_and_the_run_goes_on(beam_pipeline):
+    config = FetchConfig(**HOSTILE)
+    with RawServer(send_feed) as good, RawServer(never_answer) as silent, \
+            RawServer(bomb("gzip", 31)) as bombing:
+        specs = [FeedSpec(good.url(), "good"), FeedSpec(silent.url(), "silent"),
+                 FeedSpec(bombing.url(), "bomb")]
+        with beam_pipeline as p:
+            results, states, dead = p | beam.Create(specs) | FetchFeeds(
+                "run", "2026-12-02", config, state_file=None, raw_root=None)
+            assert_that(results | beam.Map(lambda r: (r.source, r.outcome, r.error)),
+                        equal_to([("good", "fetched", None),
+                                  ("silent", "failed", BUDGET),
+                                  ("bomb", "failed", "body larger than 2097152 bytes")]),
+                        label="results")
+            assert_that(dead | beam.Map(lambda d: (d.error, d.ref, d.message)),
+                        equal_to([("FetchFailed", specs[1].url, BUDGET),
+                                  ("FetchFailed", specs[2].url, "body larger than 2097152 bytes")]),
+                        label="dead")
+            assert_that(states | beam.Map(lambda s: (s.url, s.consecutive_failures)),
+                        equal_to([(specs[0].url, 0), (specs[1].url, 1), (specs[2].url, 1)]),
+                        label="states")
+
+
+# --- where a fetch may connect -----------------------------------------------
+
+class Resolver:
+    """A DNS server the test controls: answers by name, in turn, and counts.
+
+    The fetcher's resolver is a real seam (AddressPolicy.resolver): every
+    lookup it makes goes through here, so an answer that changes between
+    two lookups of one name is DNS rebinding as an attacker would play it.
+    """
+
+    def __init__(self, **answers):
+        self._answers = {name.replace("_", "."): list(seq) for name, seq in answers.items()}
+        self.asked: list[str] = []
+
+    def __call__(self, host, _port):
+        self.asked.append(host)
+        answers = self._answers[host]
+        return answers.pop(0) if len(answers) > 1 else answers[0]
+
+
+@pytest.fixture
+def outside_and_inside():
+    """A "public" feed server on 127.0.0.2 (public by AddressPolicy.extra_public)
+    and an internal service on 127.0.0.1, on the same port, so that one URL
+    reaches either depending only on the address its name resolves to."""
+    for _attempt in range(20):
+        outside = RawServer(send_feed, host="127.0.0.2")
+        try:
+            inside = RawServer(send_feed, host="127.0.0.1", port=outside.port)
+        except OSError:
+            outside.server_close()
+            continue
+        with outside, inside:
+            yield outside, inside
+        return
+    pytest.fail("no port free on both 127.0.0.1 and 127.0.0.2")
+
+
+def config_with(resolver) -> FetchConfig:
+    return FetchConfig(**HOSTILE, policy=AddressPolicy(extra_public=("127.0.0.2/32",),
+                                                       resolver=resolver))
+
+
+def test_dns_rebinding_between_check_and_connect_cannot_reach_inside(outside_and_inside):
+    outside, inside = outside_and_inside
+    # Public for the first lookup, loopback for every later one.
+    dns = Resolver(feed_rebind_test=[["127.0.0.2"], ["127.0.0.1"]])
+    result, _ = fetch_feed(FeedSpec(outside.url(host="feed.rebind.test"), "s"), None, "run",
+                           config_with(dns))
+    # The address checked is the address connected to: one lookup, the
+    # public server answered, the internal one never saw a connection.
+    assert (result.outcome, result.body) == ("fetched", RSS)
+    assert dns.asked == ["feed.rebind.test"]
+    assert (outside.hits, inside.hits) == (1, 0)
+    assert b"Host: feed.rebind.test:" in outside.heads[0]
+
+
+@pytest.mark.parametrize("answer", [["127.0.0.1", "127.0.0.2"], ["127.0.0.2", "127.0.0.1"]])
+def test_a_name_with_public_and_private_addresses_connects_only_to_public(
+        outside_and_inside, answer):
+    outside, inside = outside_and_inside
+    result, _ = fetch_feed(FeedSpec(outside.url(host="mixed.test"), "s"), None, "run",
+                           config_with(Resolver(mixed_test=[answer])))
+    assert result.outcome == "fetched" and (outside.hits, inside.hits) == (1, 0)
+
+
+def test_a_listed_name_on_a_private_address_is_refused_unless_opted_in(outside_and_inside, tmp_path):
+    _outside, inside = outside_and_inside
+    dns = Resolver(intranet_test=[["127.0.0.1"]])
+    url = inside.url(host="intranet.test")
+    refused, state = fetch_feed(FeedSpec(url, "s"), None, "run", config_with(dns))
+    assert refused.outcome == "failed" and state.consecutive_failures == 1
+    assert refused.error == ("connection to intranet.test (127.0.0.1) refused: not a public "
+                             "address (allow_private: true on the feed opts its host in)")
+    assert inside.hits == 0
+    listing = tmp_path / "feeds.yaml"
+    listing.write_text(f"feeds:\n  - url: {url}\n    source: intranet\n    allow_private: true\n")
+    [spec] = load_feed_list(str(listing))
+    allowed, _ = fetch_feed(spec, None, "run", config_with(dns))
+    assert (allowed.outcome, allowed.body, inside.hits) == ("fetched", RSS, 1)
+
+
+def test_opting_in_is_for_the_feeds_own_host_and_never_for_metadata(outside_and_inside):
+    outside, inside = outside_and_inside
+    redirecting = RawServer(lambda sock: sock.sendall(
+        b"HTTP/1.1 302 Found\r\nLocation: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        % inside.url("/admin", host="other.intranet.test").encode()), host="127.0.0.1")
+    dns = Resolver(intranet_test=[["127.0.0.1"]], other_intranet_test=[["127.0.0.1"]],
+                   metadata_test=[["169.254.169.254"]])
+    with redirecting:
+        hop, _ = fetch_feed(FeedSpec(redirecting.url(host="intranet.test"), "s", allow_private=True),
+                            None, "run", config_with(dns))
+    assert hop.error == (f"redirect to {inside.url('/admin', host='other.intranet.test')}: "
+                         "connection to other.intranet.test (127.0.0.1) refused: "
+                         "not a public address")
+    metadata, _ = fetch_feed(FeedSpec("http://metadata.test/latest/meta-data/", "s",
+                                      allow_private=True), None, "run", config_with(dns))
+    assert metadata.error == ("connection to metadata.test (169.254.169.254) refused: "
+                              "a cloud metadata address")
+    assert (redirecting.hits, outside.hits, inside.hits) == (1, 0, 0)
+
+
+def test_a_public_feed_redirected_to_a_name_that_rebinds_inside_is_refused(outside_and_inside):
+    outside, inside = outside_and_inside
+    target = inside.url("/admin", host="admin.rebind.test")
+    outside.respond = lambda sock: sock.sendall(
+        b"HTTP/1.1 301 Moved\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n" % target.encode())
+    dns = Resolver(feed_test=[["127.0.0.2"]], admin_rebind_test=[["127.0.0.1"]])
+    result, state = fetch_feed(FeedSpec(outside.url(host="feed.test"), "s"), None, "run",
+                               config_with(dns))
+    assert result.outcome == "failed" and state.effective_url is None
+    assert result.error == (f"redirect to {target}: connection to admin.rebind.test "
+                            "(127.0.0.1) refused: not a public address")
+    assert (outside.hits, inside.hits) == (1, 0)
+
+
+# --- odd encodings -------------------------------------------------------------
+
+def encoded_feed(encoding: bytes, body: bytes):
+    def respond(sock):
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\nContent-Length: %d\r\n"
+                     b"Connection: close\r\n\r\n%s" % (encoding, len(body), body))
+    return respond
+
+
+def deflate(data: bytes, wbits: int) -> bytes:
+    squeeze = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    return squeeze.compress(data) + squeeze.flush()
+
+
+@pytest.mark.parametrize("encoding, body", [
+    (b"deflate", deflate(RSS, 15)),                           # as the RFC says
+    (b"deflate", deflate(RSS, -15)),                          # as some servers send it
+    (b"gzip", deflate(RSS[:500], 31) + deflate(RSS[500:], 31)),  # two gzip members
+    (b"x-gzip", deflate(RSS, 31)),
+    (b"identity", RSS),
+])
+def test_every_way_a_feed_may_be_compressed_decodes_to_it(encoding, body):
+    with RawServer(encoded_feed(encoding, body)) as server:
+        result, _ = fetch_feed(FeedSpec(server.url(), "s"), None, "run", FetchConfig(**HOSTILE))
+    assert (result.error, result.body, result.bytes) == (None, RSS, len(RSS))
+
+
+@pytest.mark.parametrize("encoding, body, error", [
+    (b"gzip", deflate(RSS, 31)[:-100], "truncated gzip body"),
+    (b"gzip", b"\x1f\x8b" + b"garbage" * 20, "corrupt gzip body: Error -3 while decompressing "
+                                              "data: unknown compression method"),
+    (b"br", RSS, "unsupported Content-Encoding 'br'"),
+    (b"gzip, gzip", deflate(deflate(RSS, 31), 31),
+     "unsupported Content-Encoding 'gzip, gzip' (more than one)"),
+])
+def test_a_body_that_cannot_be_decoded_is_a_one_line_error(encoding, body, error):
+    with RawServer(encoded_feed(encoding, body)) as server:
+        result, state = fetch_feed(FeedSpec(server.url(), "s"), None, "run", FetchConfig(**HOSTILE))
+    assert (result.outcome, result.error, state.consecutive_failures) == ("failed", error, 1)
