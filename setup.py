@@ -56,6 +56,8 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-httpserver>=1.0",
+                 # a throwaway CA for the fetcher's TLS tests (test_fetch_hostile.py)
+                 "trustme>=1.0",
                  # Property tests and the feed-bytes fuzz target (tests/test_properties.py,
                  # tests/test_fuzz.py); atheris has wheels for Linux x86_64 only, and the
                  # fuzz test falls back to hypothesis without it.

@@ -9,6 +9,7 @@ matters run in a child process that reports its own peak RSS.
 
 import functools
 import json
+import ssl
 import socketserver
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import zlib
 
 import apache_beam as beam
 import pytest
+import trustme
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.feedlist import load_feed_list
@@ -44,7 +46,7 @@ class RawServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, respond, host="127.0.0.1", port=0):
+    def __init__(self, respond, host="127.0.0.1", port=0, tls=None):
         self.respond, self.hits, self.heads = respond, 0, []
 
         server = self
@@ -52,6 +54,11 @@ class RawServer(socketserver.ThreadingTCPServer):
         class Handler(socketserver.BaseRequestHandler):
             def handle(self):
                 server.hits += 1
+                if tls:
+                    try:
+                        self.request = tls.wrap_socket(self.request, server_side=True)
+                    except OSError:
+                        return  # the fetcher refused the certificate
                 head = b""
                 while b"\r\n\r\n" not in head:
                     data = self.request.recv(4096)
@@ -299,6 +306,31 @@ def test_a_name_with_public_and_private_addresses_connects_only_to_public(
     result, _ = fetch_feed(FeedSpec(outside.url(host="mixed.test"), "s"), None, "run",
                            config_with(Resolver(mixed_test=[answer])))
     assert result.outcome == "fetched" and (outside.hits, inside.hits) == (1, 0)
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_name(monkeypatch, tmp_path):
+    """Over TLS the socket goes to the address checked while SNI and the
+    certificate check use the feed's name, as without pinning."""
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_file))
+    server_names = []
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("feed.tls.test").configure_cert(tls)
+    tls.sni_callback = lambda _sock, name, _context: server_names.append(name)
+    dns = Resolver(feed_tls_test=[["127.0.0.2"]], other_tls_test=[["127.0.0.2"]])
+    with RawServer(send_feed, host="127.0.0.2", tls=tls) as server:
+        url = f"https://feed.tls.test:{server.port}/feed"
+        result, _ = fetch_feed(FeedSpec(url, "s"), None, "run", config_with(dns))
+        assert (result.outcome, result.body) == ("fetched", RSS)
+        assert server_names == ["feed.tls.test"]
+        assert b"Host: feed.tls.test:" in server.heads[0]
+        # The same address under a name the certificate does not carry.
+        wrong, _ = fetch_feed(FeedSpec(f"https://other.tls.test:{server.port}/feed", "s"),
+                              None, "run", config_with(dns))
+    assert wrong.outcome == "failed" and "certificate" in wrong.error
+    assert "other.tls.test" in wrong.error
 
 
 def test_a_listed_name_on_a_private_address_is_refused_unless_opted_in(outside_and_inside, tmp_path):

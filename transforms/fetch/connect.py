@@ -16,6 +16,7 @@ is spent, which wakes any read blocked on them.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -76,7 +77,7 @@ class Route:
     def addresses(self, host: str, port: int) -> list[str]:
         """The addresses of `host` this fetch may connect to, or AddressRefused."""
         found = self._policy.lookup(host, port)
-        private_ok = host.lower() in self._private_hosts
+        private_ok = host.lower().rstrip(".") in self._private_hosts
         allowed = [a for a in found if self._policy.allows(a, private_ok)]
         if not allowed:
             raise AddressNotAllowed(f"connection to {host} ({', '.join(found)}) refused: "
@@ -183,8 +184,11 @@ class _CheckedAdapter(HTTPAdapter):
 def _session(route: Route) -> requests.Session:
     session = requests.Session()
     # No HTTP(S)_PROXY from the environment (see proxy_manager_for) and no
-    # ~/.netrc credentials sent to whichever host a feed redirects to.
+    # ~/.netrc credentials sent to whichever host a feed redirects to; the
+    # CA bundle an operator names in the environment still counts.
     session.trust_env = False
+    session.verify = (os.environ.get("REQUESTS_CA_BUNDLE")
+                      or os.environ.get("CURL_CA_BUNDLE") or True)
     adapter = _CheckedAdapter(route)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

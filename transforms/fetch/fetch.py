@@ -315,7 +315,7 @@ def _fetch_http(spec: FeedSpec, base: FetchResult, state: FeedState, config: Fet
 def _private_hosts(spec: FeedSpec) -> frozenset[str]:
     """The hosts this feed may reach on private addresses: its own, when the
     feed list opted it in or its URL names the address itself."""
-    host = (urlparse(spec.url).hostname or "").lower()
+    host = (urlparse(spec.url).hostname or "").lower().rstrip(".")
     return frozenset({host}) if spec.allow_private or names_its_address(host) else frozenset()
 
 
