@@ -102,7 +102,7 @@ def summary_lines(config) -> list[str]:
     from transforms.lake import paths
     from transforms.lake.windows import window_line
 
-    pattern = paths.manifest_file(config.output, f"{config.run_id}-w*")
+    pattern = paths.window_manifests_pattern(config.output, config.run_id)
     found = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
     lines = [f"wirestream stream {config.run_id}: {len(found)} window(s) committed"]
     for path in found:

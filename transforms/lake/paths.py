@@ -5,6 +5,12 @@ later runs (`_state/`, `_manifests/`, raw responses), so no other module
 joins path strings: they ask here. Paths go through Beam's FileSystems, so
 OUTPUT may be local, gs:// or s3://.
 
+Every name made from a value (run ids, partition values, raw files) goes
+through `safe_name`, so a value can never climb out of its folder, hide a
+file, split into folders or exceed a file system's name length, whatever a
+feed, an archive or a later caller puts in it. Feed URLs never become names
+at all (raw files are named by a hash).
+
     OUTPUT/
       TABLE/PARTITION=VALUE/part-RUN_ID.parquet    the six tables
       _state/feeds.json                            feed state (fetch)
@@ -18,6 +24,7 @@ OUTPUT may be local, gs:// or s3://.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from apache_beam.io.filesystems import FileSystems
 
@@ -34,6 +41,23 @@ _TABLE_DIRS = {"dedup_index": f"{STATE_DIR}/dedup_index"}
 # Depths under a RAW_DIR where raw files may sit: RAW_DIR/run_date=D/RUN_ID/x,
 # a run's own folder, or a folder of files.
 _RAW_PATTERNS = ("*" + RAW_SUFFIX, "*/*" + RAW_SUFFIX, "*/*/*" + RAW_SUFFIX)
+# A name we make from a value: starts with a letter or digit, then letters,
+# digits, dot, dash, underscore; short enough for every file system (255
+# bytes) with the prefixes and suffixes added to it.
+MAX_NAME = 100
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._-]+|\.\.+")
+
+
+def safe_name(value: str) -> str:
+    """`value` itself when it is a safe name (every run id and date is);
+    else its safe characters plus a hash of the whole value, so two
+    different values never share a name."""
+    if len(value) <= MAX_NAME and _SAFE_NAME.fullmatch(value) and ".." not in value:
+        return value
+    digest = hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    readable = _UNSAFE_RUN.sub("_", value).lstrip("._-")[:MAX_NAME - len(digest) - 1]
+    return f"{readable}-{digest}" if readable else digest
 
 
 # --- Tables ----------------------------------------------------------------------
@@ -43,11 +67,12 @@ def table_dir(root: str, table: TableSpec) -> str:
 
 
 def partition_dir(root: str, table: TableSpec, value: str) -> str:
-    return FileSystems.join(table_dir(root, table), f"{table.partition_column}={value}")
+    return FileSystems.join(table_dir(root, table),
+                            f"{table.partition_column}={safe_name(value)}")
 
 
 def part_file_name(run_id: str) -> str:
-    return f"part-{run_id}.parquet"
+    return f"part-{safe_name(run_id)}.parquet"
 
 
 def part_file(root: str, table: TableSpec, value: str, run_id: str) -> str:
@@ -74,11 +99,16 @@ def partition_value(path: str, table: TableSpec) -> str:
 
 def staging_dir(output: str, run_id: str) -> str:
     """Where a run writes its files before the commit moves them into place."""
-    return FileSystems.join(output, STAGING_DIR, run_id)
+    return FileSystems.join(output, STAGING_DIR, safe_name(run_id))
 
 
 def manifest_file(output: str, run_id: str) -> str:
-    return FileSystems.join(output, MANIFEST_DIR, f"{run_id}.json")
+    return FileSystems.join(output, MANIFEST_DIR, f"{safe_name(run_id)}.json")
+
+
+def window_manifests_pattern(output: str, run_id: str) -> str:
+    """The manifests of every window of the stream `run_id`."""
+    return FileSystems.join(output, MANIFEST_DIR, f"{safe_name(run_id)}-w*.json")
 
 
 # --- State for later runs ----------------------------------------------------------
@@ -100,8 +130,9 @@ def default_raw_dir(output: str) -> str:
 
 def raw_file(raw_root: str, run_date: str, run_id: str, feed_url: str) -> str:
     """One changed fetch's raw response; named by a hash, never by the URL."""
-    key = hashlib.sha1(feed_url.encode("utf-8")).hexdigest()[:20]
-    return FileSystems.join(raw_root, f"run_date={run_date}", run_id, key + RAW_SUFFIX)
+    key = hashlib.sha1(feed_url.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+    return FileSystems.join(raw_root, f"run_date={safe_name(run_date)}", safe_name(run_id),
+                            key + RAW_SUFFIX)
 
 
 def raw_patterns(raw_dir: str) -> list[str]:
