@@ -219,6 +219,28 @@ def test_the_bombs_are_what_they_claim(wbits):
     assert inflated == 256 * MB + len(BOMB_PREFIX)
 
 
+def test_a_dns_server_that_never_answers_ends_the_fetch():
+    """getaddrinfo cannot be interrupted; the fetch stops waiting for it."""
+    answered = threading.Event()
+
+    def silent_dns(_host, _port):
+        answered.wait(60)
+        return ["127.0.0.2"]
+    config = FetchConfig(**{**HOSTILE, "connect_timeout_s": 1},
+                         policy=AddressPolicy(resolver=silent_dns))
+    started = time.monotonic()
+    slow, state = fetch_feed(FeedSpec("http://slow.dns.test/rss", "s"), None, "run", config)
+    elapsed = time.monotonic() - started
+    late, _ = fetch_feed(FeedSpec("http://slow.dns.test/rss", "s"), None, "run",
+                         FetchConfig(**{**HOSTILE, "connect_timeout_s": 5},
+                                     policy=AddressPolicy(resolver=silent_dns)))
+    answered.set()
+    assert (slow.outcome, state.consecutive_failures) == ("failed", 1)
+    assert slow.error == "cannot resolve slow.dns.test: no answer within 1 s"
+    assert late.error == BUDGET  # a lookup longer than the budget is cut by it
+    assert elapsed < 6
+
+
 def test_hostile_feeds_are_logged_and_the_run_goes_on(beam_pipeline):
     config = FetchConfig(**HOSTILE)
     with RawServer(send_feed) as good, RawServer(never_answer) as silent, \

@@ -42,9 +42,9 @@ class Route:
     """
 
     def __init__(self, policy: AddressPolicy, private_hosts: frozenset[str],
-                 deadline: float):
+                 deadline: float, lookup_timeout_s: float):
         self._policy, self._private_hosts = policy, private_hosts
-        self._deadline = deadline
+        self._deadline, self._lookup_timeout_s = deadline, lookup_timeout_s
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._expired = False
@@ -76,13 +76,34 @@ class Route:
 
     def addresses(self, host: str, port: int) -> list[str]:
         """The addresses of `host` this fetch may connect to, or AddressRefused."""
-        found = self._policy.lookup(host, port)
+        found = self._lookup(host, port)
         private_ok = host.lower().rstrip(".") in self._private_hosts
         allowed = [a for a in found if self._policy.allows(a, private_ok)]
         if not allowed:
             raise AddressNotAllowed(f"connection to {host} ({', '.join(found)}) refused: "
                                  f"{self._policy.why_refused(found[0])}")
         return allowed
+
+    def _lookup(self, host: str, port: int) -> list[str]:
+        """The policy's lookup, given up on after the connect timeout or at
+        the deadline: a resolver blocked in getaddrinfo cannot be woken, so
+        it is left to finish on a thread of its own."""
+        outcome: list = []
+
+        def look():
+            try:
+                outcome.append(self._policy.lookup(host, port))
+            except Exception as err:  # handed to the fetch's thread below
+                outcome.append(err)
+        worker = threading.Thread(target=look, daemon=True, name=f"lookup {host}")
+        worker.start()
+        worker.join(max(min(self._lookup_timeout_s, self._deadline - time.monotonic()), 0.0))
+        if not outcome:
+            raise AddressRefused(f"cannot resolve {host}: no answer within "
+                                 f"{self._lookup_timeout_s:g} s")
+        if isinstance(outcome[0], Exception):
+            raise outcome[0]
+        return outcome[0]
 
     def opened(self, sock: socket.socket, host: str, address: str) -> None:
         """Vouch for a new socket: its peer is the address checked, and the

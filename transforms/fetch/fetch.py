@@ -285,7 +285,8 @@ def _fetch_http(spec: FeedSpec, base: FetchResult, state: FeedState, config: Fet
     host_and_port(hops.url)  # an unsupported scheme fails before any lookup
     headers = _request_headers(config, state)
     retried = False
-    with Route(config.policy, _private_hosts(spec), deadline) as route:
+    with Route(config.policy, _private_hosts(spec), deadline,
+               lookup_timeout_s=config.connect_timeout_s) as route:
         try:
             while True:
                 with _request(route, gate, hops.url, headers, config,
@@ -299,7 +300,11 @@ def _fetch_http(spec: FeedSpec, base: FetchResult, state: FeedState, config: Fet
                         retried = True
                         continue
                     return _outcome(base, state, response, hops, config, route)
-        except AddressNotAllowed as err:
+        except AddressRefused as err:
+            if route.expired:
+                raise _out_of_time(config) from None
+            if not isinstance(err, AddressNotAllowed):
+                raise
             if hops.redirected:
                 raise AddressRefused(f"redirect to {hops.url}: {err}") from None
             if spec.allow_private or not str(err).endswith("not a public address"):
