@@ -307,6 +307,21 @@ def config_with(resolver) -> FetchConfig:
                                                        resolver=resolver))
 
 
+@pytest.mark.parametrize("address, public", [
+    ("93.184.215.14", True), ("2606:4700::6810:84e5", True),
+    ("127.0.0.1", False), ("10.1.2.3", False), ("192.168.0.1", False), ("::1", False),
+    ("fe80::1%eth0", False), ("169.254.169.254", False), ("fd00:ec2::254", False),
+    # IPv6 spellings of internal IPv4 addresses
+    ("::ffff:127.0.0.1", False), ("::ffff:169.254.169.254", False),
+    ("64:ff9b::a00:1", False), ("2002:a00:1::1", False), ("64:ff9b::5db8:d70e", True),
+])
+def test_which_addresses_count_as_public(address, public):
+    assert AddressPolicy().is_public(address) is public
+    # Opting a host in admits private addresses, never metadata ones.
+    assert AddressPolicy().allows(address, private_ok=True) is ("169.254.169.254" not in address
+                                                                and "fd00:ec2" not in address)
+
+
 def test_dns_rebinding_between_check_and_connect_cannot_reach_inside(outside_and_inside):
     outside, inside = outside_and_inside
     # Public for the first lookup, loopback for every later one.

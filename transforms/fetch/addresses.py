@@ -84,9 +84,22 @@ class AddressPolicy:
         return "not a public address"
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def _ip(address: str):
-    # A scoped IPv6 address ("fe80::1%eth0") is checked without its zone.
-    return ipaddress.ip_address(address.split("%", 1)[0])
+    """The address to judge: an IPv6 address that carries an IPv4 one
+    (::ffff:10.0.0.1, NAT64's 64:ff9b::10.0.0.1, 6to4) is judged by the IPv4
+    address it reaches; a scoped one ("fe80::1%eth0") without its zone."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return ip.ipv4_mapped
+        if ip in _NAT64:
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if ip.sixtofour:
+            return ip.sixtofour
+    return ip
 
 
 def names_its_address(host: str) -> bool:
