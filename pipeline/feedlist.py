@@ -2,9 +2,9 @@
 
 Errors are ConfigError with a one-line message naming the file and the
 problem, raised before any pipeline is built. A feed list is data: YAML is
-read with the safe loader (a `!!python/...` tag is refused, nothing is
-evaluated), OPML through defusedxml, and a key nobody reads is an error
-rather than a setting silently ignored.
+read with PyYAML's safe loader (a `!!python/...` tag is refused, nothing is
+evaluated), OPML through defusedxml, and a key nobody reads, or one given
+twice, is an error rather than a setting silently ignored.
 
 `allow_private: true` on a feed (OPML: `allowPrivate="true"`) lets its host
 be on a loopback or private address; see transforms/fetch/addresses.py.
@@ -55,16 +55,38 @@ def resolve_location(url: str, base: Path) -> str:
     return str(path if path.is_absolute() else (base / path).resolve())
 
 
+class _DataLoader(yaml.SafeLoader):
+    """The safe loader, also refusing a key given twice in one mapping
+    (PyYAML keeps the last silently, so one of two `url:` lines would vanish)."""
+
+
+def _unique_keys(loader: _DataLoader, node: yaml.MappingNode, deep: bool = False):
+    seen = set()
+    for key_node, _value in node.value:
+        # Merge keys (<<: *defaults) are meant to be overridden; other keys
+        # are compared as written, which is all a feed list's keys are.
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+            continue
+        key = (key_node.tag, key_node.value)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key_node.value!r} given twice", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_DataLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_keys)
+
+
 def _from_yaml(file: Path) -> list[FeedSpec]:
     try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+        document = yaml.load(file.read_text(encoding="utf-8"), Loader=_DataLoader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
         problem = getattr(err, "problem", None) or one_line(err)
         if isinstance(err, yaml.constructor.ConstructorError):
-            raise ConfigError(f"{file}: refused YAML{where}: {problem}; a feed list is "
-                              "plain data, without tags") from None
+            raise ConfigError(f"{file}: refused YAML{where}: {problem}") from None
         raise ConfigError(f"{file}: invalid YAML{where}: {problem}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{file}: not UTF-8 text") from None

@@ -111,6 +111,19 @@ def test_python_tags_are_refused_and_nothing_is_evaluated(tmp_path):
     assert not marker.exists()
 
 
+def test_a_key_given_twice_is_refused_not_silently_overwritten(tmp_path):
+    path = write(tmp_path, "twice.yaml", "feeds:\n  - url: http://a/x\n    source: a\n"
+                                         "    url: http://b/y\n")
+    with pytest.raises(ConfigError) as err:
+        load_feed_list(path)
+    assert str(err.value) == f"{path}: refused YAML (line 4): key 'url' given twice"
+    # A merge key's values are there to be overridden: that is no repeat.
+    merged = write(tmp_path, "merged.yaml", "feeds:\n  - &base {url: http://a/x, source: a, "
+                                            "language: de}\n  - <<: *base\n    url: http://b/y\n")
+    assert [(f.url, f.source, f.language) for f in load_feed_list(merged)] == [
+        ("http://a/x", "a", "de"), ("http://b/y", "a", "de")]
+
+
 def test_a_bad_feed_list_exits_2_with_one_line(tmp_path, capsys):
     from pipeline.cli import main
     path = write(tmp_path, "feeds.yaml", "feeds:\n  - url: http://a/x\n    source: a\n    colour: red\n")
