@@ -121,7 +121,7 @@ def load_labels(path: Path = LABELS) -> list[dict]:
 
 
 def name_words(name: str) -> tuple[str, ...]:
-    name = re.sub(r"['\u2019]s\b", "", name.casefold())
+    name = re.sub(r"['\u2019]s\b", "", name.casefold()).replace(".", "")  # U.S. = US
     words = [w for w in re.sub(r"[^\w\s&-]", " ", name).split() if w]
     if words and words[0] == "the":
         words = words[1:]

@@ -36,6 +36,7 @@ def test_a_place_qualifying_the_firm_after_an_office_is_the_firms(typed):
                   "will resist.")
     assert ("Rene Rivkin", "works_for", "Rivkin Ltd") in found
     assert not [r for r in found if r[0] == "Rene Rivkin" and r[2] == "Sydney"]
+    assert not typed("Rene Rivkin, head of Sydney brokerage house, said brokers will resist.")
 
 
 def test_a_verb_done_to_a_thing_a_name_modifies_is_not_typed(typed):
@@ -144,3 +145,54 @@ def test_a_home_state_is_where_one_lives(typed):
 def test_an_office_the_parse_hangs_inside_the_name(typed):
     assert ("Herbert S. Okun", "lives_in", "U.S.") in typed(
         "Deputy U.S. Ambassador Herbert S. Okun announced the cancellation.")
+
+
+def test_names_after_a_relative_clause_are_not_its_doers(typed):
+    found = typed("Belli's clients have included Jack Ruby, who killed John F. Kennedy assassin "
+                  "Lee Harvey Oswald, and Jim and Tammy Bakker.")
+    assert ("Jack Ruby", "killed", "Lee Harvey Oswald") in found
+    assert not [r for r in found if r[0] in ("Jim", "Tammy Bakker")]
+
+
+def test_the_killer_is_the_person_noun_the_killing_hangs_on(typed):
+    assert not typed("Anna Sandhu Ray, who 10 years ago Thursday wed the man convicted of "
+                     "killing the Rev. Martin Luther King Jr., said she plans to divorce him.")
+    # the shots someone fired are no one else
+    assert ("Lee Harvey Oswald", "killed", "Kennedy") in typed(
+        "The Warren Commission concluded that Lee Harvey Oswald, acting alone, fired the "
+        "shots that killed Kennedy.")
+
+
+def test_an_assassin_of_someone_killed_them_and_works_for_no_one(typed):
+    found = typed("This is the Garrett place where John Wilkes Booth, assassin of Lincoln, was "
+                  "cornered by Union soldiers.")
+    assert ("John Wilkes Booth", "killed", "Lincoln") in found
+    assert not [r for r in found if r[1] == "works_for"]
+
+
+def test_a_victim_or_supporter_of_an_organisation_does_not_work_for_it(typed):
+    assert not typed("Kennedy was the victim of an FBI and CIA conspiracy.")
+    assert not [r for r in typed("Virginia Galle, a City Council member and CAP supporter, "
+                                 "said so.") if r[2] == "CAP"]
+
+
+def test_a_long_list_of_names_is_no_chain_of_places(typed):
+    assert not [r for r in typed(
+        "Airlines flying the 737-300s are Aloha, America West, American, Continental, Delta, "
+        "Orion, Piedmont, Southwest, United and U.S. Air.") if r[1] == "located_in"]
+
+
+def test_a_list_of_places_each_in_its_own_larger_place(typed):
+    found = typed("The field lies along the border between Dan Sai District in Loei Province, "
+                  "Nakhon Thai District in Phitsanulok Province, and Lomsak District in "
+                  "Phetchabun Province.")
+    assert ("Nakhon Thai District", "located_in", "Phitsanulok Province") in found
+    assert ("Loei Province", "located_in", "Nakhon Thai District") not in found
+
+
+def test_a_name_apposed_to_an_office_is_a_person(typed):
+    found = typed("In 1533, the last Incan King of Peru, Atahualpa, was murdered on the orders "
+                  "of Spanish conqueror Francisco Pizarro.")
+    assert {("Atahualpa", "lives_in", "Peru"),
+            ("Francisco Pizarro", "killed", "Atahualpa")} <= found
+    assert ("Peru", "located_in", "Atahualpa") not in found

@@ -537,6 +537,21 @@ def _places_by_noun(doc, mentions: list[Mention]) -> None:
             m.label, m.cued = "GPE", True
 
 
+def _people_by_office(doc, mentions: list[Mention]) -> None:
+    """A name in apposition to an office, which the model took for a place:
+    "the last Incan King of Peru, Atahualpa", "Sihanouk's son and
+    representative in Thailand, Prince Norodom Ranariddh"."""
+    for m in mentions:
+        head = doc[m.end - 1]
+        if m.label not in ("GPE", "LOC", "NORP") or head.dep_ != "appos" or \
+                head.head.i in range(m.start, m.end):
+            continue
+        office = head.head
+        words = {office.lower_} | {c.lower_ for c in office.children if c.dep_ == "conj"}
+        if words & TITLE_NOUNS and not place_key(m.text):
+            m.label, m.cued = "PERSON", True
+
+
 def find_entities(doc, text: str) -> list[Mention]:
     """The story's entity mentions in text order, each with its entity's
     canonical name, label and id."""
@@ -545,6 +560,7 @@ def find_entities(doc, text: str) -> list[Mention]:
     mentions += _recover(doc, text, mentions, sides, joined)
     mentions += _dateline_heads(doc, text, mentions)
     _places_by_noun(doc, mentions)
+    _people_by_office(doc, mentions)
     resolve_canonical(mentions)
     mentions.sort(key=lambda m: m.start)
     return mentions

@@ -205,8 +205,11 @@ def _verb_arguments(verb, by_token) -> tuple[list, list[tuple[str, object]], boo
               for g in c.children if g.dep_ == "pobj"]
     passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
     objects = _verb_objects(verb)
-    # "X and Y met Z", "taught at A and B": each conjunct takes part.
-    subjects = [c for s in subjects for c in _with_conjuncts(s)]
+    # "X and Y met Z", "taught at A and B": each conjunct takes part; not
+    # those after a relative clause, which is the last name's ("Jack Ruby,
+    # who killed Oswald, and Jim and Tammy Bakker")
+    subjects = [c for s in subjects for c in _with_conjuncts(s)
+                if not (verb.dep_ == "relcl" and c.i > verb.i and s.i < verb.i)]
     agents = [c for a in agents for c in _with_conjuncts(a)]
     objects = [(prep, c) for prep, o in objects for c in _with_conjuncts(o)]
     if passive and agents:
@@ -326,11 +329,33 @@ _TEAM_ROLES = {"coach", "goalkeeper", "keeper", "goalie", "captain", "striker", 
                "quarterback", "pitcher", "batsman", "bowler", "teammate"}
 
 
+# What one is to an organisation without working for it: "a City Council
+# member and CAP supporter", "the victim of an FBI conspiracy".
+_NO_OFFICE_NOUNS = {"supporter", "fan", "critic", "opponent", "friend", "ally", "admirer",
+                    "customer", "client", "victim", "shareholder", "investor", "rival",
+                    "enemy", "foe", "guest", "visitor", "target", "hostage", "prisoner"}
+
+
+def _victims_of(killer: Mention, noun, by_token) -> Iterable[_RawRelation]:
+    """"Booth, assassin of Lincoln": the one "of" a killer noun is the
+    victim (a person, though the model may call a lone surname an
+    organisation)."""
+    for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"):
+        for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+            victim = mention_of_token(pobj, by_token)
+            if victim is not None and victim is not killer and \
+                    victim.canonical_label in ("PERSON", "ORG"):
+                yield _RawRelation(killer, noun.lemma_.lower(), victim, "killed")
+
+
 def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelation]:
     """The organisation or place an office noun names: "chairman of Y",
     "a Y official", "Y's chief executive", "a native of Z"."""
     word = office.lemma_.lower().rstrip(".")
-    if word in _KIN_NOUNS:
+    if word in _KIN_NOUNS or word in _NO_OFFICE_NOUNS:
+        return
+    if word in KILLER_NOUNS:
+        yield from _victims_of(person, office, by_token)
         return
     if _numbered_office(office) and word not in NATIVE_NOUNS:
         # "the 23rd president of the United States": keep works_for (an
@@ -622,7 +647,10 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
             continue  # another name, not an office
         yield from _office_relations(person, appos, by_token)
         for of in (c for c in appos.children if c.dep_ == "prep" and c.lower_ == "of"):
-            for group in (g for g in of.children if g.dep_ == "pobj" and g.i not in by_token):
+            # "X, one of the top strategists in Israel": a group of people,
+            # not "X, head of Sydney brokerage house Y"
+            for group in (g for g in of.children if g.dep_ == "pobj" and g.i not in by_token
+                          and (g.tag_ == "NNS" or g.lower_ in TITLE_NOUNS | RESIDENT_NOUNS)):
                 yield from _office_relations(person, group, by_token)
         for conj in (c for c in appos.children if c.dep_ == "conj"):
             yield from _office_relations(person, conj, by_token)
@@ -696,7 +724,8 @@ def _comma_place(doc, place: Mention, by_token) -> Iterable[_RawRelation]:
     other = by_token.get(after + 1) if after + 1 < len(doc) else None
     if other and doc[after].text == "," and other.start == after + 1 and \
             _is_place(other) and other.key != place.key and \
-            not _in_list(doc, place, by_token):
+            not _in_list(doc, place, by_token) and \
+            not (other.end < len(doc) and doc[other.end].lower_ == "in"):
         yield _RawRelation(place, "in", other, "located_in")
 
 
@@ -867,17 +896,21 @@ def _in_list(doc, entity: Mention, by_token) -> bool:
     England"), where "X, Y" does not mean X lies in Y. The "and" must lead
     to another place: in "Durham, North Carolina, and the University of
     North Carolina" it joins two institutions, not two places."""
+    return _listed(doc, entity, by_token, 0)
+
+
+def _listed(doc, entity: Mention, by_token, items_after: int) -> bool:
+    # from the third item on, any "and" closes a list ("Orion, Piedmont,
+    # Southwest, United and US Air"); before, only one that leads to a place
     after = doc[entity.end] if entity.end < len(doc) else None
     if after is not None and (after.dep_ == "cc" or after.lower_ in ("and", "or")):
-        return _place_after(doc, entity.end + 1, by_token)
+        return items_after >= 2 or _place_after(doc, entity.end + 1, by_token)
     if after is not None and after.text == "," and entity.end + 1 < len(doc):
         if doc[entity.end + 1].lower_ in ("and", "or"):  # "Syria, and Yemen"
-            return _place_after(doc, entity.end + 2, by_token)
+            return items_after >= 2 or _place_after(doc, entity.end + 2, by_token)
         following = by_token.get(entity.end + 1)
         if following and following.start == entity.end + 1:
-            return _in_list(doc, following, by_token) or \
-                (following.end < len(doc) and doc[following.end].lower_ in ("and", "or")
-                 and _place_after(doc, following.end + 1, by_token))
+            return _listed(doc, following, by_token, items_after + 1)
     return False
 
 
@@ -918,6 +951,8 @@ def _kill_relations(doc, ents: list[Mention], found: list[_RawRelation]) -> Iter
                 passive = any(c.dep_ in ("auxpass", "agent") for c in token.children) or \
                     (token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "by")
                 a, b = left[-1], right[0]
+                if _killer_is_a_noun(token, a):
+                    break  # "X wed the man convicted of killing Y": the man did
                 yield _RawRelation(b, lemma, a, "killed") if passive else \
                     _RawRelation(a, lemma, b, "killed")
                 break
@@ -943,6 +978,24 @@ def _kill_relations(doc, ents: list[Mention], found: list[_RawRelation]) -> Iter
                 else:
                     continue
                 break
+
+
+def _killer_is_a_noun(verb, person: Mention) -> bool:
+    """Whether the parse hangs a killing verb on a common noun before it
+    reaches the person to its left: "Anna Ray, who wed the man convicted of
+    killing King" names the man, not Anna Ray, as the killer."""
+    node = verb
+    while node.head.i != node.i and not person.start <= node.head.i < person.end:
+        node = node.head
+        if node.pos_ == "NOUN" and node.i > person.end - 1 and \
+                node.lemma_.lower() in _PEOPLE_NOUNS | TITLE_NOUNS | RESIDENT_NOUNS:
+            return True  # not "X fired the shots that killed Y"
+    return False
+
+
+_PEOPLE_NOUNS = {"man", "woman", "person", "people", "youth", "teenager", "suspect",
+                 "soldier", "gunman", "attacker", "assailant", "killer", "stranger", "mob",
+                 "gang", "husband", "wife", "son", "daughter", "father", "mother", "brother"}
 
 
 def _closure(relations: list[_RawRelation]) -> list[_RawRelation]:
