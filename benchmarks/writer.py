@@ -3,6 +3,12 @@ one Arrow table, one file's bytes) and by the streaming writer
 (`transforms.lake.writer.PartitionWriter`): wall time and peak memory.
 
     python -m benchmarks.writer [--rows 100000]
+    python -m benchmarks.writer --beam [--rows 100000]
+
+With --beam, the whole write stage instead: `lake.WriteTables` on the
+in-process FnApiRunner, stories made inside the pipeline, so that the
+shuffle, its coders and the commit are measured too (copy this file into a
+checkout of an older revision to compare).
 
 Each way runs in its own process, fed one Story at a time (as a Beam
 iterable would hand them over) from Reuters-21578 bodies, repeated under new
@@ -22,6 +28,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
+import apache_beam as beam
+
 from benchmarks.harness import REPO
 
 DAY = datetime(2026, 11, 2, tzinfo=timezone.utc)
@@ -35,13 +43,17 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def stories(rows: int) -> Iterator:
+def corpus() -> list[tuple[str, str]]:
     from benchmarks.corpora import iter_reuters
+
+    return [(r.get("title") or "", r.get("body") or "") for r in iter_reuters()]
+
+
+def stories(rows: int, texts: list[tuple[str, str]], start: int = 0) -> Iterator:
     from schemas.records import Story
 
-    corpus = [(r.get("title") or "", r.get("body") or "") for r in iter_reuters()]
-    for i in range(rows):
-        title, body = corpus[i % len(corpus)]
+    for i in range(start, rows):
+        title, body = texts[i % len(texts)]
         story_id = f"{(i * 2654435761) % 2**32:08x}{i:016x}"
         yield Story(story_id=story_id, source="reuters", feed_url=None, url=None,
                     title=title, body=body, summary=None,
@@ -57,7 +69,7 @@ def measure(way: str, rows: int) -> dict:
     from transforms.lake.files import arrow_parquet_bytes, write_bytes
     from transforms.lake.writer import PartitionWriter
 
-    records = stories(rows)
+    records = stories(rows, corpus())
     first = next(records)
     baseline = _rss_mb()
     out = tempfile.mkdtemp(prefix="writer-bench-")
@@ -80,11 +92,51 @@ def measure(way: str, rows: int) -> dict:
             "mb": size / 2**20}
 
 
+class _MakeStories(beam.DoFn):
+    """Stories [start, start + count) of `stories`, for a pipeline; the
+    corpus is read once per worker."""
+
+    def __init__(self, count: int):
+        self._count = count
+
+    def setup(self):
+        self._texts = corpus()
+
+    def process(self, start: int):
+        yield from stories(start + self._count, self._texts, start)
+
+
+def measure_beam(rows: int) -> dict:
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+    from transforms.lake import WriteTables
+
+    chunk = 1000
+    out = tempfile.mkdtemp(prefix="writer-bench-")
+    started = time.perf_counter()
+    with beam.Pipeline(runner=FnApiRunner()) as p:
+        made = (p | "Starts" >> beam.Create(list(range(0, rows, chunk)))
+                | "Make" >> beam.ParDo(_MakeStories(chunk))
+                | "Day" >> beam.Map(lambda s: ("2026-11-02", s)))
+        empty = {name: p | name >> beam.Create([])
+                 for name in ("extractions", "fetch_log", "dead_letters", "dedup_index")}
+        {"stories": made, **empty} | WriteTables(out, "bench", "2026-11-02")
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"way": "beam", "seconds": seconds, "peak_mb": peak, "files": 0, "mb": 0}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--way", choices=("whole", "stream"), help=argparse.SUPPRESS)
+    parser.add_argument("--beam", action="store_true")
     args = parser.parse_args(argv)
+    if args.beam:
+        result = measure_beam(args.rows)
+        print(f"WriteTables, {args.rows} stories in one partition: "
+              f"{result['seconds']:.1f} s, peak RSS {result['peak_mb']:.0f} MB")
+        return 0
     if args.way:
         print(json.dumps(measure(args.way, args.rows)))
         return 0
