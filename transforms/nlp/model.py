@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Sequence
 
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 from schemas.records import Story
-from transforms.nlp.extract import extract, model_text
+from transforms.nlp import guard
+from transforms.nlp.extract import extract
 from transforms.nlp.given_names import given_names
 from transforms.nlp.names import gazetteer
 from transforms.nlp.wire_layout import city_names, language_names
@@ -118,14 +120,17 @@ class DeferredPipeline:
 
 
 class SpacyModelHandler(ModelHandler[Story, PredictionResult, Any]):
-    """Stories in, Extraction (or ExtractionFailed) out, one per story."""
+    """Stories in, Extraction (or ExtractionFailed, or guard.Warned) out,
+    one per story."""
 
-    def __init__(self, model: str, batch_size: int = 64):
+    def __init__(self, model: str, batch_size: int = 64,
+                 limits: guard.Limits = guard.Limits()):
         # A floor on the batch size: RunInference's adaptive batching otherwise
         # hands spaCy many batches of one or two stories.
         super().__init__(min_batch_size=min(16, batch_size), max_batch_size=batch_size)
         self._model = model
         self._batch_size = batch_size
+        self._limits = limits
 
     def load_model(self):
         return DeferredPipeline(self._load_spacy)
@@ -146,15 +151,57 @@ class SpacyModelHandler(ModelHandler[Story, PredictionResult, Any]):
     def run_inference(self, batch: Sequence[Story], model,
                       inference_args: Optional[dict] = None
                       ) -> Iterable[PredictionResult]:
-        docs = model.pipe((model_text(s) for s in batch),
+        plans = [guard.plan(story, self._limits) for story in batch]
+        short = [i for i, p in enumerate(plans) if len(p.pieces) == 1 and not p.truncated]
+        results = {}
+        docs = model.pipe((guard.piece_text(plans[i].pieces[0]) for i in short),
                           batch_size=self._batch_size)
-        for story, doc in zip(batch, docs):
-            try:
-                result = extract(story, doc)
-            except Exception as err:  # one odd parse costs one story, not the batch
-                result = ExtractionFailed(type(err).__name__, str(err))
-            yield PredictionResult(example=story, inference=result,
+        for i, doc in zip(short, docs):
+            results[i] = self._extract_short(batch[i], doc)
+        for i, story in enumerate(batch):
+            if i not in results:
+                results[i] = self._extract_long(story, plans[i], model)
+        for i, story in enumerate(batch):
+            yield PredictionResult(example=story, inference=results[i],
                                    model_id=self._model)
+
+    def _extract_short(self, story: Story, doc):
+        try:
+            with guard.rule_deadline(self._limits.seconds):
+                return extract(story, doc)
+        except guard.StoryTimeout:
+            return ExtractionFailed("StoryTimeout", (
+                f"the rules took more than {self._limits.seconds:g} s "
+                f"(--nlp_story_seconds) on this story of {len(doc.text):,} characters"))
+        except Exception as err:  # one odd parse costs one story, not the batch
+            return ExtractionFailed(type(err).__name__, str(err))
+
+    def _extract_long(self, story: Story, plan: guard.Plan, model):
+        """A long story piece by piece, one piece parsed at a time (memory
+        stays that of one piece), within the story's time."""
+        limits = self._limits
+        started = time.monotonic()
+        done = []
+        docs = model.pipe((guard.piece_text(p) for p in plan.pieces), batch_size=1)
+        try:
+            for piece, doc in zip(plan.pieces, docs):
+                left = limits.seconds - (time.monotonic() - started)
+                if left <= 0:
+                    raise guard.StoryTimeout()
+                with guard.rule_deadline(left):
+                    done.append((piece, extract(piece.story, doc)))
+        except guard.StoryTimeout:
+            return ExtractionFailed("StoryTimeout", (
+                f"extraction took more than {limits.seconds:g} s (--nlp_story_seconds) "
+                f"on this story of {plan.total_chars:,} characters; {len(done)} of "
+                f"{len(plan.pieces)} pieces of up to {limits.chunk_chars:,} characters read"))
+        except Exception as err:
+            return ExtractionFailed(type(err).__name__, str(err))
+        extraction = guard.merge(story, done)
+        if plan.truncated:
+            return guard.Warned(extraction, "StoryTruncated",
+                                guard.truncation_message(plan, limits))
+        return extraction
 
     def get_num_bytes(self, batch: Sequence[Story]) -> int:
         return sum(len(s.body) + len(s.title) for s in batch)
