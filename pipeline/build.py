@@ -54,7 +54,7 @@ def build(p: beam.Pipeline, config: RunConfig) -> beam.PCollection:
         clustered
         | "Canonical" >> beam.Filter(Story.is_canonical.fget)
         | "Extract" >> Extract(config.model, config.run_id,
-                                       config.nlp_batch_size))
+                                       config.nlp_batch_size, config.nlp_limits))
     dead_letters.append(nlp_dead)
 
     committed = {

@@ -24,6 +24,7 @@ from schemas.records import FeedSpec
 from transforms.dedup.index import DEFAULT_RETENTION_DAYS
 from transforms.fetch.fetch import FetchConfig
 from transforms.lake import paths
+from transforms.nlp.guard import Limits
 from transforms.nlp.model import ModelNotFound, resolve_model
 
 
@@ -39,6 +40,9 @@ class RunConfig:
     started_at: datetime
     fetch: FetchConfig = FetchConfig()
     nlp_batch_size: int = 64
+    # What one story may cost extraction (--nlp_chunk_chars, --nlp_max_chars,
+    # --nlp_story_seconds).
+    nlp_limits: Limits = Limits()
     beam_args: tuple[str, ...] = field(default=())
     replay: Optional[str] = None
     # Where raw responses are kept; None keeps none.
@@ -119,6 +123,10 @@ def _validated(argv: list[str], now: Optional[datetime]) -> RunConfig:
             raise ConfigError(f"--articles {pattern}: no file matches")
     if options.nlp_batch_size < 1:
         raise ConfigError("--nlp_batch_size must be at least 1")
+    nlp_limits = Limits(chunk_chars=options.nlp_chunk_chars, max_chars=options.nlp_max_chars,
+                        seconds=options.nlp_story_seconds)
+    if nlp_limits.check():
+        raise ConfigError(nlp_limits.check())
     for name in ("max_feed_bytes", "fetch_timeout", "fetch_connect_timeout",
                  "fetch_budget", "fetch_per_host", "fetch_threads"):
         if getattr(options, name) <= 0:
@@ -145,7 +153,7 @@ def _validated(argv: list[str], now: Optional[datetime]) -> RunConfig:
     return RunConfig(
         feeds=tuple(unique_feeds(feeds)), articles=articles, output=output, model=model,
         run_id=new_run_id(started_at), started_at=started_at, fetch=fetch,
-        nlp_batch_size=options.nlp_batch_size, beam_args=tuple(argv),
+        nlp_batch_size=options.nlp_batch_size, nlp_limits=nlp_limits, beam_args=tuple(argv),
         replay=options.replay, raw=raw, dedup_retention_days=options.dedup_retention_days,
         reprocess=options.reprocess)
 

@@ -10,9 +10,11 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from transforms.dedup.index import DEFAULT_RETENTION_DAYS
 from transforms.fetch.fetch import FetchConfig
+from transforms.nlp.guard import Limits
 from transforms.nlp.model import DEFAULT_MODEL
 
 _FETCH = FetchConfig()
+_NLP = Limits()
 
 
 class WirestreamOptions(PipelineOptions):
@@ -38,6 +40,18 @@ class WirestreamOptions(PipelineOptions):
         parser.add_argument(
             "--nlp_batch_size", type=int, default=64,
             help="Stories per nlp.pipe batch.")
+        parser.add_argument(
+            "--nlp_chunk_chars", type=int, default=_NLP.chunk_chars,
+            help="Longer stories are read in pieces of at most this many characters, "
+                 "cut at paragraph breaks.")
+        parser.add_argument(
+            "--nlp_max_chars", type=int, default=_NLP.max_chars,
+            help="Characters of one story read at most; the rest is not extracted "
+                 "and a StoryTruncated dead letter says so.")
+        parser.add_argument(
+            "--nlp_story_seconds", type=float, default=_NLP.seconds,
+            help="Time one story's extraction may take before it is stopped and "
+                 "dead-lettered as StoryTimeout.")
         parser.add_argument(
             "--replay", default=None,
             help="Rebuild from raw responses kept by earlier runs (a RAW_DIR such as "

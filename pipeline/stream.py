@@ -86,7 +86,8 @@ def build_stream(p: beam.Pipeline, config: RunConfig, stream: StreamConfig):
     extractions, nlp_dead = (
         clustered
         | "Canonical" >> beam.Filter(Story.is_canonical.fget)
-        | "Extract" >> Extract(config.model, config.run_id, config.nlp_batch_size))
+        | "Extract" >> Extract(config.model, config.run_id, config.nlp_batch_size,
+                                       config.nlp_limits))
     dead = ((fetch_dead, parse_dead, too_late) | "StreamDead" >> beam.Flatten())
     return {
         "stories": clustered | "ByDay" >> beam.Map(lambda s: (story_date(s), s)),

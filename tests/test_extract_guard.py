@@ -281,3 +281,24 @@ def test_wirestream_run_over_an_archive_with_a_3mb_entry(tmp_path):
                       "(story_id) where story_id = 'huge' and e.text = 'Angela Merkel' "
                       "and field = 'body'")
     assert merkel == [(0, 13, "Angela Merkel")]
+
+
+@pytest.mark.parametrize("flags, line", [
+    (["--nlp_chunk_chars", "500"], "--nlp_chunk_chars must be at least 1000"),
+    (["--nlp_chunk_chars", "60000", "--nlp_max_chars", "50000"],
+     "--nlp_max_chars must be at least --nlp_chunk_chars"),
+    (["--nlp_story_seconds", "0"], "--nlp_story_seconds must be positive"),
+])
+def test_limits_that_make_no_sense_exit_2_with_one_line(tmp_path, capsys, flags, line):
+    assert main(["run", "--articles", str(SAMPLE / "archive.jsonl"),
+                 "--output", str(tmp_path / "out"), *flags]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"wirestream: {line}"]
+
+
+def test_the_limits_given_on_the_command_line_reach_the_stage():
+    from pipeline.config import parse_run_args
+
+    config = parse_run_args(["--articles", str(SAMPLE / "archive.jsonl"), "--output", "/tmp/x",
+                           "--nlp_chunk_chars", "20000", "--nlp_max_chars", "400000",
+                           "--nlp_story_seconds", "30"])
+    assert config.nlp_limits == Limits(chunk_chars=20_000, max_chars=400_000, seconds=30)
