@@ -9,7 +9,7 @@ import dataclasses
 import json
 import random
 import shutil
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import apache_beam as beam
@@ -21,8 +21,13 @@ from apache_beam.transforms.window import TimestampedValue
 
 from pipeline.cli import main
 from tests.helpers import assert_all_conserved, sql
-from tests.test_dedup import story
-from transforms.dedup import DeduplicateStream
+from tests.test_dedup import OTHER, WIRE, story, trimmed
+from transforms.dedup import Deduplicate, DeduplicateStream
+from transforms.dedup.clusters import assign_by_component, assign_clusters
+from transforms.dedup.fingerprints import fingerprints, verified_containment
+from transforms.dedup.minhash import MinHasher
+from transforms.dedup.stream_index import StreamIndex
+from transforms.dedup.transforms import COMPONENT_ROUNDS, _Components
 
 DAYS = [f"2026-10-{day:02d}" for day in range(1, 9)]
 WORDS = ("harbour council budget river vote court trial minister strike tariff "
@@ -135,3 +140,65 @@ def test_a_stream_reads_stored_ids_only_from_the_days_of_its_stories(tmp_path):
         stories, _index = (p | events
                            | DeduplicateStream(str(out), datetime.now(timezone.utc), 7.0))
         assert_that(stories | beam.Map(lambda s: s.story_id), equal_to(["fresh"]))
+
+
+# --- Clustering one component per key -----------------------------------------------
+
+def sliding_excerpts(count: int, width: int = 100, step: int = 15) -> list[str]:
+    """Excerpts of one long text, each shifted by `step` words: neighbours
+    are copies (85% contained), excerpts two apart are not (70%), so the
+    copies form a chain `count` stories long."""
+    words = text(7).split() + text(8).split() + text(9).split()
+    return [" ".join(words[i * step:i * step + width]) for i in range(count)]
+
+
+def test_components_are_found_by_joins_and_unsettled_ones_share_one_key(beam_pipeline):
+    long_path = [(f"p{i:02d}", f"p{i + 1:02d}") for i in range(2 * COMPONENT_ROUNDS + 4)]
+    short_path = [("q0", "q1"), ("q1", "q2")]
+    star = [("s0", f"s{i}") for i in range(1, 6)] + [("s3", "s4")]
+    edges = long_path + short_path + star + [("x", "y")]
+    expected = {**{s: None for edge in long_path for s in edge},
+                **{s: "q0" for edge in short_path for s in edge},
+                **{s: "s0" for edge in star for s in edge}, "x": "x", "y": "x"}
+    with beam_pipeline as p:
+        keys = p | beam.Create(edges) | _Components()
+        assert_that(keys, equal_to(sorted(expected.items())))
+
+
+def chain_and_copies() -> list:
+    return ([story(f"c{i}", body, hours=i) for i, body in enumerate(sliding_excerpts(9))]
+            + [story("wire", WIRE, hours=1), story("wire-copy", trimmed(WIRE, 0.8), hours=2),
+               story("wire-head", trimmed(WIRE, 0.6), hours=3),
+               story("other", OTHER, hours=1), story("other-copy", OTHER + " AP", hours=4)]
+            + [story(f"alone{i}", text(100 + i), hours=i) for i in range(4)])
+
+
+def test_clustering_component_by_component_is_clustering_at_once():
+    prints = fingerprints(chain_and_copies(), MinHasher())
+    members = [dataclasses.replace(f.member, size=f.shingle_count) for f in prints]
+    # One story stored by an earlier run, so a stored cluster is among them.
+    members[0] = dataclasses.replace(members[0], stored_cluster="stored-c")
+    edges = [(a.story_id, b.story_id, score) for i, a in enumerate(prints)
+             for b in prints[i + 1:]
+             if (score := verified_containment(a, b, False)) is not None]
+    assert len(edges) > 10
+    assert assign_by_component(members, edges) == assign_clusters(members, edges)
+
+
+def test_clusters_per_component_match_clustering_every_edge_at_once(beam_pipeline):
+    """The batch clusters one component per key; the stream's StreamIndex
+    clusters all its edges in one call: on a chain longer than the
+    component rounds reach, two near-copy clusters and unrelated stories,
+    they agree story for story."""
+    new = chain_and_copies()
+    found = StreamIndex(timedelta(days=7)).add(
+        list(zip(new, fingerprints(new, MinHasher()))), new[0].fetched_at)
+    at_once = [(s.story_id, s.cluster_id) for s, _entry in found]
+    assert len({cluster for _, cluster in at_once}) < len(new) - 4   # copies did join
+    with beam_pipeline as p:
+        stored = p | "Stored" >> beam.Create([])
+        index = p | "Index" >> beam.Create([])
+        stories, _ = (p | beam.Create(new)
+                      | Deduplicate(stored, index, "/nonexistent", new[0].fetched_at))
+        assert_that(stories | beam.Map(lambda s: (s.story_id, s.cluster_id)),
+                    equal_to(at_once))

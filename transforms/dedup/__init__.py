@@ -16,7 +16,10 @@ except `transforms`):
 4. `clusters.assign_clusters`: in canonical rank order (earliest published,
    then the agency's own copy, then story_id) each story joins the
    best-matching canonical story it has a verified edge with, or founds its
-   own cluster; no chaining, stored clusters never move.
+   own cluster; no chaining, stored clusters never move. A connected
+   component of the verified edges is clustered apart from the rest
+   (`assign_by_component`; `transforms` keys edges by component), with the
+   same result as all at once.
 
 `fingerprints` holds what dedup knows of one story (fingerprint, candidate
 keys, index entry), `index` the dedup index kept across runs, and

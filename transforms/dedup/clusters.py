@@ -234,14 +234,55 @@ def assign_clusters(members: Iterable[ClusterMember],
     return {sid: renamed.get(cid, cid) for sid, cid in cluster.items()}
 
 
+def components(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The connected component of every story_id in an edge, named by its
+    smallest story_id (union-find)."""
+    parent: dict[str, str] = {}
+
+    def root(sid: str) -> str:
+        while parent.setdefault(sid, sid) != sid:
+            parent[sid] = parent[parent[sid]]
+            sid = parent[sid]
+        return sid
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return {sid: root(sid) for sid in parent}
+
+
+def assign_by_component(members: Iterable[ClusterMember],
+                        edges: Iterable[tuple[str, str, float]]) -> dict[str, str]:
+    """``assign_clusters`` one connected component of the edges at a time
+    (members in no edge are their own cluster): the same result, with
+    memory bounded by the largest component, as `transforms` does it
+    across workers."""
+    members, edges = list(members), list(edges)
+    component = components((a, b) for a, b, _ in edges)
+    grouped: dict[str, tuple[list, list]] = {}
+    result = {}
+    for member in members:
+        if member.story_id in component:
+            grouped.setdefault(component[member.story_id], ([], []))[0].append(member)
+        else:
+            result[member.story_id] = member.stored_cluster or member.story_id
+    for edge in edges:
+        grouped.setdefault(component[edge[0]], ([], []))[1].append(edge)
+    for part_members, part_edges in grouped.values():
+        result.update(assign_clusters(part_members, part_edges))
+    return result
+
+
 def cluster_batch(ids: Sequence[str], ranks: Sequence[tuple],
                   edges: Iterable[tuple[int, int, float]],
                   stored: Optional[Mapping[str, str]] = None,
                   sizes: Optional[Sequence[int]] = None) -> dict[str, str]:
-    """``assign_clusters`` for a batch whose edges are by position;
-    ``sizes``: shingle counts by position."""
+    """``assign_clusters`` for a batch whose edges are by position, one
+    component at a time (``assign_by_component``); ``sizes``: shingle
+    counts by position."""
     stored = stored or {}
     sizes = sizes if sizes is not None else [0] * len(ids)
     members = [ClusterMember(sid, rank, stored.get(sid), int(size))
                for sid, rank, size in zip(ids, ranks, sizes)]
-    return assign_clusters(members, [(ids[a], ids[b], c) for a, b, c in edges])
+    return assign_by_component(members, [(ids[a], ids[b], c) for a, b, c in edges])

@@ -25,7 +25,8 @@ bundles, workers or runner:
    if one text is contained in the other (exact keys count as contained).
    Stored stories are verified on their stored text, re-read from the
    stories table for candidates only (their signature if it is gone).
-5. Clusters: `assign_clusters` over the verified edges: in canonical order
+5. Clusters: `assign_clusters` over the verified edges, one connected
+   component of them per key: in canonical order
    each story joins the cluster it is verified against best (through its
    earliest story, or through a member it must overlap), or founds one;
    the fullest copy of its earliest stories is canonical; stored clusters
@@ -71,6 +72,12 @@ from transforms.dedup.minhash import MAX_BUCKET, MinHasher
 from transforms.dedup.stream_index import StreamIndex
 from transforms.lake import paths
 from transforms.metrics import counter
+
+
+# Rounds of label spreading that find an edge graph's components (see
+# _Components): copies of one story are a star around the agency's copy or a
+# short chain of excerpts, within 4 hops of its lowest story_id.
+COMPONENT_ROUNDS = 3
 
 
 # --- Keying and unpacking, named so that no step indexes into a tuple ----------
@@ -147,8 +154,68 @@ def _member(fingerprint):
     return dataclasses.replace(fingerprint.member, size=fingerprint.shingle_count)
 
 
-def _under_one_key(edge):
-    return None, edge
+def _edge_ids(a, b, _score):
+    return a.story_id, b.story_id
+
+
+def _both_ways(a, b):
+    yield a, b
+    yield b, a
+
+
+def _lowest_in_reach(story_id, neighbours):
+    return story_id, min(story_id, *neighbours)
+
+
+def _spread_label(story_id, joined):
+    """A story's label to itself and its neighbours: the lowest wins."""
+    (label,) = joined["label"]
+    yield story_id, label
+    for neighbours in joined["neighbours"]:
+        for other in neighbours:
+            yield other, label
+
+
+def _spread_tagged(story_id, joined):
+    """As _spread_label, telling a story's own label from its neighbours'."""
+    (label,) = joined["label"]
+    yield story_id, (True, label)
+    for neighbours in joined["neighbours"]:
+        for other in neighbours:
+            yield other, (False, label)
+
+
+def _unsettled_labels(_story_id, tagged):
+    """Both labels of every edge whose ends disagree: their components have
+    not settled in COMPONENT_ROUNDS."""
+    own = next(label for is_own, label in tagged if is_own)
+    others = {label for is_own, label in tagged if not is_own and label != own}
+    if others:
+        yield own, None
+        for label in others:
+            yield label, None
+
+
+def _label_first(story_id, label):
+    return label, story_id
+
+
+def _component_of(label, joined):
+    """(story_id, component key): the label, or None for every story of an
+    unsettled component (those are clustered together under one key)."""
+    key = None if joined["unsettled"] else label
+    for story_id in joined["story"]:
+        yield story_id, key
+
+
+def _keyed_by_first(edge):
+    return edge[0].story_id, edge
+
+
+def _edge_in_component(_story_id, joined):
+    for key in joined["component"][:1]:
+        for edge in joined["edge"]:
+            yield key, edge
 
 
 def _assign(_key, edges):
@@ -380,16 +447,61 @@ class _VerifyPairs(beam.PTransform):
                 | "Verify" >> beam.ParDo(_VerifyFn()))
 
 
+class _Components(beam.PTransform):
+    """Verified edges (story_id a, story_id b) -> (story_id, component key)
+    for every story in an edge: its component of the edge graph, found the
+    Beam way, by keyed joins.
+
+    Each story's label starts as the lowest story_id among itself and its
+    neighbours and then takes, COMPONENT_ROUNDS times, the lowest label
+    among them: a component whose stories are all within that many hops of
+    its lowest story_id ends with one label (copies of one story are close:
+    most components are a star or a short chain). A component that has not
+    settled (an edge whose ends still disagree) gets the key None, which all
+    such components share: clustering several components together gives
+    the same result as one at a time, so the answer is exact either way;
+    only the spread is lost for those.
+    """
+
+    def expand(self, pairs):
+        neighbours = (pairs
+                      | "BothWays" >> beam.FlatMapTuple(_both_ways)
+                      | "Neighbours" >> beam.GroupByKey())
+        labels = neighbours | "Start" >> beam.MapTuple(_lowest_in_reach)
+        for round_ in range(COMPONENT_ROUNDS):
+            labels = ({"label": labels, "neighbours": neighbours}
+                      | f"Join{round_}" >> beam.CoGroupByKey()
+                      | f"Spread{round_}" >> beam.FlatMapTuple(_spread_label)
+                      | f"Lowest{round_}" >> beam.CombinePerKey(min))
+        unsettled = (
+            {"label": labels, "neighbours": neighbours}
+            | "JoinCheck" >> beam.CoGroupByKey()
+            | "SpreadCheck" >> beam.FlatMapTuple(_spread_tagged)
+            | "ByStory" >> beam.GroupByKey()
+            | "Unsettled" >> beam.FlatMapTuple(_unsettled_labels))
+        return ({"story": labels | "ByLabel" >> beam.MapTuple(_label_first),
+                 "unsettled": unsettled}
+                | "JoinUnsettled" >> beam.CoGroupByKey()
+                | "Component" >> beam.FlatMapTuple(_component_of))
+
+
 class _AssignClusters(beam.PTransform):
     """Verified edges -> (story_id, cluster_id) of the new stories in them
     (step 5). Clustering needs every edge of a connected component
-    together; verified edges are few (about one per copy), so one key holds
-    them."""
+    together, and no more: the edges are grouped by component
+    (`_Components`), so components are clustered on many workers and no
+    key holds more than its component (`clusters.assign_by_component` does
+    the same in-process)."""
 
     def expand(self, edges):
-        return (edges
-                | "OneKey" >> beam.Map(_under_one_key)
-                | "AllEdges" >> beam.GroupByKey()
+        component = (edges
+                     | "EdgeIds" >> beam.MapTuple(_edge_ids)
+                     | "Components" >> _Components())
+        return ({"edge": edges | "ByFirst" >> beam.Map(_keyed_by_first),
+                 "component": component}
+                | "JoinComponent" >> beam.CoGroupByKey()
+                | "InComponent" >> beam.FlatMapTuple(_edge_in_component)
+                | "ByComponent" >> beam.GroupByKey()
                 | "Assign" >> beam.FlatMapTuple(_assign))
 
 
