@@ -16,6 +16,7 @@ is spent, which wakes any read blocked on them.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import threading
@@ -81,13 +82,15 @@ class Route:
         allowed = [a for a in found if self._policy.allows(a, private_ok)]
         if not allowed:
             raise AddressNotAllowed(f"connection to {host} ({', '.join(found)}) refused: "
-                                 f"{self._policy.why_refused(found[0])}")
+                                    f"{self._policy.why_refused(found[0])}")
         return allowed
 
     def _lookup(self, host: str, port: int) -> list[str]:
         """The policy's lookup, given up on after the connect timeout or at
         the deadline: a resolver blocked in getaddrinfo cannot be woken, so
         it is left to finish on a thread of its own."""
+        if _is_literal(host):
+            return self._policy.lookup(host, port)  # no DNS to wait for
         outcome: list = []
 
         def look():
@@ -109,16 +112,28 @@ class Route:
         """Vouch for a new socket: its peer is the address checked, and the
         watchdog knows it."""
         peer = sock.getpeername()[0]
-        if peer != address:  # never expected; the point is not to trust that
+        if _same(peer) != _same(address):  # never expected; the point is not to trust it
             _shut(sock)
             sock.close()
             raise AddressNotAllowed(f"connection to {host} reached {peer}, not the "
-                                 f"checked {address}: refused")
+                                    f"checked {address}: refused")
         with self._lock:
             self._sockets.append(sock)
             expired = self._expired
         if expired:
             _shut(sock)
+
+
+def _same(address: str):
+    return ipaddress.ip_address(address.split("%", 1)[0])
+
+
+def _is_literal(host: str) -> bool:
+    try:
+        _same(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _shut(sock: socket.socket) -> None:
