@@ -72,6 +72,20 @@ def test_a_partition_larger_than_a_file_is_several_files_in_one_delta_version(
                 assert ids.column(0).to_pylist() == sorted(ids.column(0).to_pylist())
         assert delta.to_pyarrow_table().num_rows == expected_rows
 
+    # Row groups' id ranges overlap, so a lookup of one story skips the
+    # others by their Bloom filters.
+    wanted = stories[123].story_id
+    probes = duckdb.connect().execute(
+        "select file_name, row_group_id, bloom_filter_excludes from parquet_bloom_probe(?, "
+        "'story_id', ?)", [DeltaTable(f"{out}/stories").file_uris(), wanted]).fetchall()
+    holding = {(uri, group) for uri in DeltaTable(f"{out}/stories").file_uris()
+               for group in range(pq.ParquetFile(uri).metadata.num_row_groups)
+               if wanted in pq.ParquetFile(uri).read_row_group(group, columns=["story_id"])
+               .column(0).to_pylist()}
+    assert len(probes) == 14 and len(holding) == 1
+    assert not [p for p in probes if (p[0], p[1]) in holding and p[2]]
+    assert sum(1 for p in probes if p[2]) >= 10
+
     # Every row, as written, through both of the contract's readers.
     written = table(out, "stories").drop(["published_date"]).sort_by("story_id")
     assert written.to_pylist() == STORIES.to_arrow(stories).to_pylist()
@@ -116,6 +130,19 @@ def test_files_roll_at_the_byte_limit_and_row_groups_at_the_text_limit(tmp_path)
     read = sorted(row["story_id"] for f in staged
                   for row in pq.read_table(f.staged, columns=["story_id"]).to_pylist())
     assert read == sorted(s.story_id for s in stories)
+
+
+def test_a_partition_of_one_row_group_is_one_sorted_file_without_bloom_filters(tmp_path):
+    writer = PartitionWriter(str(tmp_path / "out"), RUN, STORIES, "2026-11-02",
+                             Limits(row_group_rows=50))
+    for i in range(30):
+        writer.add(story(i))
+    (staged,) = writer.close()
+    read = pq.ParquetFile(staged.staged)
+    assert read.metadata.num_row_groups == 1
+    assert read.metadata.row_group(0).column(0).bloom_filter_offset is None
+    ids = read.read(columns=["story_id"]).column(0).to_pylist()
+    assert ids == sorted(story(i).story_id for i in range(30))
 
 
 def _peak_bytes(rows: int, out: str) -> int:

@@ -45,15 +45,25 @@ def _dictionary_columns(spec: TableSpec) -> list[str]:
     return [name for name in spec.columns if name not in _NO_DICTIONARY | unique]
 
 
-def parquet_writer(spec: TableSpec, sink) -> pq.ParquetWriter:
+# False positives of a story_id Bloom filter: about 8 bits a story.
+BLOOM_FPP = 0.05
+
+
+def parquet_writer(spec: TableSpec, sink, bloom_rows: int = 0) -> pq.ParquetWriter:
     """A Parquet writer of the table's files: zstd, statistics, dictionaries
-    where they pay and the schema version in the file metadata."""
+    where they pay and the schema version in the file metadata. With
+    BLOOM_ROWS, each row group also gets a Bloom filter of its story_ids
+    sized for that many rows, for files whose row groups' id ranges overlap
+    (`writer`)."""
     schema = spec.schema.with_metadata(
         {b"wirestream.schema_version": str(SCHEMA_VERSION).encode(),
          b"wirestream.table": spec.name.encode()})
+    blooms = ({"story_id": {"ndv": bloom_rows, "fpp": BLOOM_FPP}}
+              if bloom_rows and "story_id" in spec.columns else None)
     return pq.ParquetWriter(sink, schema, compression="zstd",
                             use_dictionary=_dictionary_columns(spec),
-                            write_statistics=[c for c in spec.columns if c not in _NO_STATISTICS])
+                            write_statistics=[c for c in spec.columns if c not in _NO_STATISTICS],
+                            bloom_filter_options=blooms)
 
 
 def arrow_parquet_bytes(spec: TableSpec, table: pa.Table) -> bytes:

@@ -13,9 +13,10 @@ particular order, and sorting a whole file would mean holding it. A
 partition that fits in one row group (every scheduled run's) is therefore
 written exactly as before, one sorted file; a bigger one gets row groups
 that are each sorted, so the rows of one story stay together and compress
-well, and each row group's story_id statistics are exact, but their ranges
-overlap, so a reader looking up one story_id skips whole files by their
-Delta statistics but few row groups within such a file.
+well, but the row groups' story_id ranges overlap and min/max statistics
+no longer let a reader looking up one story skip the others. Such files
+(those whose first row group filled up) carry a Bloom filter of story_id
+per row group instead, which DuckDB and Spark consult for `story_id = x`.
 
 Plain Python over pyarrow and Beam's FileSystems, no pipeline.
 """
@@ -97,10 +98,10 @@ class _CountingSink:
 class _OpenFile:
     """One staged file being written, row group by row group."""
 
-    def __init__(self, spec: TableSpec, staged: str, final: str):
+    def __init__(self, spec: TableSpec, staged: str, final: str, bloom_rows: int):
         self.staged, self.final = staged, final
         self._sink = _CountingSink(FileSystems.create(staged))
-        self._writer = parquet_writer(spec, self._sink)
+        self._writer = parquet_writer(spec, self._sink, bloom_rows)
         self.stats = delta.FileStats()
 
     @property
@@ -134,33 +135,35 @@ class PartitionWriter:
         self._buffered_bytes += approximate_size(record)
         if (len(self._buffer) >= self._limits.row_group_rows
                 or self._buffered_bytes >= self._limits.row_group_bytes):
-            self._flush()
+            self._flush(full=True)
 
     def close(self) -> list[delta.StagedFile]:
         """Write what is buffered, close the open file; every staged file."""
-        self._flush()
+        self._flush(full=False)
         self._close_file()
         return self._done
 
-    def _flush(self) -> None:
+    def _flush(self, full: bool) -> None:
         if not self._buffer:
             return
         table = self._spec.to_arrow(self._buffer)  # sorted by the table's key
         self._buffer, self._buffered_bytes = [], 0
         if self._file is None:
-            self._file = self._open(len(self._done))
+            # A file that starts with a full row group may get more.
+            self._file = self._open(len(self._done), table.num_rows if full else 0)
         self._file.write(table)
         if (self._file.stats.rows >= self._limits.file_rows
                 or self._file.size >= self._limits.file_bytes):
             self._close_file()
 
-    def _open(self, sequence: int) -> _OpenFile:
+    def _open(self, sequence: int, bloom_rows: int) -> _OpenFile:
         # The first file keeps the name a run's only file always had.
         name = self._run_id if sequence == 0 else f"{self._run_id}-{sequence}"
         staging = paths.staging_dir(self._output, self._run_id)
         return _OpenFile(self._spec,
                          paths.part_file(staging, self._spec, self._partition, name),
-                         paths.part_file(self._output, self._spec, self._partition, name))
+                         paths.part_file(self._output, self._spec, self._partition, name),
+                         bloom_rows)
 
     def _close_file(self) -> None:
         if self._file is None:
