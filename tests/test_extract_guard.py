@@ -18,7 +18,8 @@ from tests.helpers import manifests, sql
 from transforms.nlp import Extract
 from transforms.nlp.extract import extract
 from transforms.nlp.guard import (
-    Limits, StoryTimeout, Warned, blank_long_runs, piece_text, plan, rule_deadline)
+    SENTENCE_TOKENS, Limits, StoryTimeout, Warned, blank_long_runs, cap_sentences, piece_text,
+    plan, rule_deadline)
 from transforms.nlp.model import ExtractionFailed, SpacyModelHandler, resolve_model, warm_caches
 from transforms.nlp.names import model_text
 from transforms.text.stories import build_story
@@ -103,6 +104,14 @@ def test_long_runs_are_blanked_for_the_model_keeping_every_offset():
     assert ")" not in blanked[40:] and "iVBOR" not in blanked
     ordinary = prose(20_000)
     assert blank_long_runs(ordinary) is ordinary
+
+
+def test_a_run_of_tokens_without_a_sentence_end_is_cut_for_the_parser(nlp):
+    doc = cap_sentences(nlp.make_doc('"a b c d" ' * 200))
+    starts = [t.i for t in doc if t.is_sent_start]
+    assert starts and all(b - a <= SENTENCE_TOKENS for a, b in zip([0] + starts, starts))
+    prose_doc = cap_sentences(nlp.make_doc(prose(20_000)))
+    assert not any(t.is_sent_start for t in prose_doc[1:])  # news prose is left to the parser
 
 
 def test_rule_code_that_never_ends_is_stopped():
@@ -197,22 +206,31 @@ def test_pathological_text_does_not_hold_up_the_batch(nlp, beam_pipeline):
                    + "\n\nAngela Merkel replied from Berlin.")
     blob = raw_story("blob", "Officials in Geneva said a picture was attached.\n\n"
                  + "iVBORw0KGgoAAAANSUhEUgAA+/" * 20_000 + "\n\nBoris Johnson did not comment.")
+    # Two thousand quotations and no full stop: one sentence of 12,000
+    # tokens to the parser, and over a minute of quote rules (more than the
+    # 20 s allowed here), unless the sentence is cut: then about a second.
+    quotes = raw_story("quotes", 'Protesters chanted slogans for hours. "We want work" '
+                       + '"a b c d" ' * 2000)
     normal = normal_stories()
     want = {s.story_id: expected(nlp, s) for s in normal}
 
     def check(found):
         by_id = {e.story_id: e for _, e in found}
-        assert set(by_id) == {"parens", "blob", *want}
+        assert set(by_id) == {"parens", "blob", "quotes", *want}
         for story_id, extraction in want.items():
             assert by_id[story_id] == extraction
         for s, name in ((parens, "Angela Merkel"), (blob, "Boris Johnson")):
             start = s.body.index(name)
             assert (name, start, start + len(name)) in {
                 (e.text, e.start_char, e.end_char) for e in by_id[s.story_id].entities}
+        found_quotes = by_id["quotes"].quotes
+        assert found_quotes and all(
+            quotes.body[q.start_char:q.end_char] == q.quote for q in found_quotes)
 
     with beam_pipeline as p:
-        found, dead = (p | beam.Create(normal + [parens, blob])
-                       | Extract(resolve_model("en_core_web_sm"), "run", batch_size=8))
+        found, dead = (p | beam.Create(normal + [parens, blob, quotes])
+                       | Extract(resolve_model("en_core_web_sm"), "run", batch_size=8,
+                                 limits=Limits(seconds=20)))
         assert_that(found, check, label="found")
         assert_that(dead, equal_to([]), label="dead")
 

@@ -19,6 +19,12 @@ batch, and each has its guard here:
   to offsets into the stored body. Names are completed within a piece
   ("Trump" after "Donald Trump" in the same piece), which on 50,000
   characters (some 8,000 words) is every news story there is.
+- The quote rules look through a quotation's whole sentence, for every
+  quotation: 1,000 short quotations in 10,000 characters without a full
+  stop are one sentence of 6,000 tokens, and ~20 s of rules (~0.6 s once
+  split). `cap_sentences` runs before the parser and starts a new sentence
+  after `SENTENCE_TOKENS` tokens with no sentence end or line break, which
+  news prose never reaches, so its parses are untouched.
 - A story's cost is still linear in its length: beyond `max_chars` it is
   read no further, and a dead letter says how much was read.
 
@@ -51,6 +57,27 @@ WORD_RUN = 1000
 # the scan stays linear however many shorter runs the text has.
 _PUNCT = r"(?:[^\w\s]|_)"
 _LONG_RUNS = re.compile(rf"(?<!{_PUNCT}){_PUNCT}{{{PUNCT_RUN},}}|(?<!\S)\S{{{WORD_RUN},}}")
+
+
+# Tokens without a sentence end or line break after which the parser is
+# told a new sentence starts.
+SENTENCE_TOKENS = 150
+_SENTENCE_ENDS = {".", "!", "?"}
+
+
+def cap_sentences(doc):
+    """A spaCy component for before the parser: mark a sentence start after
+    every SENTENCE_TOKENS tokens of a run with no sentence end or line
+    break. The parser keeps the sentence starts it is given."""
+    run = 0
+    for token in doc:
+        if run >= SENTENCE_TOKENS and not token.is_space:
+            token.is_sent_start = True
+            run = 0
+        run += 1
+        if token.text in _SENTENCE_ENDS or "\n" in token.text:
+            run = 0
+    return doc
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,10 @@ NEEDED_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler",
                      "lemmatizer", "ner"}
 
 
+# The component that keeps sentences short enough for the rules (guard.py).
+SENTENCE_CAP = "wirestream_sentence_cap"
+
+
 class ModelNotFound(Exception):
     pass
 
@@ -141,10 +145,16 @@ class SpacyModelHandler(ModelHandler[Story, PredictionResult, Any]):
         # Resolved again here, on the worker: the launching machine may have
         # the official package while workers installed from setup.py have
         # only the PyPI copy of the same pipeline.
+        from spacy.language import Language
+
         nlp = spacy.load(resolve_model(self._model))
         unused = [name for name in nlp.pipe_names if name not in NEEDED_COMPONENTS]
         if unused:
             nlp.select_pipes(disable=unused)
+        if "parser" in nlp.pipe_names:
+            if not Language.has_factory(SENTENCE_CAP):
+                Language.component(SENTENCE_CAP, func=guard.cap_sentences)
+            nlp.add_pipe(SENTENCE_CAP, before="parser")
         warm_caches()
         return nlp
 
