@@ -196,3 +196,25 @@ def test_a_name_apposed_to_an_office_is_a_person(typed):
     assert {("Atahualpa", "lives_in", "Peru"),
             ("Francisco Pizarro", "killed", "Atahualpa")} <= found
     assert ("Peru", "located_in", "Atahualpa") not in found
+
+
+def test_an_office_the_verb_does_away_with_is_not_held(typed):
+    found = typed("Illinois Gov. James Thompson signed legislation last month scrapping "
+                  "Chicago's central school board next July.")
+    assert ("James Thompson", "leads", "Illinois") in found
+    assert not [r for r in found if r[2] == "Chicago"]
+
+
+def test_a_name_ending_in_parish_or_district_is_a_place(typed):
+    assert ("Cameron Parish", "located_in", "Louisiana") in typed(
+        "In southwest Louisiana's Cameron Parish (county), civil defense director Hayes "
+        "Picou said 8,500 residents had evacuated.")
+
+
+def test_an_occupation_opening_a_sentence_is_not_part_of_the_name(typed):
+    assert {("Thomas", "lives_in", "Chisholm"), ("Thomas", "lives_in", "Minn.")} <= typed(
+        "Composer Thomas is a native of Chisholm, Minn.")
+
+
+def test_washington_dc_is_one_place(typed):
+    assert not typed("Four people were hanged in Washington, D.C., after being convicted.")

@@ -30,9 +30,18 @@ from transforms.nlp.wire_layout import (
 
 # --- Mentions -------------------------------------------------------------------
 
+# Occupations written before a name, which the model folds into it when a
+# sentence opens with them ("Composer Thomas is a native of Chisholm").
+_OCCUPATIONS = {"composer", "playwright", "poet", "novelist", "author", "writer", "actor",
+                "actress", "singer", "photographer", "painter", "sculptor", "pianist",
+                "violinist", "conductor", "dancer", "comedian", "filmmaker", "diver",
+                "architect", "astronaut", "explorer", "inventor", "philosopher"}
+
+
 def _is_title_token(token) -> bool:
     word = token.lower_.rstrip(".")
-    return word in TITLE_NOUNS or word in HONORIFICS or token.lower_ in HONORIFICS
+    return word in TITLE_NOUNS or word in HONORIFICS or token.lower_ in HONORIFICS or \
+        word in _OCCUPATIONS and token.is_sent_start
 
 
 def _trim(doc, start: int, end: int, label: str) -> Optional[tuple[int, int]]:
@@ -533,8 +542,16 @@ def _places_by_noun(doc, mentions: list[Mention]) -> None:
         named = head.dep_ == "pobj" and head.head.lower_ == "of" and \
             head.head.head.lemma_.lower() in PLACE_NOUNS and \
             any(d.lower_ == "the" for d in head.head.head.children)
-        if apposed or named:
+        unit = m.label in ("PERSON", "NORP") and m.end - m.start > 1 and \
+            head.lower_ in _PLACE_UNIT_WORDS
+        if apposed or named or unit:
             m.label, m.cued = "GPE", True
+
+
+# The last word of a place's name that names what kind of place it is
+# ("Cameron Parish", "Dan Sai District"), which the model reads as a surname.
+_PLACE_UNIT_WORDS = {"parish", "county", "district", "province", "township", "prefecture",
+                     "oblast", "canton", "governorate", "municipality", "borough"}
 
 
 def _people_by_office(doc, mentions: list[Mention]) -> None:

@@ -289,7 +289,11 @@ def _office_taken(verb, person: Mention, by_token) -> Iterable[_RawRelation]:
     """"X became chairman of Y", "X is a spokesman for Y", "X was acting
     comptroller at Y", "X declined to serve another term as chairman of Y":
     an office as the verb's complement."""
-    offices = [c for c in verb.children if c.dep_ in ("attr", "oprd", "dobj")]
+    # an office as a direct object only of a verb of holding it ("X heads
+    # the board of Y"), not "scrapping Chicago's school board"
+    holds = verb.lemma_.lower() in WORK_VERBS | {"become", "remain", "assume"}
+    offices = [c for c in verb.children if c.dep_ in ("attr", "oprd") or
+               c.dep_ == "dobj" and holds]
     offices += [g for p in verb.children if p.dep_ == "prep" and p.lower_ == "as"
                 for g in p.children if g.dep_ == "pobj" and g.lower_.rstrip(".") in TITLE_NOUNS]
     for attr in offices:
@@ -724,6 +728,7 @@ def _comma_place(doc, place: Mention, by_token) -> Iterable[_RawRelation]:
     other = by_token.get(after + 1) if after + 1 < len(doc) else None
     if other and doc[after].text == "," and other.start == after + 1 and \
             _is_place(other) and other.key != place.key and \
+            other.text.replace(".", "") != "DC" and \
             not _in_list(doc, place, by_token) and \
             not (other.end < len(doc) and doc[other.end].lower_ == "in"):
         yield _RawRelation(place, "in", other, "located_in")
