@@ -296,7 +296,7 @@ def test_stray_windows_1252_bytes_in_a_utf8_feed_are_read_as_such():
     assert not dead and log.items == 2
     assert [s.title for s in stories] == ["Zürich café talks", "Legacy Café says “hello”"]
     assert stories[0].body == "Señor Müller said «yes» — twice."
-    assert "3 byte(s) of invalid UTF-8 read as windows-1252" in log.warning
+    assert log.warning == "Repaired: 3 byte(s) of invalid UTF-8 read as windows-1252"
 
 
 def test_a_utf8_feed_stays_utf8_and_has_no_warning():
@@ -337,6 +337,25 @@ def test_controls_and_nuls_leave_every_text_column_of_a_feed_entry():
     assert story.title == "Nul and [31mescape"
     for text in _text_columns(story):
         assert not any(c in text for c in _CONTROL_CHARS), repr(text)
+
+
+def test_control_bytes_are_removed_before_parsing_and_noted():
+    # Illegal in XML, each would fail the strict parse and hand the feed to
+    # feedparser's loose parser; removed, the feed parses strictly.
+    stories, dead, log = split(parse_feed(fetched(rss(
+        item(b"Vertical\x0btab and\x00 NUL", b"Escape \x1b[0m and bell\x07.")
+        + item(b"Second", link=b"https://example.org/b")))))
+    assert not dead and log.items == 2
+    assert [s.title for s in stories] == ["Verticaltab and NUL", "Second"]
+    assert stories[0].body == "Escape [0m and bell."
+    assert log.warning == "Repaired: 4 control byte(s) removed"
+
+
+@pytest.mark.parametrize("name", [b"iso-8859-1\xff\xfe", b"utf\x00-8", b"\xe9\xe9"])
+def test_an_encoding_name_that_is_no_name_is_read_as_utf8(name):
+    body = rss(_UTF8_ITEMS).replace(b'encoding="utf-8"', b'encoding="' + name + b'"')
+    stories, dead, log = split(parse_feed(fetched(body)))
+    assert not dead and [s.title for s in stories] == ["Zürich café talks"]
 
 
 def test_controls_surrogates_and_nuls_leave_every_text_column_of_an_archive_line():

@@ -9,6 +9,12 @@ parsing; real feeds declare at most `&nbsp;`-like characters. And a bare
 `&` ("AT&T") makes the loose parser write "AT&T;" into titles; escaping bare
 ampersands and parsing again keeps the text as written.
 
+Control bytes (NUL, ESC, ...) are not allowed anywhere in XML; one makes the
+strict parse fail and the loose one take over, so they are removed first
+(never in UTF-16/32, whose text is full of NUL bytes). An encoding name
+that is no name (binary junk, a NUL) made feedparser raise and cost the
+whole feed; it is read as utf-8 instead.
+
 A UTF-8 feed with a few stray windows-1252 bytes (a paste from an old CMS)
 makes feedparser read the whole feed as windows-1252, mangling every correct
 accent; when most of the non-ASCII bytes are UTF-8, only the stray ones are
@@ -37,6 +43,9 @@ _NESTING_ENTITY = re.compile(
 MAX_EXPANSION = 1_000_000
 _ANY_ENTITY = re.compile(r"<!ENTITY\s+([\w.:-]+)\s+(?:\"([^\"]*)\"|'([^']*)')\s*>")
 _BARE_AMPERSAND = re.compile(r"&(?!#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z_][\w.-]*;)")
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_DECLARED_ENCODING = re.compile(rb"(<\?xml[^>]*?encoding\s*=\s*[\"'])([^\"']*)", re.I)
+_ENCODING_NAME = re.compile(rb"[A-Za-z][A-Za-z0-9._:-]{0,39}")
 _CDATA = re.compile(r"(<!\[CDATA\[.*?\]\]>)", re.S)
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
                             rb"|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -56,8 +65,9 @@ def _read_as_cp1252(err: UnicodeDecodeError):
 codecs.register_error(_STRAY, _read_as_cp1252)
 
 
-class StrayBytes(ValueError):
-    """Noted on the fetch_log row of a UTF-8 feed with stray bytes."""
+class Repaired(ValueError):
+    """Noted on the fetch_log row of a feed whose bytes were repaired
+    (stray windows-1252 bytes, control bytes) and that otherwise parsed."""
 
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -114,6 +124,26 @@ def escape_bare_ampersands(body: bytes) -> bytes:
     return _on_text(body, escape)
 
 
+def remove_control_bytes(body: bytes) -> tuple[bytes, int]:
+    """(body, control bytes removed), for any body but UTF-16/32."""
+    if _wide_encoding(body) is not None:
+        return body, 0
+    cleaned = _CONTROL_BYTES.sub(b"", body)
+    return cleaned, len(body) - len(cleaned)
+
+
+def fix_encoding_name(body: bytes) -> bytes:
+    """The body with an XML declaration's junk encoding name read as utf-8."""
+    head = body[:1024]
+    if b"encoding" not in head:
+        return body
+
+    def fix(match: re.Match) -> bytes:
+        name = match.group(2)
+        return match.group(0) if _ENCODING_NAME.fullmatch(name) else match.group(1) + b"utf-8"
+    return _DECLARED_ENCODING.sub(fix, head) + body[1024:]
+
+
 def repair_stray_bytes(body: bytes, content_type: str | None) -> tuple[bytes, int]:
     """(body, stray bytes replaced): a body declared UTF-8 (or undeclared)
     that is mostly UTF-8 gets its invalid bytes read as windows-1252."""
@@ -141,12 +171,14 @@ def parse_bytes(body: bytes, content_type: str | None):
     """feedparser's result for a body made safe first; a bozo parse is tried
     again with bare ampersands escaped, keeping the better of the two."""
     headers = {"content-type": content_type} if content_type else {}
+    body, controls = remove_control_bytes(fix_encoding_name(body))
     body, stray = repair_stray_bytes(defuse_entities(body), content_type)
     parsed = _parse_escaped(body, headers)
-    if stray and not parsed.get("bozo"):
+    notes = ([f"{stray} byte(s) of invalid UTF-8 read as windows-1252"] if stray else []) + \
+        ([f"{controls} control byte(s) removed"] if controls else [])
+    if notes and not parsed.get("bozo"):
         parsed["bozo"] = 1
-        parsed["bozo_exception"] = StrayBytes(
-            f"{stray} byte(s) of invalid UTF-8 read as windows-1252")
+        parsed["bozo_exception"] = Repaired("; ".join(notes))
     return parsed
 
 
