@@ -1,3 +1,4 @@
+import gzip
 import json
 from datetime import datetime, timezone
 
@@ -8,7 +9,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from schemas.records import DeadLetter, Story
 from tests.conftest import SAMPLE
 from transforms.text import ReadArchive
-from transforms.text.archive import iter_archive, parse_archive_line
+from transforms.text.archive import MAX_LINE_BYTES, iter_archive, parse_archive_line
 from transforms.text.stories import derive_story_id, utc_from_iso
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
@@ -76,3 +77,19 @@ def test_read_archive_composite_returns_stories_and_dead_letters(beam_pipeline):
                     equal_to([("InvalidJSON", "archive-with-errors.jsonl:6"),
                               ("InvalidStory", "archive-with-errors.jsonl:7")]),
                     label="dead")
+
+
+def test_read_archive_reads_gzipped_archives_line_by_line(beam_pipeline, tmp_path):
+    # Beam decompresses .gz archives; a line over the limit inside one is
+    # read past like any other, and the lines after it still count.
+    path = tmp_path / "backfill.jsonl.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write(line(id="z-1", title="First", body="One.").encode() + b"\n")
+        handle.write(b'{"id": "big", "body": "' + b"x" * (MAX_LINE_BYTES + 1) + b'"}\n')
+        handle.write(line(id="z-2", title="Last", body="Two.").encode() + b"\n")
+    with beam_pipeline as p:
+        stories, dead = p | ReadArchive([str(path)], "run", NOW)
+        assert_that(stories | beam.Map(lambda s: s.story_id), equal_to(["z-1", "z-2"]),
+                    label="stories")
+        assert_that(dead | beam.Map(lambda d: (d.error, d.ref.rsplit("/", 1)[-1])),
+                    equal_to([("LineTooLong", "backfill.jsonl.gz:2")]), label="dead")
