@@ -218,3 +218,13 @@ def test_an_occupation_opening_a_sentence_is_not_part_of_the_name(typed):
 
 def test_washington_dc_is_one_place(typed):
     assert not typed("Four people were hanged in Washington, D.C., after being convicted.")
+
+
+def test_a_site_named_then_comma_in_a_place_is_there_and_in_its_state(typed):
+    assert ("Palace of Fine Arts", "located_in", "San Francisco") in typed(
+        "The opera company performed at the Palace of Fine Arts, in San Francisco, on June 30.")
+    assert {("Savannah River Plant", "located_in", "Aiken"),
+            ("Savannah River Plant", "located_in", "S.C."),
+            ("Aiken", "located_in", "S.C.")} <= typed(
+        "The three reactors, all at the Savannah River Plant, in Aiken, S.C., have been shut "
+        "down.")

@@ -712,6 +712,7 @@ def _place_relations(doc, place: Mention, by_token) -> Iterable[_RawRelation]:
     """Larger places a place is named in: located_in."""
     head = doc[place.end - 1]
     yield from _comma_place(doc, place, by_token)
+    yield from _comma_in_place(doc, place, by_token)
     container = _container_after(doc, place, by_token)
     if container is not None:
         yield _RawRelation(place, "in", container, "located_in")
@@ -732,6 +733,22 @@ def _comma_place(doc, place: Mention, by_token) -> Iterable[_RawRelation]:
             not _in_list(doc, place, by_token) and \
             not (other.end < len(doc) and doc[other.end].lower_ == "in"):
         yield _RawRelation(place, "in", other, "located_in")
+
+
+def _comma_in_place(doc, named: Mention, by_token) -> Iterable[_RawRelation]:
+    """"performed at the Palace of Fine Arts, in San Francisco": a comma,
+    "in" and a place right after a site's or an organisation's name, which
+    the parse hangs on the verb."""
+    i = named.end
+    if i + 2 >= len(doc) or doc[i].text != "," or doc[i + 1].lower_ != "in":
+        return
+    other = by_token.get(i + 2)
+    if other is None or other.start != i + 2 or not _is_place(other) or other.key == named.key:
+        return
+    if _is_org(named):
+        yield _RawRelation(named, "in", other, "based_in")
+    elif _is_place(named):
+        yield _RawRelation(named, "in", other, "located_in")
 
 
 def _place_in_place(place: Mention, head, by_token) -> Iterable[_RawRelation]:
@@ -782,6 +799,7 @@ def _org_relations(doc, org: Mention, by_token) -> Iterable[_RawRelation]:
                 yield from _base_under_name(org, child, by_token)
         yield from _owner_of_org_noun(org, head, by_token)
     yield from _based_before(doc, org, by_token)
+    yield from _comma_in_place(doc, org, by_token)
 
 
 def _heads_of(doc, mention: Mention) -> list:
@@ -1014,7 +1032,10 @@ def _closure(relations: list[_RawRelation]) -> list[_RawRelation]:
         return []
     extra = []
     for r in relations:
-        if r.relation_type in ("lives_in", "based_in"):
+        # a site is in the town's state too ("the Savannah River Plant, in
+        # Aiken, S.C."); a town's chain of larger places is not repeated
+        site = r.relation_type == "located_in" and r.subject.canonical_label in ("FAC", "LOC")
+        if r.relation_type in ("lives_in", "based_in") or site:
             for larger in located.get(id(r.obj), ()):
                 if larger.key != r.obj.key:
                     extra.append(_RawRelation(r.subject, r.predicate, larger, r.relation_type))
