@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import apache_beam as beam
+import pytest
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner
 from apache_beam.testing import test_stream
@@ -61,12 +62,24 @@ def story_rows(out: Path, story_id: str) -> list[tuple]:
                     f"where story_id = '{story_id}'")
 
 
-def history(tmp_path: Path) -> tuple[Path, list[dict]]:
-    """A DIR holding two stories on each of eight days."""
+STORED = [record(f"d{i}-{j}", day, 10 * i + j) for i, day in enumerate(DAYS) for j in range(2)]
+
+
+@pytest.fixture(scope="module")
+def stored_dir(tmp_path_factory) -> Path:
+    """A DIR holding two stories on each of eight days, written once."""
+    root = tmp_path_factory.mktemp("history")
+    out = root / "out"
+    assert run(out, write_archive(root / "history.jsonl", STORED)) == 0
+    return out
+
+
+@pytest.fixture
+def history(stored_dir, tmp_path) -> tuple[Path, list[dict]]:
+    """A copy of that DIR, for a test to run into (or damage)."""
     out = tmp_path / "out"
-    stored = [record(f"d{i}-{j}", day, 10 * i + j) for i, day in enumerate(DAYS) for j in range(2)]
-    assert run(out, write_archive(tmp_path / "history.jsonl", stored)) == 0
-    return out, stored
+    shutil.copytree(stored_dir, out)
+    return out, STORED
 
 
 def damage_all_days_but(out: Path, kept: str) -> dict[Path, bytes]:
@@ -81,8 +94,8 @@ def damage_all_days_but(out: Path, kept: str) -> dict[Path, bytes]:
     return damaged
 
 
-def test_a_run_does_not_open_partitions_its_stories_cannot_collide_with(tmp_path):
-    out, stored = history(tmp_path)
+def test_a_run_does_not_open_partitions_its_stories_cannot_collide_with(tmp_path, history):
+    out, stored = history
     last = DAYS[-1]
     damaged = damage_all_days_but(out, last)
     # And an index partition older than the retention.
@@ -101,8 +114,9 @@ def test_a_run_does_not_open_partitions_its_stories_cannot_collide_with(tmp_path
     assert_all_conserved(out)
 
 
-def test_a_story_served_again_with_its_date_is_not_stored_again_once_out_of_the_index(tmp_path):
-    out, stored = history(tmp_path)
+def test_a_story_served_again_with_its_date_is_not_stored_again_once_out_of_the_index(
+        tmp_path, history):
+    out, stored = history
     # As after the retention: the index no longer holds the stories, only
     # their date partitions do.
     shutil.rmtree(out / "_state" / "dedup_index")
@@ -112,8 +126,8 @@ def test_a_story_served_again_with_its_date_is_not_stored_again_once_out_of_the_
 
 
 def test_a_story_served_again_with_another_date_within_the_retention_is_not_stored_twice(
-        tmp_path):
-    out, stored = history(tmp_path)
+        tmp_path, history):
+    out, stored = history
     moved = dict(stored[0], published="2026-10-20T09:00:00Z")   # a corrected pubDate
     assert run(out, write_archive(tmp_path / "moved.jsonl", [moved])) == 0
     assert story_rows(out, moved["id"]) == [(DAYS[0],)]
@@ -121,8 +135,8 @@ def test_a_story_served_again_with_another_date_within_the_retention_is_not_stor
     assert_all_conserved(out)
 
 
-def test_a_stream_reads_stored_ids_only_from_the_days_of_its_stories(tmp_path):
-    out, stored = history(tmp_path)
+def test_a_stream_reads_stored_ids_only_from_the_days_of_its_stories(tmp_path, history):
+    out, stored = history
     shutil.rmtree(out / "_state" / "dedup_index")
     last = DAYS[-1]
     damage_all_days_but(out, last)
