@@ -245,6 +245,22 @@ def test_a_dns_server_that_never_answers_ends_the_fetch():
     assert elapsed < 6
 
 
+def test_time_queued_behind_a_hostile_feed_of_the_same_host_is_not_budget():
+    from transforms.fetch.fetch import HostGate
+    config, gate = FetchConfig(**HOSTILE), HostGate(per_host=1, gap_s=0)
+    with RawServer(never_answer) as silent, RawServer(send_feed) as good:
+        # Both on 127.0.0.1: one host, one slot; the silent feed takes it first.
+        first = threading.Thread(target=fetch_feed, args=(
+            FeedSpec(silent.url(), "silent"), None, "run", config), kwargs={"gate": gate})
+        first.start()
+        while not silent.hits:
+            time.sleep(0.01)
+        queued, _ = fetch_feed(FeedSpec(good.url(), "good"), None, "run", config, gate=gate)
+        first.join()
+    assert (queued.outcome, queued.body) == ("fetched", RSS)
+    assert queued.duration_ms >= 1000 * (config.budget_s - 0.5)  # it did wait its turn
+
+
 def test_hostile_feeds_are_logged_and_the_run_goes_on(beam_pipeline):
     config = FetchConfig(**HOSTILE)
     with RawServer(send_feed) as good, RawServer(never_answer) as silent, \
@@ -463,3 +479,36 @@ def test_a_body_that_cannot_be_decoded_is_a_one_line_error(encoding, body, error
     with RawServer(encoded_feed(encoding, body)) as server:
         result, state = fetch_feed(FeedSpec(server.url(), "s"), None, "run", FetchConfig(**HOSTILE))
     assert (result.outcome, result.error, state.consecutive_failures) == ("failed", error, 1)
+
+
+# --- a whole run ----------------------------------------------------------------
+
+def test_a_run_over_hostile_feeds_logs_each_and_keeps_the_good_one(tmp_path, capsys):
+    """As a user sees it: exit 0, one fetch_log row and one dead letter per
+    hostile feed with its one-line error, the good feed's stories stored,
+    and the run's counts reconciled."""
+    from pipeline.cli import main
+    from tests.helpers import assert_all_conserved, sql
+
+    servers = {"good": send_feed, "bomb": bomb("gzip", 31), "silent": never_answer,
+               "slow-headers": trickle_headers}
+    with RawServer(servers["good"]) as good, RawServer(servers["bomb"]) as bombing, \
+            RawServer(servers["silent"]) as silent, \
+            RawServer(servers["slow-headers"]) as slow:
+        listing = tmp_path / "feeds.yaml"
+        listing.write_text("feeds:\n" + "".join(
+            f"  - url: {server.url()}\n    source: {name}\n"
+            for name, server in (("good", good), ("bomb", bombing), ("silent", silent),
+                                 ("slow-headers", slow))))
+        out = tmp_path / "out"
+        assert main(["run", "--feeds", str(listing), "--output", str(out), "--fetch_budget", "2",
+                     "--fetch_timeout", "30", "--max_feed_bytes", str(2 * MB)]) == 0
+    assert "FAILING FEEDS (3)" in capsys.readouterr().out
+    assert sorted(sql(out, "select source, error from {fetch_log}")) == [
+        ("bomb", "body larger than 2097152 bytes"), ("good", None),
+        ("silent", BUDGET), ("slow-headers", BUDGET)]
+    assert sorted(sql(out, "select ref, message from {dead_letters} where stage = 'fetch'")) == sorted([
+        (bombing.url(), "body larger than 2097152 bytes"), (silent.url(), BUDGET),
+        (slow.url(), BUDGET)])
+    assert sql(out, "select distinct source from {stories}") == [("good",)]
+    assert_all_conserved(out)

@@ -38,14 +38,17 @@ class Route:
     """The addresses one fetch may connect to, and its deadline.
 
     `private_hosts` are the host names the feed list opted in to private
-    addresses; every other host must resolve to public ones. Use as a
-    context manager: the watchdog runs inside, the connections close after.
+    addresses; every other host must resolve to public ones. The budget
+    runs from `start()`, when the first request may go: time spent queued
+    behind other feeds of the same host is not this feed's. Use as a
+    context manager: the connections and the watchdog end with the block.
     """
 
     def __init__(self, policy: AddressPolicy, private_hosts: frozenset[str],
-                 deadline: float, lookup_timeout_s: float):
+                 budget_s: float, lookup_timeout_s: float):
         self._policy, self._private_hosts = policy, private_hosts
-        self._deadline, self._lookup_timeout_s = deadline, lookup_timeout_s
+        self._budget_s, self._lookup_timeout_s = budget_s, lookup_timeout_s
+        self.deadline = float("inf")
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._expired = False
@@ -53,9 +56,6 @@ class Route:
         self.session = _session(self)
 
     def __enter__(self) -> "Route":
-        self._timer = threading.Timer(max(self._deadline - time.monotonic(), 0.0), self.expire)
-        self._timer.daemon = True
-        self._timer.start()
         return self
 
     def __exit__(self, *_exc) -> None:
@@ -63,9 +63,17 @@ class Route:
             self._timer.cancel()
         self.session.close()
 
+    def start(self) -> None:
+        """Start the budget's clock and its watchdog, once."""
+        if self._timer is None:
+            self.deadline = time.monotonic() + self._budget_s
+            self._timer = threading.Timer(self._budget_s, self.expire)
+            self._timer.daemon = True
+            self._timer.start()
+
     @property
     def expired(self) -> bool:
-        return self._expired or time.monotonic() >= self._deadline
+        return self._expired or time.monotonic() >= self.deadline
 
     def expire(self) -> None:
         """Out of time: shut every socket down, so blocked reads return now."""
@@ -100,7 +108,7 @@ class Route:
                 outcome.append(err)
         worker = threading.Thread(target=look, daemon=True, name=f"lookup {host}")
         worker.start()
-        worker.join(max(min(self._lookup_timeout_s, self._deadline - time.monotonic()), 0.0))
+        worker.join(max(min(self._lookup_timeout_s, self.deadline - time.monotonic()), 0.0))
         if not outcome:
             raise AddressRefused(f"cannot resolve {host}: no answer within "
                                  f"{self._lookup_timeout_s:g} s")

@@ -280,23 +280,21 @@ def _retry_after(value: Optional[str], now: datetime) -> Optional[float]:
 
 def _fetch_http(spec: FeedSpec, base: FetchResult, state: FeedState, config: FetchConfig,
                 gate: HostGate) -> tuple[FetchResult, Validators]:
-    deadline = time.monotonic() + config.budget_s
     hops = _Redirects(state.effective_url or base.feed_url)
     host_and_port(hops.url)  # an unsupported scheme fails before any lookup
     headers = _request_headers(config, state)
     retried = False
-    with Route(config.policy, _private_hosts(spec), deadline,
+    with Route(config.policy, _private_hosts(spec), config.budget_s,
                lookup_timeout_s=config.connect_timeout_s) as route:
         try:
             while True:
-                with _request(route, gate, hops.url, headers, config,
-                              deadline) as response:
+                with _request(route, gate, hops.url, headers, config) as response:
                     if hops.follow(response, config):
                         continue
                     if response.status_code in THROTTLED:
                         # Waited out inside the gate: the host asked for a pause,
                         # so this slot does not go to another of its feeds meanwhile.
-                        time.sleep(_retry_wait(response, config, deadline, retried))
+                        time.sleep(_retry_wait(response, config, route.deadline, retried))
                         retried = True
                         continue
                     return _outcome(base, state, response, hops, config, route)
@@ -343,14 +341,16 @@ def _request_headers(config: FetchConfig, state: FeedState) -> dict[str, str]:
 
 @contextmanager
 def _request(route: Route, gate: HostGate, url: str, headers: dict[str, str],
-             config: FetchConfig, deadline: float):
+             config: FetchConfig):
     """One GET, its response open (body unread) for as long as the block runs.
 
     The host's gate is held until the response is closed: a body still
-    streaming is a request still in flight to that host.
+    streaming is a request still in flight to that host. The fetch's budget
+    starts once the gate lets its first request go.
     """
     with gate.request(urlparse(url).hostname or ""):
-        remaining = deadline - time.monotonic()
+        route.start()
+        remaining = route.deadline - time.monotonic()
         if remaining <= 0:
             raise _out_of_time(config)
         # Reads are not cut to the budget here: the Route's watchdog ends
