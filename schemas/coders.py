@@ -78,7 +78,8 @@ def _field_conversion(hint: Any) -> Optional[tuple[Convert, Convert]]:
 def _record_conversion(record_type: type) -> tuple[Convert, Convert]:
     """A record to the tuple of its (converted) field values, and back."""
     hints = typing.get_type_hints(record_type)
-    names = [f.name for f in dataclasses.fields(record_type) if f.init]
+    # Every field, init or not: decoding sets them all, as unpickling does.
+    names = [f.name for f in dataclasses.fields(record_type)]
     get_values = operator.attrgetter(*names)
     converted = [(i, *conversion) for i, name in enumerate(names)
                  if (conversion := _field_conversion(hints[name])) is not None]

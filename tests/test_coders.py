@@ -3,7 +3,9 @@ whatever its optional fields hold."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
+from typing import Optional
 
 import pytest
 from apache_beam import coders
@@ -74,3 +76,20 @@ def test_registered_types_get_their_coder_and_it_survives_pickling():
         assert coder == RecordCoder(record_type)
         assert coder.is_deterministic()
         assert pickle.loads(pickle.dumps(coder)) == coder
+
+
+@dataclasses.dataclass(frozen=True)
+class _Derived:
+    name: str
+    at: Optional[datetime]
+    parts: tuple[Quote, ...] = ()
+    upper: str = dataclasses.field(init=False, default="")
+
+    def __post_init__(self):
+        object.__setattr__(self, "upper", self.name.upper())
+
+
+def test_a_field_set_after_init_comes_back_too():
+    record = _Derived("wire", None, (Quote("s", None, None, "q", None, 0, 1),))
+    back = RecordCoder(_Derived).decode(RecordCoder(_Derived).encode(record))
+    assert back == record and back.upper == "WIRE"
