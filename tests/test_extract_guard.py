@@ -93,6 +93,20 @@ def test_a_story_without_a_space_is_cut_anywhere_and_a_short_one_is_itself():
     assert [p.story for p in plan(short, Limits()).pieces] == [short]
 
 
+def test_an_enormous_title_is_read_in_part_and_said_so(model):
+    title = "Angela Merkel visited Paris. " + "More words here. " * (MB3 // 17)
+    huge = raw_story("title", "Tim Cook works for Apple.", title=title)
+    limits = Limits(chunk_chars=4000)
+    result = plan(huge, limits)
+    [piece] = result.pieces
+    assert title.startswith(piece.story.title) and len(piece.story.title) <= 2000
+    assert result.truncated and result.read_chars == len(piece.story.title)
+    [out] = SpacyModelHandler("unused", limits=limits).run_inference([huge], model)
+    assert isinstance(out.inference, Warned) and out.inference.error == "StoryTruncated"
+    assert ("title", 0, 13, "Angela Merkel") in {
+        (e.field, e.start_char, e.end_char, e.text) for e in out.inference.extraction.entities}
+
+
 def test_long_runs_are_blanked_for_the_model_keeping_every_offset():
     text = ("Tim Cook spoke... -- (briefly)!\n" + ")" * 5000 + " Angela Merkel replied. "
             + "iVBORw0KGgo+/" * 1000 + " Paris.")
@@ -302,7 +316,7 @@ def test_wirestream_run_over_an_archive_with_a_3mb_entry(tmp_path):
 
 
 @pytest.mark.parametrize("flags, line", [
-    (["--nlp_chunk_chars", "500"], "--nlp_chunk_chars must be at least 1000"),
+    (["--nlp_chunk_chars", "500"], "--nlp_chunk_chars must be between 1000 and 1000000"),
     (["--nlp_chunk_chars", "60000", "--nlp_max_chars", "50000"],
      "--nlp_max_chars must be at least --nlp_chunk_chars"),
     (["--nlp_story_seconds", "0"], "--nlp_story_seconds must be positive"),

@@ -59,6 +59,9 @@ _PUNCT = r"(?:[^\w\s]|_)"
 _LONG_RUNS = re.compile(rf"(?<!{_PUNCT}){_PUNCT}{{{PUNCT_RUN},}}|(?<!\S)\S{{{WORD_RUN},}}")
 
 
+# What one Doc may hold by default (spaCy's nlp.max_length).
+SPACY_MAX_LENGTH = 1_000_000
+
 # Tokens without a sentence end or line break after which the parser is
 # told a new sentence starts.
 SENTENCE_TOKENS = 150
@@ -91,13 +94,15 @@ class Limits:
     # max_length, so a Doc never holds more than spaCy is built to.
     max_chars: int = 1_000_000
     # Wall time one story may take: the rules of each piece are stopped
-    # when they overrun it, and no further piece is started after it.
-    seconds: float = 120.0
+    # when they overrun it, and no further piece is started after it. A
+    # story of max_chars takes 50-125 s on one busy core (8,000-20,000
+    # characters/s), which must fit; what is left to catch is a stall.
+    seconds: float = 300.0
 
     def check(self) -> Optional[str]:
         """What is wrong with these limits, or None."""
-        if self.chunk_chars < 1000:
-            return "--nlp_chunk_chars must be at least 1000"
+        if not 1000 <= self.chunk_chars <= SPACY_MAX_LENGTH:
+            return f"--nlp_chunk_chars must be between 1000 and {SPACY_MAX_LENGTH}"
         if self.max_chars < self.chunk_chars:
             return "--nlp_max_chars must be at least --nlp_chunk_chars"
         if self.seconds <= 0:
@@ -174,8 +179,13 @@ def plan(story: Story, limits: Limits) -> Plan:
     total = len(story_text(story))
     if total <= limits.chunk_chars:
         return Plan((Piece(story, 0),), total, total)
-    head = len(story.title) + len(SEPARATOR) if story.title else 0
-    body = story.body
+    title, body = story.title, story.body
+    if len(title) > limits.chunk_chars // 2:
+        # an enormous title: its start is read, the body is not
+        title = title[:_cut(title, 0, limits.chunk_chars // 2)]
+        piece = Piece(dataclasses.replace(story, title=title, body=""), 0)
+        return Plan((piece,), len(title), total)
+    head = len(title) + len(SEPARATOR) if title else 0
     # the body read at most: what max_chars leaves after the title
     end = min(len(body), max(limits.max_chars - head, 0))
     if end < len(body):
@@ -183,10 +193,10 @@ def plan(story: Story, limits: Limits) -> Plan:
     pieces, start = [], 0
     while start < end or not pieces:
         budget = limits.chunk_chars - (head if not pieces else 0)
-        stop = _cut(body, start, min(start + max(budget, limits.chunk_chars // 2), end))
+        stop = _cut(body, start, min(start + budget, end))
         first = not pieces
         pieces.append(Piece(dataclasses.replace(
-            story, title=story.title if first else "", body=body[start:stop],
+            story, title=title if first else "", body=body[start:stop],
             dateline=story.dateline if first else None), start))
         start = stop
     return Plan(tuple(pieces), head + end, total)
