@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,9 @@ from typing import Iterator
 import apache_beam as beam
 
 from benchmarks.harness import REPO
+from schemas.tables import STORIES
+from transforms.lake.files import arrow_parquet_bytes, write_bytes
+from transforms.lake.writer import PartitionWriter
 
 DAY = datetime(2026, 11, 2, tzinfo=timezone.utc)
 
@@ -65,15 +69,22 @@ def stories(rows: int, texts: list[tuple[str, str]], start: int = 0) -> Iterator
 
 def measure(way: str, rows: int) -> dict:
     """Write ROWS stories one WAY in this process."""
-    from schemas.tables import STORIES
-    from transforms.lake.files import arrow_parquet_bytes, write_bytes
-    from transforms.lake.writer import PartitionWriter
-
     records = stories(rows, corpus())
     first = next(records)
     baseline = _rss_mb()
     out = tempfile.mkdtemp(prefix="writer-bench-")
     started = time.perf_counter()
+    try:
+        files, size = _write(way, first, records, out)
+        seconds = time.perf_counter() - started
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"way": way, "seconds": seconds, "peak_mb": peak - baseline, "files": files,
+            "mb": size / 2**20}
+
+
+def _write(way: str, first, records, out: str) -> tuple[int, int]:
     if way == "whole":
         held = [first, *records]
         data = arrow_parquet_bytes(STORIES, STORIES.to_arrow(held))
@@ -86,10 +97,7 @@ def measure(way: str, rows: int) -> dict:
             writer.add(record)
         staged = writer.close()
         files, size = len(staged), sum(f.size for f in staged)
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"way": way, "seconds": seconds, "peak_mb": peak - baseline, "files": files,
-            "mb": size / 2**20}
+    return files, size
 
 
 class _MakeStories(beam.DoFn):
@@ -114,14 +122,17 @@ def measure_beam(rows: int) -> dict:
     chunk = 1000
     out = tempfile.mkdtemp(prefix="writer-bench-")
     started = time.perf_counter()
-    with beam.Pipeline(runner=FnApiRunner()) as p:
-        made = (p | "Starts" >> beam.Create(list(range(0, rows, chunk)))
-                | "Make" >> beam.ParDo(_MakeStories(chunk))
-                | "Day" >> beam.Map(lambda s: ("2026-11-02", s)))
-        empty = {name: p | name >> beam.Create([])
-                 for name in ("extractions", "fetch_log", "dead_letters", "dedup_index")}
-        {"stories": made, **empty} | WriteTables(out, "bench", "2026-11-02")
-    seconds = time.perf_counter() - started
+    try:
+        with beam.Pipeline(runner=FnApiRunner()) as p:
+            made = (p | "Starts" >> beam.Create(list(range(0, rows, chunk)))
+                    | "Make" >> beam.ParDo(_MakeStories(chunk))
+                    | "Day" >> beam.Map(lambda s: ("2026-11-02", s)))
+            empty = {name: p | name >> beam.Create([])
+                     for name in ("extractions", "fetch_log", "dead_letters", "dedup_index")}
+            {"stories": made, **empty} | WriteTables(out, "bench", "2026-11-02")
+        seconds = time.perf_counter() - started
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"way": "beam", "seconds": seconds, "peak_mb": peak, "files": 0, "mb": 0}
 
