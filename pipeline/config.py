@@ -8,6 +8,7 @@ a running pipeline.
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -119,8 +120,14 @@ def _validated(argv: list[str], now: Optional[datetime]) -> RunConfig:
             m.metadata_list for m in FileSystems.match(paths.raw_patterns(options.replay))):
         raise ConfigError(f"--replay {options.replay}: no raw responses found there")
     for pattern in articles:
-        if not FileSystems.match([pattern])[0].metadata_list:
+        matched = FileSystems.match([pattern])[0].metadata_list
+        if not matched:
             raise ConfigError(f"--articles {pattern}: no file matches")
+        # A local folder matches itself; opening it would fail the pipeline.
+        folders = [m.path for m in matched if os.path.isdir(m.path)]
+        if folders:
+            raise ConfigError(f"--articles {pattern}: {folders[0]} is a folder; give files "
+                              "or a glob such as FOLDER/*.jsonl")
     if options.nlp_batch_size < 1:
         raise ConfigError("--nlp_batch_size must be at least 1")
     nlp_limits = Limits(chunk_chars=options.nlp_chunk_chars, max_chars=options.nlp_max_chars,

@@ -562,3 +562,17 @@ def test_a_guid_that_changes_on_every_fetch_is_caught_by_dedup_content(tmp_path,
     assert sql(out, f"select count(*) from {{entities}} where story_id = '{second[0]}'") == [(0,)]
     assert sql(out, f"select count(*) > 0 from {{entities}} where story_id = '{first[0]}'") == [
         (True,)]
+
+
+def test_a_folder_as_an_archive_is_a_usage_error_in_one_line(tmp_path):
+    # (a glob matches files only, so only a folder named outright gets here)
+    given = "backfill"
+    (tmp_path / "backfill").mkdir()
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--articles",
+                           str(tmp_path / given), "--output", str(tmp_path / "out")],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if line.startswith("wirestream:")]
+    assert errors == [f"wirestream: --articles {tmp_path / given}: {tmp_path / 'backfill'} "
+                      "is a folder; give files or a glob such as FOLDER/*.jsonl"]
+    assert "Traceback" not in done.stderr
