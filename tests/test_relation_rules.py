@@ -228,3 +228,24 @@ def test_a_site_named_then_comma_in_a_place_is_there_and_in_its_state(typed):
             ("Aiken", "located_in", "S.C.")} <= typed(
         "The three reactors, all at the Savannah River Plant, in Aiken, S.C., have been shut "
         "down.")
+
+
+def test_a_portfolio_word_before_a_country_names_an_agency(typed):
+    assert typed("Environment Canada spokeswoman Sujata Raisinghani told CBC News the "
+                 "department will look into it.") == {
+        ("Sujata Raisinghani", "works_for", "Environment Canada")}
+
+
+def test_a_name_ending_in_center_is_no_person(typed):
+    found = typed("Space Shuttle Enterprise would be relocated from the Smithsonian's National "
+                  "Air and Space Museum Steven F. Udvar-Hazy Center at Washington Dulles "
+                  "International Airport.")
+    assert not [r for r in found if r[1] == "member_of"]
+
+
+def test_a_phrase_in_small_letters_is_no_name(typed):
+    found = typed("The exhibit includes publishers Jann Wenner of Rolling Stone Magazine and "
+                  "Carlo De Benedetti of Italy's la Repubblica; disco club owner Steve Rubell "
+                  "of Studio 54; photographers Nat Finkelstein and Christopher Makos.")
+    assert ("Jann Wenner", "works_for", "Rolling Stone Magazine") in found
+    assert not [r for r in found if r[2] == "disco club"]

@@ -554,6 +554,37 @@ _PLACE_UNIT_WORDS = {"parish", "county", "district", "province", "township", "pr
                      "oblast", "canton", "governorate", "municipality", "borough"}
 
 
+# Words that end the name of an institution or a site, never a surname.
+_INSTITUTION_WORDS = ORG_HEAD_NOUNS | {"center", "centre", "museum", "gallery", "hospital",
+                                       "school", "library", "institution", "laboratory"}
+# Portfolios a government names an agency after, in front of the country's
+# name ("Environment Canada", "Statistics Canada", "Sport England").
+_PORTFOLIO_WORDS = {"environment", "statistics", "transport", "health", "parks", "fisheries",
+                    "industry", "justice", "agriculture", "immigration", "elections",
+                    "heritage", "revenue", "customs", "tourism", "sport", "veterans"}
+
+
+def _institutions(doc, text: str, mentions: list[Mention]) -> list[Mention]:
+    """Names the model took for a person or a place that are institutions:
+    "Steven F. Udvar-Hazy Center" (a PERSON ending in "Center"), and
+    "Environment Canada" (a portfolio word, then a country: an agency)."""
+    out = []
+    for m in mentions:
+        if m.label == "PERSON" and m.end - m.start > 1 and \
+                doc[m.end - 1].lower_ in _INSTITUTION_WORDS:
+            m.label, m.cued = "ORG", True
+        before = doc[m.start - 1] if m.start > 0 else None
+        if m.label == "GPE" and before is not None and before.lower_ in _PORTFOLIO_WORDS \
+                and before.text[:1].isupper() and not before.ent_type_ and \
+                before.head.i in range(m.start, m.end):
+            sub = doc[m.start - 1:m.end]
+            out.append(Mention(m.start - 1, m.end, text[sub.start_char:sub.end_char], "ORG",
+                               sub.start_char, sub.end_char, cued=True))
+            continue
+        out.append(m)
+    return out
+
+
 def _people_by_office(doc, mentions: list[Mention]) -> None:
     """A name in apposition to an office, which the model took for a place:
     "the last Incan King of Peru, Atahualpa", "Sihanouk's son and
@@ -578,6 +609,7 @@ def find_entities(doc, text: str) -> list[Mention]:
     mentions += _dateline_heads(doc, text, mentions)
     _places_by_noun(doc, mentions)
     _people_by_office(doc, mentions)
+    mentions = _institutions(doc, text, mentions)
     resolve_canonical(mentions)
     mentions.sort(key=lambda m: m.start)
     return mentions

@@ -1042,9 +1042,17 @@ def _closure(relations: list[_RawRelation]) -> list[_RawRelation]:
     return extra
 
 
-def _compass_phrase(mention: Mention) -> bool:
+def _cased(doc) -> bool:
+    """Whether the story writes names with capitals (some wires send all
+    small letters)."""
+    words = [t for t in doc if t.is_alpha]
+    return sum(t.text[:1].isupper() for t in words) >= 0.05 * max(len(words), 1)
+
+
+def _common_phrase(mention: Mention, cased: bool) -> bool:
     words = mention.canonical.split()
-    return bool(words) and mention.canonical.islower() and words[0] in _COMPASS
+    return bool(words) and mention.canonical.islower() and (
+        words[0] in _COMPASS or cased and len(words) >= 2)
 
 
 def find_relations(story: Story, doc, mentions: list[Mention], by_token) -> list[Relation]:
@@ -1056,11 +1064,14 @@ def find_relations(story: Story, doc, mentions: list[Mention], by_token) -> list
     found += list(_credit_relations(doc, mentions))
     found += _closure(found)
     relations = {}
+    cased = _cased(doc)
     for raw in found:
         if raw.subject.key == raw.obj.key:
             continue
-        if raw.relation_type and (_compass_phrase(raw.subject) or _compass_phrase(raw.obj)):
-            # "off the south coast of Newfoundland": a stretch of coast, no name
+        if raw.relation_type and (_common_phrase(raw.subject, cased) or
+                                  _common_phrase(raw.obj, cased)):
+            # "off the south coast of Newfoundland", "disco club owner X": a
+            # phrase in small letters in a story written in capitals is no name
             raw = _RawRelation(raw.subject, raw.predicate, raw.obj, None)
         start = min(raw.subject.start_char, raw.obj.start_char)
         end = max(raw.subject.end_char, raw.obj.end_char)
