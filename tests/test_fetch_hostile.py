@@ -207,8 +207,8 @@ def test_a_hostile_server_ends_the_fetch_in_bounded_time_and_memory(name, respon
     # Bounded: the budget is 2 s; the rest is slack for a loaded machine.
     assert seen["elapsed"] < 8, (name, seen)
     # The cap is 2 MB; what the fetch added to the child's peak memory stays
-    # within a few caps, not the 256 MB a bomb inflates to.
-    assert seen["growth_mb"] < 16, (name, seen)
+    # within a few caps (about one, measured), not the 256 MB a bomb inflates to.
+    assert seen["growth_mb"] < 8, (name, seen)
 
 
 @pytest.mark.parametrize("wbits", [16 + 15, 15, -15])

@@ -14,6 +14,11 @@ import zlib
 from typing import Iterable, Optional
 
 
+# Inflated a piece at a time: zlib grows its output buffer by doubling, so
+# one piece as large as the cap would briefly cost about twice the cap.
+PIECE = 256 * 1024
+
+
 class BodyError(Exception):
     """A body that is too large or cannot be decoded; one-line message."""
 
@@ -27,7 +32,8 @@ def read_capped(chunks: Iterable[bytes], content_encoding: Optional[str],
         raw += len(chunk)
         if raw > max_bytes:
             raise BodyError(f"body larger than {max_bytes} bytes")
-        for piece in (inflater.feed(chunk, max_bytes - size + 1) if inflater else (chunk,)):
+        room = min(max_bytes - size + 1, PIECE)
+        for piece in (inflater.feed(chunk, room) if inflater else (chunk,)):
             size += len(piece)
             if size > max_bytes:
                 raise BodyError(f"body larger than {max_bytes} bytes")
