@@ -26,7 +26,7 @@ SECONDS = int(os.environ.get("WIRESTREAM_FUZZ_SECONDS", "60"))
 SEED = int(os.environ.get("WIRESTREAM_FUZZ_SEED", "1"))
 # Kept crashes whose bug is not fixed yet (fuzz_feed.KNOWN says why). Strict:
 # once fixed, the case passes, this fails, and the entry must go.
-OPEN_BUGS = {"crash-feedparser-links-keyerror": KeyError}
+OPEN_BUGS: dict = {}
 
 
 def kept_cases() -> list:

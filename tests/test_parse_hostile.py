@@ -179,6 +179,27 @@ def test_xxe_feeds_in_a_whole_run_leave_no_secret_in_any_output_byte(
     assert recorder.hits == []
 
 
+def test_a_feed_that_crashes_feedparser_is_read_from_lxmls_recovery(secret_file, recorder):
+    # The fuzzer's kept case: broken nesting makes feedparser raise KeyError
+    # in its link handling; recovered by lxml (no DTD, no entities, no
+    # network), its entries are kept, even with an external entity planted.
+    crash = (REPO / "tests" / "fuzz_cases" / "crash-feedparser-links-keyerror").read_bytes()[1:]
+    base = f"http://127.0.0.1:{recorder.server_address[1]}"
+    recorder.hits.clear()
+    planted = crash.replace(b'<?xml version="1.0"?>', (
+        f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret_file.as_uri()}">'
+        f'<!ENTITY web SYSTEM "{base}/ent">]>').encode(), 1).replace(
+        b"<title>W</title>", b"<title>W &xxe; &web;</title>", 1)
+    for body in (crash, planted):
+        outputs = list(parse_feed(fetched(body)))
+        stories, dead, log = split(outputs)
+        assert stories and not dead and log.items == len(stories)
+        assert log.warning == ("Repaired: feedparser raised KeyError; read from the XML "
+                               "as lxml recovers it")
+        assert SECRET not in repr(outputs)
+    assert recorder.hits == []
+
+
 # --- 2. Entity bombs: peak memory of a fresh process -------------------------
 
 # The child imports the parse stage only (no Beam), so its start is cheap.

@@ -144,6 +144,22 @@ def fix_encoding_name(body: bytes) -> bytes:
     return _DECLARED_ENCODING.sub(fix, head) + body[1024:]
 
 
+def recover_xml(body: bytes) -> bytes | None:
+    """The body as lxml's recovering parser rebuilds it (well-formed, no
+    DTD loaded, no entity resolved, no network), or None if nothing is left."""
+    from lxml import etree  # only for the rare body feedparser cannot take
+
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True,
+                             load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.LxmlError:
+        return None
+    if root is None:
+        return None
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
 def repair_stray_bytes(body: bytes, content_type: str | None) -> tuple[bytes, int]:
     """(body, stray bytes replaced): a body declared UTF-8 (or undeclared)
     that is mostly UTF-8 gets its invalid bytes read as windows-1252."""
@@ -173,7 +189,17 @@ def parse_bytes(body: bytes, content_type: str | None):
     headers = {"content-type": content_type} if content_type else {}
     body, controls = remove_control_bytes(fix_encoding_name(body))
     body, stray = repair_stray_bytes(defuse_entities(body), content_type)
-    parsed = _parse_escaped(body, headers)
+    try:
+        parsed = _parse_escaped(body, headers)
+    except Exception as err:  # feedparser's own bugs on some broken nestings
+        recovered = recover_xml(body)
+        if recovered is None:
+            raise
+        parsed = _parse_escaped(recovered, headers)
+        parsed["bozo"] = 1
+        parsed["bozo_exception"] = Repaired(
+            f"feedparser raised {type(err).__name__}; read from the XML as lxml recovers it")
+        return parsed
     notes = ([f"{stray} byte(s) of invalid UTF-8 read as windows-1252"] if stray else []) + \
         ([f"{controls} control byte(s) removed"] if controls else [])
     if notes and not parsed.get("bozo"):
