@@ -39,6 +39,8 @@ setup(
         "pyyaml>=6",
         "requests>=2.31",
         "inscriptis>=2.5",
+        # Recovering parse of feeds feedparser raises on (transforms/text/feed_bytes.py).
+        "lxml>=4.9",
         "w3lib>=2.1",
         "defusedxml>=0.7",
         # Language identification in transforms/text/language.py (model ships inside).
