@@ -18,6 +18,7 @@ from deltalake import DeltaTable
 from pipeline.cli import main
 from schemas.tables import TABLES
 from tests.conftest import REPO, SAMPLE
+from tests.helpers import assert_all_conserved
 
 QUERIES = REPO / "examples" / "queries"
 
@@ -35,6 +36,7 @@ def lake(tmp_path_factory) -> Path:
                              ("missing.rss", "gone-feed"))))
     out = folder / "out"
     assert main(["run", "--feeds", str(feeds), "--output", str(out)]) == 0
+    assert_all_conserved(out)
     return out
 
 
@@ -202,6 +204,7 @@ def test_compaction_keeps_every_row_while_a_run_appends(tmp_path):
     _, err = appending.communicate()
     assert appending.returncode == 0, err[-2000:]
     assert main(["compact", "--output", str(out)]) == 0
+    assert len(assert_all_conserved(out)) == 4
 
     after = rows_by_table(out)
     for name in TABLES:

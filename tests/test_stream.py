@@ -24,6 +24,7 @@ from werkzeug import Response
 from pipeline.cli import main
 from schemas.records import FeedSpec
 from tests.conftest import SAMPLE
+from tests.helpers import assert_all_conserved
 from tests.test_dedup import WIRE, story
 from transforms.dedup import DeduplicateStream
 from transforms.fetch import FetchConfig, PollFeeds
@@ -99,6 +100,7 @@ def test_a_stream_polls_for_real_and_agrees_with_a_batch_run(tmp_path, feeds, ca
 
     batch = tmp_path / "batch"
     assert main(["run", "--feeds", str(listing), "--output", str(batch)]) == 0
+    assert_all_conserved(batch)
     for name, columns in (("stories", ("story_id", "cluster_id", "duplicate_of", "title", "body")),
                           ("entities", ("story_id", "start_char", "end_char", "label", "entity_id")),
                           ("relations", ("story_id", "subject_entity_id", "predicate",
