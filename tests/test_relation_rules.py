@@ -249,3 +249,12 @@ def test_a_phrase_in_small_letters_is_no_name(typed):
                   "of Studio 54; photographers Nat Finkelstein and Christopher Makos.")
     assert ("Jann Wenner", "works_for", "Rolling Stone Magazine") in found
     assert not [r for r in found if r[2] == "disco club"]
+
+
+def test_a_wife_from_a_place_lives_there_and_a_department_is_its_firms(typed):
+    assert {("Manju Sam", "lives_in", "Sydney"), ("Manju Sam", "lives_in", "Australia")} <= typed(
+        "Thomas Sam, 42, and his wife Manju Sam, 36, from Sydney, Australia, are undergoing "
+        "trial.")
+    assert ("Akira Kawakami", "works_for", "Nomura Securities Co Ltd") in typed(
+        "Investors will sell, said Akira Kawakami, deputy manager of Nomura Securities "
+        "Co Ltd's international investment department.")

@@ -356,7 +356,7 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
     """The organisation or place an office noun names: "chairman of Y",
     "a Y official", "Y's chief executive", "a native of Z"."""
     word = office.lemma_.lower().rstrip(".")
-    if word in _KIN_NOUNS or word in _NO_OFFICE_NOUNS:
+    if word in _NO_OFFICE_NOUNS:
         return
     if word in KILLER_NOUNS:
         yield from _victims_of(person, office, by_token)
@@ -366,8 +366,9 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
         # organisation's office), not lives_in (a place's)
         by_token = {i: e for i, e in by_token.items() if not _is_place(e)}
     for prep in (c for c in office.children if c.dep_ == "prep"):
-        if prep.lower_ not in ("of", "for", "at", "with", "from", "in", "to"):
-            continue
+        if prep.lower_ not in ("of", "for", "at", "with", "from", "in", "to") or \
+                word in _KIN_NOUNS and prep.lower_ != "from":
+            continue  # "his wife, X, from Sydney" lives there; "Y's father" is Y's
         for pobj in (g for g in prep.children if g.dep_ == "pobj"):
             target = mention_of_token(pobj, by_token)
             if target is None or _is_place(target) and pobj.i not in by_token \
@@ -376,6 +377,8 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
                 continue
             yield from _office_target(person, word, f"{word} {prep.lower_}", target, office)
     for child in office.children:
+        if word in _KIN_NOUNS:
+            break
         if child.dep_ in ("compound", "poss", "nmod", "amod") and child.i < office.i:
             target = mention_of_token(child, by_token)
             if target is not None and target is by_token.get(office.i):
@@ -654,7 +657,8 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
             # "X, one of the top strategists in Israel": a group of people,
             # not "X, head of Sydney brokerage house Y"
             for group in (g for g in of.children if g.dep_ == "pobj" and g.i not in by_token
-                          and (g.tag_ == "NNS" or g.lower_ in TITLE_NOUNS | RESIDENT_NOUNS)):
+                          and (g.tag_ == "NNS" or g.lower_ in TITLE_NOUNS | RESIDENT_NOUNS
+                               or g.lemma_.lower() in _UNIT_NOUNS)):
                 yield from _office_relations(person, group, by_token)
         for conj in (c for c in appos.children if c.dep_ == "conj"):
             yield from _office_relations(person, conj, by_token)
