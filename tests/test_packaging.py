@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.helpers import assert_conserved
 
 SAMPLE_FILES = ("feeds.yaml", "feeds.opml", "wikinews-world.rss", "wikinews-science.atom",
                 "syndicator.rss", "archive.jsonl", "archive-with-errors.jsonl", "__init__.py")
@@ -198,6 +199,7 @@ def test_installed_sdist_runs_the_sample_from_anywhere(installed, tmp_path):
     assert done.returncode == 0, _tail(done.stdout + done.stderr)
     assert "DONE" in done.stdout and "counts reconcile" in done.stdout, done.stdout
     manifest = _manifest(out, done.stdout)
+    assert_conserved(manifest)
     assert manifest["dead_letters"] == {}, manifest["dead_letters"]
     for table in TABLES:
         assert (out / table).is_dir(), f"{table}/ not written"
@@ -233,6 +235,7 @@ def test_installed_sdist_runs_the_sample_from_anywhere(installed, tmp_path):
     done = _wirestream(venv, elsewhere, "--articles", str(archive), "--output", str(out))
     assert done.returncode == 0, _tail(done.stdout + done.stderr)
     manifest = _manifest(out, done.stdout)
+    assert_conserved(manifest)
     assert manifest["stages"]["archive"]["lines"] == lines, manifest["stages"]["archive"]
     assert manifest["dead_letters"] == {}, (
         f"the installed package dead-lettered archive lines {manifest['dead_letters']} "
