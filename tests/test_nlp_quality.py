@@ -1,5 +1,6 @@
 """Quality floors of the extraction, measured on the evaluation corpora by the
-benchmark scripts (benchmarks/eval_ner.py, eval_relations.py, eval_coref.py):
+benchmark scripts (benchmarks/eval_ner.py, eval_relations.py, eval_coref.py,
+eval_quotes.py, eval_news_relations.py):
 each runs the real `wirestream run --articles` on an archive made from the
 corpus and scores the tables it wrote.
 
@@ -31,13 +32,12 @@ def test_typed_relation_f1_on_conll04_valid():
     from benchmarks.eval_relations import evaluate
 
     results = evaluate()
-    # measured 0.440 exact names, 0.462 with gold titles set aside as the
-    # contract sets them aside, 0.532 lenient (0.443 / 0.465 / 0.535 before
-    # NORP objects became nationality / member_of rather than lives_in: the
-    # three "Soviet" hits CoNLL04 calls places; train rose 0.395 -> 0.397)
-    assert results["strict"]["f"][2] >= 0.43
-    assert results["titles"]["f"][2] >= 0.45
-    assert results["lenient"]["f"][2] >= 0.52
+    # measured 0.506 exact names, 0.528 with gold titles set aside as the
+    # contract sets them aside, 0.590 lenient (0.440 / 0.462 / 0.532 before
+    # the rules of issue 13 part 3; train, the held-out check, 0.397 -> 0.406)
+    assert results["strict"]["f"][2] >= 0.49
+    assert results["titles"]["f"][2] >= 0.51
+    assert results["lenient"]["f"][2] >= 0.57
 
 
 def test_canonical_grouping_and_quote_speakers_on_gum_wikinews():
@@ -68,3 +68,22 @@ def test_quote_speakers_on_hand_labelled_reuters_and_gum_stories():
     assert results["dev"]["speaker_accuracy"] >= 0.89
     assert results["heldout"]["speaker_accuracy"] >= 0.85
     assert results["all"]["speaker_precision"] >= 0.93
+
+
+def test_typed_relations_on_hand_labelled_reuters_and_gum_stories():
+    shared_data("reuters21578", "sgm-data")
+    shared_data("gum-wikinews", "dep")
+    from benchmarks.eval_news_relations import evaluate
+
+    results = evaluate()
+    # measured (283 labelled relations in the 64 stories of eval_quotes): dev
+    # P 0.933 R 0.697 (0.790 / 0.568 before the rules tuned on it); held-out
+    # P 0.624 R 0.383 (0.590 / 0.333 when first measured, before two
+    # regressions the held-out rows showed were undone; 0.593 / 0.362
+    # before any rule of this round). Held-out is short of the 0.80 at 0.40
+    # issue 13 asks for: most of its errors are party members written
+    # "X of the Y Party", read as works_for, in one election story.
+    assert results["dev"]["overall"]["p"] >= 0.90
+    assert results["dev"]["overall"]["r"] >= 0.66
+    assert results["heldout"]["overall"]["p"] >= 0.60
+    assert results["heldout"]["overall"]["r"] >= 0.36
