@@ -22,8 +22,10 @@ Labelling guideline (the annotator read every story in full):
 
 - Label every relation of the pipeline's types that a sentence of the story
   states between two entities it names (any form of the name, in the same
-  sentence; a pronoun or "the company" does not name). A relation the
-  reader has to infer across sentences is not labelled, nor one a name
+  sentence; a pronoun or "the company" does not name); a bare title in a
+  sentence whose subject is the organisation or country counts as its
+  office ("Rockwell ... expects ..., President Donald Beall told Reuters").
+  A relation the reader has to infer across sentences is not labelled, nor one a name
   holds inside itself ("Bank of Tokyo" is not based_in Tokyo), nor a party
   and state code such as "(D-Ill)". Past relations count ("former chief
   executive X"); planned or denied ones do not. Relations within quotations
@@ -71,11 +73,12 @@ Scoring: per story, the labels and the distinct predicted (type, subject,
 object) triples are compared. A predicted triple is right when a label of
 the story allows its type and its subject and object name the label's
 (for meets, in either order). Names are matched leniently: casefolded
-words without punctuation, a leading "the", a possessive "'s" and company
-suffixes (Inc, Co, Ltd, ...); equal, or one a leading or trailing run of
-the other's words, so the fuller and the shorter form of one name match
-("Baker" / "James Baker", "Mitsubishi Research" / "Mitsubishi Research
-Institute", as benchmarks/eval_relations.py's lenient names). Precision = right triples / predicted triples;
+words without punctuation ("U.S." is "US"), a leading "the", a possessive
+"'s" and company suffixes (Inc, Co, Ltd, ...); equal, or one a leading or
+trailing run of the other's words, so the fuller and the shorter form of
+one name match ("Baker" / "James Baker", "Mitsubishi Research" /
+"Mitsubishi Research Institute", as benchmarks/eval_relations.py's lenient
+names). Precision = right triples / predicted triples;
 recall = labels matched by some triple / labels; per type, a triple counts
 under its own type and a label under its first type. Typed rows outside the
 labelled types, and open rows (relation_type null), are not scored.
