@@ -258,3 +258,17 @@ def test_a_wife_from_a_place_lives_there_and_a_department_is_its_firms(typed):
     assert ("Akira Kawakami", "works_for", "Nomura Securities Co Ltd") in typed(
         "Investors will sell, said Akira Kawakami, deputy manager of Nomura Securities "
         "Co Ltd's international investment department.")
+
+
+def test_a_place_then_a_name_after_an_office_of(typed):
+    assert {("Chris Gregoire", "leads", "Washington"),
+            ("Chris Gregoire", "lives_in", "Washington")} <= typed(
+        "In a statement, Governor of Washington Chris Gregoire said the museum tried hard.")
+
+
+def test_a_street_in_a_town_in_a_province(typed):
+    found = typed("The document was found on Castlefrank Road in Kanata, Ontario in a "
+                  "rain-stained envelope by a passerby.")
+    assert {("Castlefrank Road", "located_in", "Kanata"),
+            ("Castlefrank Road", "located_in", "Ontario"),
+            ("Kanata", "located_in", "Ontario")} <= found

@@ -543,13 +543,14 @@ def _places_by_noun(doc, mentions: list[Mention]) -> None:
             head.head.head.lemma_.lower() in PLACE_NOUNS and \
             any(d.lower_ == "the" for d in head.head.head.children)
         unit = m.label in ("PERSON", "NORP") and m.end - m.start > 1 and \
-            head.lower_ in _PLACE_UNIT_WORDS
+            head.lower_ in _PLACE_UNIT_WORDS | _STREET_WORDS
         if apposed or named or unit:
-            m.label, m.cued = "GPE", True
+            m.label, m.cued = "FAC" if head.lower_ in _STREET_WORDS else "GPE", True
 
 
 # The last word of a place's name that names what kind of place it is
 # ("Cameron Parish", "Dan Sai District"), which the model reads as a surname.
+_STREET_WORDS = {"road", "street", "avenue", "boulevard", "square", "bridge", "highway"}
 _PLACE_UNIT_WORDS = {"parish", "county", "district", "province", "township", "prefecture",
                      "oblast", "canton", "governorate", "municipality", "borough"}
 

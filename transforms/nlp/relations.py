@@ -548,6 +548,7 @@ def _person_relations(doc, person: Mention, by_token) -> Iterable[_RawRelation]:
     """Employers, offices, homes and victims named around a person."""
     head = doc[person.end - 1]
     yield from _words_before_name(person, head, by_token)
+    yield from _title_of_place_then_name(person, head, by_token)
     yield from _apposed_to_office(person, head, by_token)
     yield from _born_in(person, head, by_token)
     yield from _person_appositions(person, head, by_token)
@@ -577,6 +578,22 @@ def _words_before_name(person: Mention, head, by_token) -> Iterable[_RawRelation
             yield from _office_before_name(person, word, front, by_token)
         elif word.dep_ == "poss":
             yield from _possessor_of_name(person, word, by_token)
+
+
+def _title_of_place_then_name(person: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """"Governor of Washington Chris Gregoire", which the parse reads as
+    the governor of "Washington Chris Gregoire": the place it folds into
+    the name is the office's."""
+    of = head.head
+    if head.dep_ != "pobj" or of.lower_ != "of" or \
+            of.head.lower_.rstrip(".") not in TITLE_NOUNS:
+        return
+    for word in (c for t in head.doc[person.start:person.end] for c in t.children
+                 if c.i < person.start):
+        place = by_token.get(word.i)
+        if place is not None and place is not person and _is_place(place):
+            yield from _office_target(person, of.head.lower_.rstrip("."),
+                                      f"{of.head.lower_.rstrip('.')} of", place, of.head)
 
 
 def _victims_before(killer: Mention, noun, front: list, by_token) -> Iterable[_RawRelation]:
@@ -735,7 +752,8 @@ def _comma_place(doc, place: Mention, by_token) -> Iterable[_RawRelation]:
             _is_place(other) and other.key != place.key and \
             other.text.replace(".", "") != "DC" and \
             not _in_list(doc, place, by_token) and \
-            not (other.end < len(doc) and doc[other.end].lower_ == "in"):
+            not (other.end < len(doc) and doc[other.end].lower_ == "in" and
+                 _place_after(doc, other.end + 1, by_token)):
         yield _RawRelation(place, "in", other, "located_in")
 
 
