@@ -34,7 +34,7 @@ def test_typed_relation_f1_on_conll04_valid():
     results = evaluate()
     # measured 0.506 exact names, 0.528 with gold titles set aside as the
     # contract sets them aside, 0.590 lenient (0.440 / 0.462 / 0.532 before
-    # the rules of issue 13 part 3; train, the held-out check, 0.397 -> 0.406)
+    # the rules of issue 13 part 3; train, the held-out check, 0.397 -> 0.405)
     assert results["strict"]["f"][2] >= 0.49
     assert results["titles"]["f"][2] >= 0.51
     assert results["lenient"]["f"][2] >= 0.57
@@ -77,13 +77,13 @@ def test_typed_relations_on_hand_labelled_reuters_and_gum_stories():
 
     results = evaluate()
     # measured (283 labelled relations in the 64 stories of eval_quotes): dev
-    # P 0.933 R 0.697 (0.790 / 0.568 before the rules tuned on it); held-out
+    # P 0.936 R 0.732 (0.790 / 0.568 before the rules tuned on it); held-out
     # P 0.624 R 0.383 (0.590 / 0.333 when first measured, before two
     # regressions the held-out rows showed were undone; 0.593 / 0.362
     # before any rule of this round). Held-out is short of the 0.80 at 0.40
     # issue 13 asks for: most of its errors are party members written
     # "X of the Y Party", read as works_for, in one election story.
     assert results["dev"]["overall"]["p"] >= 0.90
-    assert results["dev"]["overall"]["r"] >= 0.66
+    assert results["dev"]["overall"]["r"] >= 0.70
     assert results["heldout"]["overall"]["p"] >= 0.60
     assert results["heldout"]["overall"]["r"] >= 0.36
