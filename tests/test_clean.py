@@ -20,6 +20,15 @@ def test_plain_text_keeps_its_words_and_loses_entities_and_spacing():
     assert normalize_text("a\r\n\r\n\r\n\r\nb  c") == "a\n\nb c"
 
 
+def test_plain_wire_copy_keeps_names_in_angle_brackets():
+    # Reuters' style marks unlisted companies and tickers with <...>; only
+    # real HTML elements make a body markup to be stripped.
+    body = "<Ord Minnett Ltd> said it bought 5 pct of <IMO.A> for 3 < 4 dlrs."
+    assert html_to_text(body) == body
+    assert html_to_text("<p>Bought by <b>Ord</b> &amp; Co</p>") == "Bought by Ord & Co"
+    assert html_to_text("one<br/>two") == "one\ntwo"
+
+
 def test_content_hash_ignores_case_spacing_and_markup_but_not_words():
     one = content_hash("Headline A", html_to_text("<p>The  quick fox.</p>"))
     two = content_hash("Another headline", "the quick\nFOX.")

@@ -15,9 +15,18 @@ from typing import Optional
 from inscriptis import get_text
 from inscriptis.model.config import ParserConfig
 
-# Something that looks like a tag: text without one is not parsed as HTML
-# (only its entities are decoded), which keeps a stray "<" in plain text.
+# Something that looks like a tag: what markup is stripped of.
 _TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+# An HTML element or comment: text without one is not parsed as HTML (only
+# its entities are decoded). Plain wire copy puts names in angle brackets
+# ("<Ord Minnett Ltd>", "<IMO.A>" in Reuters' style) that a looser test took
+# for tags and deleted.
+_HTML_ELEMENT = re.compile(
+    r"<!--|<!\[CDATA\[|</?(?:a|abbr|address|article|aside|b|blockquote|body|br|caption|cite"
+    r"|code|dd|del|div|dl|dt|em|figcaption|figure|font|footer|h[1-6]|head|header|hr|html|i"
+    r"|iframe|img|ins|li|link|main|meta|nav|noscript|ol|p|picture|pre|q|s|script|section"
+    r"|small|source|span|strike|strong|style|sub|sup|table|tbody|td|th|thead|time|tr|tt|u"
+    r"|ul|video)(?:\s[^<>]*)?/?>", re.I)
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _INSCRIPTIS = ParserConfig(display_links=False, display_images=False)
@@ -49,7 +58,7 @@ def html_to_text(markup: Optional[str]) -> str:
     """Plain text with paragraphs kept as blank-line-separated blocks."""
     if not markup:
         return ""
-    if not _TAG.search(markup):
+    if not _HTML_ELEMENT.search(markup):
         text = html.unescape(markup)
     elif _nesting_depth(markup) > MAX_HTML_DEPTH:
         text = _strip_tags(markup)
