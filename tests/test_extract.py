@@ -600,3 +600,16 @@ def test_a_party_in_apposition_is_membership_and_its_clause_is_the_persons(run):
     assert not [r for r in typed if r[0] == "Republican"]
     typed = _typed(run("Senator Jane Doe, a Democrat, said the bill would pass.")[1])
     assert ("Jane Doe", "member_of", "Democrat") in typed
+
+
+def test_names_in_angle_brackets_are_read_without_the_brackets(run):
+    # Reuters' style: "<Rivkin James Capel Ltd>" marks an unlisted company.
+    story, found = run("Brokers said on Monday that the bank sold 5.1 pct of the shares to "
+                       "<Rivkin James Capel Ltd>, whose chairman John Smith welcomed it.")
+    assert "<Rivkin James Capel Ltd>" in story.body
+    names = {e.text for e in found.entities}
+    assert "Rivkin James Capel Ltd" in names
+    assert not any("<" in name or ">" in name for name in names)
+    for e in found.entities:
+        text = {"title": story.title, "body": story.body, "dateline": story.dateline}[e.field]
+        assert text[e.start_char:e.end_char] == e.text

@@ -125,10 +125,17 @@ def _recase_words(text: str, forms: dict[str, str]) -> str:
     return "".join(parts)
 
 
+# Wire copy in Reuters' style brackets names ("<Ord Minnett Ltd>", "<IMO.A>");
+# the tokenizer leaves ">" on the last word and the model then misreads the
+# name, so the brackets are blanked for the model.
+_BRACKETED = re.compile(r"<([^<>\n]{1,100})>")
+
+
 def model_text(story: Story) -> str:
-    """story_text with capitalised lines re-cased: the same length, so every
-    offset into it is an offset into story_text."""
-    text = story_text(story)
+    """story_text with capitalised lines re-cased and angle brackets around
+    names blanked: the same length, so every offset into it is an offset
+    into story_text."""
+    text = _BRACKETED.sub(lambda m: f" {m.group(1)} ", story_text(story))
     lines = text.split("\n")
     if not any(_is_capitalised(line) for line in lines):
         return text
