@@ -101,13 +101,14 @@ class TreeMemory:
         return max(self.peaks.values(), default=0) / 1024, len(self.peaks)
 
 
-def run_measured(archive: Path, output: Path, flags: list[str]) -> tuple[float, float, int]:
+def run_measured(source: Path, output: Path, flags: list[str],
+                 option: str = "--articles") -> tuple[float, float, int]:
     """(seconds, peak RSS MB of the largest process, processes) of one
-    `wirestream run --articles ARCHIVE --output OUTPUT`."""
+    `wirestream run --articles SOURCE --output OUTPUT` (or `--feeds`)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(wirestream_command() + [
-            "run", "--articles", str(archive), "--output", str(output), *flags],
+            "run", option, str(source), "--output", str(output), *flags],
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
         memory = TreeMemory(process.pid)
         status = process.wait()
