@@ -45,7 +45,7 @@ import pytest
 from pipeline.cli import main
 from schemas.records import DeadLetter, Story
 from tests.conftest import REPO
-from tests.helpers import manifests, sql
+from tests.helpers import assert_all_conserved, assert_conserved, manifests, sql
 from tests.test_parse import NOW, fetched, split
 from transforms.text.archive import (
     MAX_LINE_BYTES,
@@ -162,6 +162,7 @@ def test_xxe_feeds_in_a_whole_run_leave_no_secret_in_any_output_byte(
     (tmp_path / "feeds.yaml").write_text("\n".join(lines) + "\n")
     out = tmp_path / "out"
     assert main(["run", "--feeds", str(tmp_path / "feeds.yaml"), "--output", str(out)]) == 0
+    assert_all_conserved(out)
     assert sql(out, "select count(*) from {stories}") == [(len(feeds),)]
     scanned = 0
     for path in out.rglob("*"):
@@ -520,8 +521,7 @@ def hostile_archive_run(tmp_path_factory):
 def test_hostile_archive_run_completes_and_reconciles(hostile_archive_run):
     out = hostile_archive_run
     (manifest,) = manifests(out)
-    assert all(check["ok"] for check in manifest["reconciliation"].values()), \
-        manifest["reconciliation"]
+    assert_conserved(manifest)
     assert sorted(sql(out, "select story_id from {stories}")) == [
         ("ctl-story",), ("year-zero",), ("zoneless",)]
     dead = sorted(sql(out, "select error, regexp_replace(ref, '.*/', '') from {dead_letters}"))

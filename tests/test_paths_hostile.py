@@ -23,7 +23,7 @@ from pipeline.cli import main
 from pipeline.config import new_run_id
 from schemas.records import FetchResult
 from schemas.tables import ALL_TABLES, STORIES
-from tests.helpers import manifests, sql
+from tests.helpers import assert_conserved, manifests, sql
 from transforms.fetch import raw_archive
 from transforms.lake import paths
 from transforms.lake.transforms import window_run_id
@@ -177,7 +177,7 @@ def test_every_name_under_output_is_plain(hostile_names_run):
 def test_hostile_values_are_data_in_the_tables_not_paths(hostile_names_run):
     folder, out, _, values = hostile_names_run
     (manifest,) = manifests(out)
-    assert all(check["ok"] for check in manifest["reconciliation"].values())
+    assert_conserved(manifest)
     assert sql(out, "select count(*) from {stories}") == [(len(values) + len(HOSTILE),)]
     # archive ids are kept verbatim (contract), traversal and all
     stored = {row[0] for row in sql(out, "select story_id from {stories}")}
@@ -218,4 +218,4 @@ def test_a_corrupt_raw_file_is_a_failed_fetch_not_a_crashed_replay(tmp_path):
     assert any("header has no source" in e[0] for e in errors)
     assert any("not a JSON object" in e[0] for e in errors)
     (manifest,) = manifests(out)
-    assert all(check["ok"] for check in manifest["reconciliation"].values())
+    assert_conserved(manifest)
