@@ -19,6 +19,7 @@ from apache_beam.options.pipeline_options import (
 from pipeline.build import build
 from pipeline.config import RunConfig
 from pipeline.manifest import build_manifest, feed_problems, summary_lines
+from pipeline.workers import failing_on_lost_workers
 from transforms.lake import delta, paths
 from transforms.metrics import NAMESPACE
 
@@ -64,8 +65,9 @@ def run(config: RunConfig) -> dict:
         print(f"wirestream: {line}")
     pipeline = beam.Pipeline(runner=choose_runner(options), options=options)
     build(pipeline, config)
-    result = pipeline.run()
-    result.wait_until_finish()
+    with failing_on_lost_workers(options, config.run_id):
+        result = pipeline.run()
+        result.wait_until_finish()
     manifest = build_manifest(config, counters(result), str(result.state),
                               seconds=time.monotonic() - started,
                               finished_at=datetime.now(timezone.utc))
