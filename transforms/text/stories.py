@@ -72,6 +72,12 @@ def utc_from_rfc822(value: str) -> Optional[datetime]:
         if "out of range" in str(err):
             raise DateOutOfRange(f"published {value!r} is out of range") from None
         return None
+    return _as_utc(parsed, value)
+
+
+def _as_utc(parsed: datetime, value) -> datetime:
+    """`parsed` in UTC (no zone means UTC); DateOutOfRange when moving it
+    to UTC leaves the years Python can hold."""
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=timezone.utc)
     try:
@@ -94,12 +100,7 @@ def utc_from_iso(value: Optional[str]) -> Optional[datetime]:
         if _YEAR_ZERO.match(value.strip()):
             raise DateOutOfRange(f"published {value!r} is out of range") from None
         raise InvalidStory(f"published is not ISO 8601: {value!r}") from None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    try:
-        return parsed.astimezone(timezone.utc)
-    except OverflowError:
-        raise DateOutOfRange(f"published {value!r} is out of range") from None
+    return _as_utc(parsed, value)
 
 
 def derive_story_id(feed_url: Optional[str], guid: Optional[str],
