@@ -83,7 +83,8 @@ def test_typed_relations_on_hand_labelled_reuters_and_gum_stories():
     # before any rule of this round). Held-out is short of the 0.80 at 0.40
     # issue 13 asks for: most of its errors are party members written
     # "X of the Y Party", read as works_for, in one election story.
-    assert results["dev"]["overall"]["p"] >= 0.90
-    assert results["dev"]["overall"]["r"] >= 0.70
-    assert results["heldout"]["overall"]["p"] >= 0.60
-    assert results["heldout"]["overall"]["r"] >= 0.36
+    original = results["groups"]["original"]
+    assert original["dev"]["overall"]["p"] >= 0.90
+    assert original["dev"]["overall"]["r"] >= 0.70
+    assert original["heldout"]["overall"]["p"] >= 0.60
+    assert original["heldout"]["overall"]["r"] >= 0.36
