@@ -60,7 +60,10 @@ Labelling guideline (the annotator read every story in full):
   were born in ("X of Idaho", "from Irving, Texas", "a former resident of
   Evansville"), and, as the pipeline's documented convention has it, the
   holder of an office of a country or state ("U.S. Agriculture Secretary
-  X", "Argentina's Economy Minister X", "an Oklahoma Republican" senator).
+  X", "Argentina's Economy Minister X", "an Oklahoma Republican" senator);
+  an envoy lives in the country they are posted to ("the US diplomat in
+  Cuba", "ambassador to China", as CoNLL04's labels have it) and in the one
+  they represent.
 - leads: the head of a country or state ("U.S. President X", "Governor of
   Washington X", "Malaysia's Prime Minister"), also lives_in it; not a
   minister, deputy or chancellor of the exchequer.
@@ -79,7 +82,9 @@ Labelling guideline (the annotator read every story in full):
   sentence says it of named entities, whatever the verb ("France protested
   over Canada's decision": criticizes; "Tunisia lost to England": England
   defeats Tunisia; "X traveled to Florida to meet with Y": meets and
-  visits). meets is between people and has no direction.
+  visits; a person visiting a person, "X had visited Y", is meets|visits,
+  as "left to visit his wife Nancy" is labelled visits). meets is between
+  people and has no direction.
 
 Scoring: per story, the labels and the distinct predicted (type, subject,
 object) triples are compared. A predicted triple is right when a label of

@@ -272,3 +272,35 @@ def test_a_street_in_a_town_in_a_province(typed):
     assert {("Castlefrank Road", "located_in", "Kanata"),
             ("Castlefrank Road", "located_in", "Ontario"),
             ("Kanata", "located_in", "Ontario")} <= found
+
+
+def test_a_contact_named_in_a_phrase_of_the_verb_is_a_meeting(typed):
+    found = typed("After a lunch meeting with Chancellor Olaf Scholz, Emmanuel Macron told "
+                  "reporters the talks had gone well.")
+    assert ("Emmanuel Macron", "meets", "Olaf Scholz") in found
+    # a contact still to come is no meeting
+    assert not [r for r in typed("Before talks with Chancellor Olaf Scholz, Emmanuel Macron "
+                                 "told reporters he hoped for progress.") if r[1] == "meets"]
+
+
+def test_a_visit_made_to_a_country_is_a_visit(typed):
+    found = typed("Indian Prime Minister Narendra Modi paid a two-day state visit to Egypt "
+                  "last week.")
+    assert ("Narendra Modi", "visits", "Egypt") in found
+    # a visit only planned is not one
+    assert not [r for r in typed("Narendra Modi planned a two-day visit to Egypt.")
+                if r[1] == "visits"]
+
+
+def test_a_person_and_other_members_of_a_party(typed):
+    assert ("Nancy Pelosi", "member_of", "Democrats") in typed(
+        "Nancy Pelosi and other Democrats voted against the spending bill on Friday.")
+
+
+def test_a_campus_place_is_part_of_a_university_name(typed):
+    found = typed("The study was led by researchers from the University of Texas at Austin.")
+    assert not [r for r in found if r[1] == "based_in"]
+    # a university's seat written apart from its name still counts
+    assert ("Rice University", "based_in", "Houston") in typed(
+        "The study was led by researchers from Rice University in Houston.")
+

@@ -47,11 +47,12 @@ VERB_TYPES = {"meet": "meets", "accuse": "accuses", "visit": "visits",
               "support": "supports", "endorse": "supports", "arrest": "arrests",
               "defeat": "defeats", "beat": "defeats"}
 # Contacts between two people that analysts read as a meeting: "X spoke
-# with Y", "X held talks with Y", "X had a phone call with Y".
+# with Y", "X held talks with Y", "X had a phone call with Y", "during a
+# news conference with Y, X said".
 CONTACT_VERBS = {"speak", "talk", "confer", "meet"}
 CONTACT_NOUNS = {"talks", "talk", "call", "meeting", "conversation", "discussion",
                  "discussions", "negotiations", "summit", "videoconference", "phone",
-                 "telephone", "consultations"}
+                 "telephone", "consultations", "conference"}
 # Offices that head the country or body named with them: "Kenya's President
 # X" leads Kenya ("prime" stands for "prime minister").
 LEAD_OFFICES = {"president", "prime", "premier", "chancellor", "king", "queen", "monarch",

@@ -156,6 +156,12 @@ def _contact_relations(doc, by_token) -> Iterable[_RawRelation]:
                 predicate = f"{name} with" if phone or name == "phone call" else \
                     f"{lemma} {name} with"
                 heads += [(predicate, noun), (predicate, verb)]
+        # "During a news conference with Y, X said": the contact is the
+        # doer's, named in a phrase of the verb rather than as its object
+        heads += [(f"{noun.lower_} with", noun) for prep in verb.children
+                  if prep.dep_ == "prep" and prep.lower_ in _CONTACT_TIME_PREPS
+                  for noun in prep.children
+                  if noun.dep_ == "pobj" and noun.lower_ in CONTACT_NOUNS]
         if not heads:
             continue
         subjects = [_pronoun_speaker(s, by_token) if s.lower_ in ("he", "she") else
@@ -178,6 +184,39 @@ def _contact_relations(doc, by_token) -> Iterable[_RawRelation]:
                         for subject in subjects:
                             if subject.key != other.key:
                                 yield _RawRelation(subject, predicate, other, "meets")
+
+
+# Prepositions that place a verb in a contact that took place ("during",
+# "after"), not one still to come ("before", "ahead of").
+_CONTACT_TIME_PREPS = {"during", "after", "at", "following", "in"}
+
+
+def _visit_relations(doc, by_token) -> Iterable[_RawRelation]:
+    """"X made a state visit to Y", "X paid a visit to Y", "X began a trip
+    to Y": the visit is a noun the verb takes, and the place or person it
+    is "to" is visited."""
+    for noun in doc:
+        if noun.lemma_.lower() not in _VISIT_NOUNS or noun.dep_ != "dobj" or \
+                noun.head.lemma_.lower() not in _VISIT_MAKING_VERBS:
+            continue
+        verb = noun.head
+        subjects = [mention_of_token(s, by_token) for s in _verb_subjects(verb)
+                    if s.dep_ == "nsubj"]
+        for subject in (s for s in subjects if s is not None and _is_person(s)):
+            for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ == "to"):
+                for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+                    for token in _with_conjuncts(pobj):
+                        visited = mention_of_token(token, by_token)
+                        if visited is not None and visited.key != subject.key and \
+                                (_is_place(visited) or _is_person(visited)):
+                            yield _RawRelation(subject, f"{noun.lemma_.lower()} to",
+                                               visited, "visits")
+
+
+_VISIT_NOUNS = {"visit", "trip", "tour", "pilgrimage"}
+# Verbs that make the visit happen; "planned a visit", "cancelled a trip"
+# did not.
+_VISIT_MAKING_VERBS = {"make", "pay", "begin", "start", "end", "conclude", "complete", "wrap"}
 
 
 def _pronoun_speaker(pronoun, by_token) -> Optional[Mention]:
@@ -554,6 +593,18 @@ def _person_relations(doc, person: Mention, by_token) -> Iterable[_RawRelation]:
     yield from _person_appositions(person, head, by_token)
     yield from _home_of(person, head, by_token)
     yield from _person_of(person, head, by_token)
+    yield from _one_of_the_others(person, head, by_token)
+
+
+def _one_of_the_others(person: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """"Gregoire and other Democrats", "X and other Kenyans": the person is
+    one of the party or people named after "and other"."""
+    for conj in (c for c in head.children if c.dep_ == "conj"):
+        group = by_token.get(conj.i)
+        if group is not None and group.canonical_label == "NORP" and \
+                any(c.dep_ == "amod" and c.lower_ == "other" for c in conj.children):
+            yield _RawRelation(person, "be", group,
+                               "member_of" if _is_group_name(group) else "nationality")
 
 
 def _words_before_name(person: Mention, head, by_token) -> Iterable[_RawRelation]:
@@ -857,6 +908,8 @@ def _base_under_name(org: Mention, child, by_token) -> Iterable[_RawRelation]:
         if target is not None and _is_place(target):
             yield _RawRelation(org, "of", target, "based_in")
     elif child.dep_ == "prep" and child.lower_ in ("in", "of", "at", "from"):
+        if child.lower_ == "at" and child.i == org.end and _campus_name(org):
+            return  # "the University of Colorado at Boulder": the place is the name's
         for pobj in (g for g in child.children if g.dep_ == "pobj"):
             target = mention_of_token(pobj, by_token)
             if target is not None and _is_place(target):
@@ -864,6 +917,12 @@ def _base_under_name(org: Mention, child, by_token) -> Iterable[_RawRelation]:
     elif child.dep_ == "appos" and child.i not in by_token:
         for place in _places_in(child, by_token, org, modifiers_only=True):
             yield _RawRelation(org, "base in", place, "based_in")
+
+
+def _campus_name(org: Mention) -> bool:
+    """A university's name, which a campus completes with "at" and its
+    place ("University of North Carolina at Greensboro")."""
+    return any(w in ("university", "college") for w in org.canonical.lower().split())
 
 
 def _based_before(doc, org: Mention, by_token) -> Iterable[_RawRelation]:
@@ -1081,7 +1140,7 @@ def find_relations(story: Story, doc, mentions: list[Mention], by_token) -> list
     """The story's relations, one per pair, type and place; a typed reading
     replaces an open one of the same pair and span."""
     found = list(_verb_relations(doc, by_token)) + list(_title_relations(doc, mentions, by_token))
-    found += list(_contact_relations(doc, by_token))
+    found += list(_contact_relations(doc, by_token)) + list(_visit_relations(doc, by_token))
     found += list(_kill_relations(doc, mentions, found))
     found += list(_credit_relations(doc, mentions))
     found += _closure(found)
