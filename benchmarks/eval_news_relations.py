@@ -1,6 +1,6 @@
 """Typed relations of wirestream, scored against hand labels on real news.
 
-Corpus, 135 stories in two groups, all run through the real pipeline in one
+Corpus, 145 stories in two groups, all run through the real pipeline in one
 `wirestream run --articles ARCHIVE --output DIR`; the typed rows of the
 `relations` table it writes are scored:
 
@@ -9,7 +9,7 @@ Corpus, 135 stories in two groups, all run through the real pipeline in one
   ../shared/data or $WIRESTREAM_DATA, plus the 24 GUM Wikinews articles,
   CC BY), built exactly as that script builds them; labels in
   benchmarks/labels/relations_news.jsonl.
-- "wikinews": 71 English Wikinews articles of Nov 2004 - Jan 2005 (public
+- "wikinews": 81 English Wikinews articles of Nov 2004 - Jan 2005 (public
   domain; bundled in benchmarks/data/wikinews/, whose ATTRIBUTION.md names
   source, licence and authors); labels in
   benchmarks/labels/relations_wikinews.jsonl.
