@@ -304,3 +304,18 @@ def test_a_campus_place_is_part_of_a_university_name(typed):
     assert ("Rice University", "based_in", "Houston") in typed(
         "The study was led by researchers from Rice University in Houston.")
 
+
+
+def test_an_acronym_in_brackets_between_organisation_and_office(typed):
+    found = typed("National Rifle Association (NRA) chief lobbyist Chris Cox said the group "
+                  "would fight the measure.")
+    assert ("Chris Cox", "works_for", "National Rifle Association") in found
+
+
+def test_an_honorific_before_a_name_is_no_office(typed):
+    found = typed("The senator praised National Security Advisor Dr. Susan Rice in a speech "
+                  "on Monday.")
+    assert not [r for r in found if r[1] == "works_for"]
+    # the office before the honorific still counts
+    assert ("Lisa Cook", "works_for", "Federal Reserve") in typed(
+        "The board welcomed Federal Reserve Governor Dr. Lisa Cook to the meeting.")

@@ -14,8 +14,8 @@ from typing import Iterable, Optional
 from transforms.nlp.lexicon import (
     AGENT_LABELS, BASE_VERBS, CONTACT_NOUNS, CONTACT_VERBS, EMPLOY_VERBS, GROUP_NORP_WORDS,
     KILL_NOUNS, KILL_VERBS, KILLER_NOUNS, LEAD_OFFICES, LIVE_VERBS, NATIVE_NOUNS,
-    OFFICE_BODY_NOUNS, PLACE_LABELS, PLACE_NOUNS, REPORTING_VERBS, RESIDENT_NOUNS, TITLE_NOUNS,
-    VERB_TYPES, WORK_VERBS)
+    OFFICE_BODY_NOUNS, PERSON_HONORIFICS, PLACE_LABELS, PLACE_NOUNS, REPORTING_VERBS,
+    RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
 from schemas.records import Relation, Story
 from transforms.nlp.mention import Mention
 from transforms.nlp.names import field_of
@@ -589,6 +589,7 @@ def _person_relations(doc, person: Mention, by_token) -> Iterable[_RawRelation]:
     yield from _words_before_name(person, head, by_token)
     yield from _title_of_place_then_name(person, head, by_token)
     yield from _apposed_to_office(person, head, by_token)
+    yield from _office_after_bracketed_acronym(person, head, by_token)
     yield from _born_in(person, head, by_token)
     yield from _person_appositions(person, head, by_token)
     yield from _home_of(person, head, by_token)
@@ -622,6 +623,8 @@ def _words_before_name(person: Mention, head, by_token) -> Iterable[_RawRelation
             # "Scientologist Tom Cruise", "Rohingya Muhammad Amin"
             yield _RawRelation(person, "be", group,
                                "member_of" if _is_group_name(group) else "nationality")
+        if word.lower_.rstrip(".") in PERSON_HONORIFICS:
+            continue  # "National Security Advisor Dr. Rice": "Dr." is no office
         if word.lemma_.lower() in KILLER_NOUNS:
             yield from _victims_before(person, word, front, by_token)
         elif word.lower_.rstrip(".") in TITLE_NOUNS or _can_describe_person(word) \
@@ -685,6 +688,29 @@ def _apposed_to_office(person: Mention, head, by_token) -> Iterable[_RawRelation
     if head.dep_ == "appos" and (office.lower_.rstrip(".") in TITLE_NOUNS | RESIDENT_NOUNS
                                  or _can_describe_person(office)):
         yield from _office_relations(person, office, by_token)
+
+
+def _office_after_bracketed_acronym(person: Mention, head,
+                                    by_token) -> Iterable[_RawRelation]:
+    """"American Association of Retired Persons (AARP) Policy Director John
+    Rother", "the United Nations (UN) relief coordinator Jan Egeland": the
+    acronym in brackets cuts the office off the organisation, and the parse
+    hangs the name on the organisation as an apposition."""
+    if head.dep_ != "appos":
+        return
+    org = by_token.get(head.head.i)
+    if org is None or org is person or not _is_org(org):
+        return
+    doc = head.doc
+    between = list(doc[org.end:person.start])
+    if len(between) < 4 or between[0].text != "(" or between[2].text != ")":
+        return
+    office = between[3:]
+    if all(t.pos_ in ("NOUN", "PROPN", "ADJ") and t.i not in by_token and t.text.isalpha()
+           for t in office) and (office[-1].lower_ in TITLE_NOUNS or
+                                 _can_describe_person(office[-1])):
+        yield from _office_target(person, office[-1].lower_, f"{office[-1].lower_} of",
+                                  org, office[-1])
 
 
 def _born_in(person: Mention, head, by_token) -> Iterable[_RawRelation]:
