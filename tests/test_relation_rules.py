@@ -319,3 +319,21 @@ def test_an_honorific_before_a_name_is_no_office(typed):
     # the office before the honorific still counts
     assert ("Lisa Cook", "works_for", "Federal Reserve") in typed(
         "The board welcomed Federal Reserve Governor Dr. Lisa Cook to the meeting.")
+
+
+def test_one_of_a_people_in_apposition(typed):
+    assert ("Maria Lopez", "nationality", "Australian") in typed(
+        "Maria Lopez, an Australian woman, has claimed that the company held her passport.")
+
+
+def test_names_in_apposition_to_a_party_are_its_members(typed):
+    found = typed("Two House Republicans, Representatives Larry Craig of Idaho and Beau Bolter "
+                  "of Texas, have introduced the bill.")
+    assert ("Larry Craig", "member_of", "Republicans") in found
+    assert ("Larry Craig", "lives_in", "Idaho") in found
+
+
+def test_an_organisation_the_parse_folds_into_the_name_after_an_office_of(typed):
+    assert ("Enver Solomon", "works_for", "Refugee Council") in typed(
+        "After the leak, CEO of the Refugee Council Enver Solomon told Sky News any process "
+        "must be well thought out.")

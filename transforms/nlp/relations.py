@@ -410,6 +410,12 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
             continue  # "his wife, X, from Sydney" lives there; "Y's father" is Y's
         for pobj in (g for g in prep.children if g.dep_ == "pobj"):
             target = mention_of_token(pobj, by_token)
+            if target is person:
+                # "CEO of the Refugee Council Enver Solomon": the parse folds
+                # the organisation into the name it is followed by
+                target = next((by_token[c.i] for c in pobj.children if c.dep_ == "compound"
+                               and c.i < person.start and c.i in by_token
+                               and by_token[c.i] is not person), None)
             if target is None or _is_place(target) and pobj.i not in by_token \
                     and pobj.pos_ == "NOUN":
                 # "head of Sydney brokerage house": the place is the house's
@@ -595,6 +601,7 @@ def _person_relations(doc, person: Mention, by_token) -> Iterable[_RawRelation]:
     yield from _home_of(person, head, by_token)
     yield from _person_of(person, head, by_token)
     yield from _one_of_the_others(person, head, by_token)
+    yield from _named_members_of_group(person, head, by_token)
 
 
 def _one_of_the_others(person: Mention, head, by_token) -> Iterable[_RawRelation]:
@@ -744,6 +751,15 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
                 if place is not None and _is_place(place):
                     # "Senator X, an Oklahoma Republican": of that state
                     yield _RawRelation(person, "be", place, "lives_in")
+        if appos.lemma_.lower() in _ONE_OF_A_PEOPLE:
+            # "X, an Australian woman", "X, a Kurdish farmer's son": the
+            # people or group the noun is of
+            for word in (c for c in appos.children if c.dep_ in ("amod", "compound")):
+                group = by_token.get(word.i)
+                if group is not None and group is not person and \
+                        group.canonical_label == "NORP":
+                    yield _RawRelation(person, "be", group,
+                                       "member_of" if _is_group_name(group) else "nationality")
         if appos.i in by_token:
             continue  # another name, not an office
         yield from _office_relations(person, appos, by_token)
@@ -756,6 +772,24 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
                 yield from _office_relations(person, group, by_token)
         for conj in (c for c in appos.children if c.dep_ == "conj"):
             yield from _office_relations(person, conj, by_token)
+
+
+# Nouns for one person of a people ("an Australian woman", "a Kurdish man").
+_ONE_OF_A_PEOPLE = {"man", "woman", "citizen", "national", "girl", "boy", "teenager",
+                    "resident", "native", "businessman", "businesswoman"}
+
+
+def _named_members_of_group(person: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """"Two House Republicans, Representatives X of Idaho and Y of Texas":
+    names in apposition to a party or a people are its members."""
+    node = head.head if head.dep_ == "conj" and head.head.dep_ == "appos" else head
+    if node.dep_ != "appos":
+        return
+    group = by_token.get(node.head.i)
+    if group is not None and group is not person and group.canonical_label == "NORP" \
+            and node.head.tag_ in ("NNPS", "NNS"):
+        yield _RawRelation(person, "be", group,
+                           "member_of" if _is_group_name(group) else "nationality")
 
 
 def _home_of(person: Mention, head, by_token) -> Iterable[_RawRelation]:
