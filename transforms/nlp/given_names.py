@@ -11,6 +11,8 @@ import importlib
 import pkgutil
 from functools import lru_cache
 
+from transforms.nlp.list_cache import cached
+
 
 def _latin_name(name: object) -> bool:
     return isinstance(name, str) and len(name) > 1 and name[:1].isupper() and \
@@ -24,12 +26,17 @@ def given_names() -> frozenset:
 
     A per-process cache, safe under Beam: pure (from installed packages
     alone, so every worker builds the same value) and a frozenset, so the threads
-    sharing a worker's model share it. `model.warm_caches` builds it early.
+    sharing a worker's model share it. `model.warm_caches` builds it early,
+    from the disk copy `list_cache` keeps when there is one.
     """
+    return frozenset(cached("given_names", ("Faker",), _latin_given_names))
+
+
+def _latin_given_names() -> list:
     try:
         import faker.providers.person as person
     except ImportError:  # pragma: no cover
-        return frozenset()
+        return []
     names: set = set()
     for module in pkgutil.iter_modules(person.__path__):
         if not module.ispkg or module.name == "en":
@@ -44,4 +51,4 @@ def given_names() -> frozenset:
                 value = value.keys()
             if isinstance(value, (list, tuple, set, frozenset, type({}.keys()))):
                 names.update(n for n in value if _latin_name(n))
-    return frozenset(names)
+    return sorted(names)

