@@ -1,12 +1,16 @@
 """The language of a story's text, when the feed does not say.
 
 Plain functions, no Beam. py3langid's model ships inside the package; it is
-loaded once per process, on first use.
+loaded once per process, on first use. Most wire copy is plainly English,
+and for that the model is not asked (loading it costs 0.6 s a process,
+asking it 0.3 ms a story): a text written mostly in English function words
+that no other language of the wire shares is English.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from typing import Optional
 
 MIN_LANGUAGE_LETTERS = 25
@@ -17,6 +21,35 @@ CONFIDENT_LETTERS = 200
 CONFIDENCE = 0.9
 SHORT_LETTERS = 40
 SHORT_CONFIDENCE = 0.99
+
+
+# Frequent English function words that are not words of the other languages
+# news comes in ("was", "will" and "also" are German, "of" and "is" Dutch,
+# "for" and "by" Scandinavian, "a", "in", "on" and "die" several).
+ENGLISH_WORDS = frozenset(
+    "the and that with from said which would this not but their they been "
+    "has have were its after who about could than when there".split())
+PLAINLY_ENGLISH_WORDS = 40
+PLAINLY_ENGLISH_SHARE = 0.08
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def plainly_english(sample: str) -> bool:
+    """Forty words or more, at least 8% of them ENGLISH_WORDS in lower
+    case, "the" among them, and hardly a letter outside ASCII. Agrees with py3langid on every
+    text of the corpora here that it accepts (tests/test_language.py)."""
+    words = _WORD.findall(sample)
+    if len(words) < PLAINLY_ENGLISH_WORDS:
+        return False
+    # As written: "The" of "The Irish Post" in Italian copy is a name.
+    if "the" not in words:
+        return False
+    english = sum(word in ENGLISH_WORDS for word in words)
+    if english < PLAINLY_ENGLISH_SHARE * len(words):
+        return False
+    letters = sum(len(word) for word in words)
+    foreign = sum(not ch.isascii() for word in words for ch in word)
+    return foreign * 50 < letters
 
 
 @functools.lru_cache(maxsize=1)
@@ -37,6 +70,8 @@ def detect_language(text: str) -> Optional[str]:
     letters = sum(ch.isalpha() for ch in sample)
     if letters < MIN_LANGUAGE_LETTERS:
         return None
+    if plainly_english(sample):
+        return "en"
     code, probability = _identifier().classify(sample)
     sure = (letters >= CONFIDENT_LETTERS and probability >= CONFIDENCE or
             letters >= SHORT_LETTERS and probability >= SHORT_CONFIDENCE)
