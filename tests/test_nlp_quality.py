@@ -70,21 +70,30 @@ def test_quote_speakers_on_hand_labelled_reuters_and_gum_stories():
     assert results["all"]["speaker_precision"] >= 0.93
 
 
-def test_typed_relations_on_hand_labelled_reuters_and_gum_stories():
+def test_typed_relations_on_hand_labelled_news_stories():
     shared_data("reuters21578", "sgm-data")
     shared_data("gum-wikinews", "dep")
     from benchmarks.eval_news_relations import evaluate
 
     results = evaluate()
-    # measured (283 labelled relations in the 64 stories of eval_quotes): dev
-    # P 0.936 R 0.732 (0.790 / 0.568 before the rules tuned on it); held-out
-    # P 0.624 R 0.383 (0.590 / 0.333 when first measured, before two
-    # regressions the held-out rows showed were undone; 0.593 / 0.362
-    # before any rule of this round). Held-out is short of the 0.80 at 0.40
-    # issue 13 asks for: most of its errors are party members written
-    # "X of the Y Party", read as works_for, in one election story.
-    original = results["groups"]["original"]
+    original, wikinews = results["groups"]["original"], results["groups"]["wikinews"]
+    # measured on the 64 stories of eval_quotes (283 labels): dev P 0.937
+    # R 0.739 (0.790 / 0.568 before the rules tuned on it); held-out P 0.624
+    # R 0.383 (0.593 / 0.362 before any rule of issue 13). Most held-out
+    # errors are party members written "X of the Y Party", read as
+    # works_for, in one election story; no dev story has that pattern.
     assert original["dev"]["overall"]["p"] >= 0.90
     assert original["dev"]["overall"]["r"] >= 0.70
     assert original["heldout"]["overall"]["p"] >= 0.60
     assert original["heldout"]["overall"]["r"] >= 0.36
+    # measured on the 81 bundled Wikinews stories (182 labels): dev P 0.841
+    # R 0.507 (0.791 / 0.467 before this round's rules), held-out P 0.705
+    # R 0.430 (unchanged by them)
+    assert wikinews["dev"]["overall"]["p"] >= 0.80
+    assert wikinews["dev"]["overall"]["r"] >= 0.48
+    assert wikinews["heldout"]["overall"]["p"] >= 0.67
+    assert wikinews["heldout"]["overall"]["r"] >= 0.40
+    # both together, held-out: P 0.658 R 0.403, short of issue 13's 0.80
+    # at 0.40
+    assert results["heldout"]["overall"]["p"] >= 0.63
+    assert results["heldout"]["overall"]["r"] >= 0.38
