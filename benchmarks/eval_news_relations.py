@@ -54,8 +54,9 @@ Labelling guideline (the annotator read every story in full):
   Civic Party", "DAB's X", "Greenspan, a Republican", "a member of
   Scientology", "former Scientologist"). An office in a party or movement
   ("UNITA leader", "Labour spokesman") may be works_for or member_of. A
-  player of a national side written as the country ("New Zealand captain
-  X", "Fleming's New Zealand side") is member_of|lives_in the country.
+  role in a side written as its country or city ("Panama coach X", "New
+  Zealand captain X", "Portland player X") is not labelled (a nationality
+  adjective is: "Swedish captain X").
 - lives_in: a person and a place the text says they live in, come from or
   were born in ("X of Idaho", "from Irving, Texas", "a former resident of
   Evansville"), and, as the pipeline's documented convention has it, the

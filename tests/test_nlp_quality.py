@@ -86,14 +86,14 @@ def test_typed_relations_on_hand_labelled_news_stories():
     assert original["dev"]["overall"]["r"] >= 0.70
     assert original["heldout"]["overall"]["p"] >= 0.60
     assert original["heldout"]["overall"]["r"] >= 0.36
-    # measured on the 81 bundled Wikinews stories (182 labels): dev P 0.841
-    # R 0.507 (0.791 / 0.467 before this round's rules), held-out P 0.705
-    # R 0.430 (unchanged by them)
-    assert wikinews["dev"]["overall"]["p"] >= 0.80
-    assert wikinews["dev"]["overall"]["r"] >= 0.48
+    # measured on the 81 bundled Wikinews stories (174 labels): dev P 0.864
+    # R 0.527 (0.814 / 0.486 before this round's rules), held-out P 0.705
+    # R 0.460 (unchanged by them)
+    assert wikinews["dev"]["overall"]["p"] >= 0.82
+    assert wikinews["dev"]["overall"]["r"] >= 0.50
     assert wikinews["heldout"]["overall"]["p"] >= 0.67
-    assert wikinews["heldout"]["overall"]["r"] >= 0.40
-    # both together, held-out: P 0.658 R 0.403, short of issue 13's 0.80
+    assert wikinews["heldout"]["overall"]["r"] >= 0.43
+    # both together, held-out: P 0.658 R 0.415, short of issue 13's 0.80
     # at 0.40
     assert results["heldout"]["overall"]["p"] >= 0.63
-    assert results["heldout"]["overall"]["r"] >= 0.38
+    assert results["heldout"]["overall"]["r"] >= 0.39
