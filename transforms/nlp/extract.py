@@ -15,7 +15,14 @@ from __future__ import annotations
 
 from schemas.records import EntityMention, Extraction, Story
 from transforms.nlp.entities import dateline_entities, find_entities
-from transforms.nlp.names import entity_id, field_of, model_text, normalize_name, story_text
+from transforms.nlp.names import (
+    doc_text,
+    entity_id,
+    field_of,
+    model_text,
+    normalize_name,
+    story_text,
+)
 from transforms.nlp.quotes import find_quotes
 from transforms.nlp.relations import find_relations
 
@@ -25,8 +32,8 @@ __all__ = ["extract", "entity_id", "model_text", "normalize_name", "story_text"]
 def extract(story: Story, doc) -> Extraction:
     """Entities, relations and quotes of one canonical story's Doc."""
     text = story_text(story)
-    if len(text) != len(doc.text):  # not the text of this story: read what was parsed
-        text = doc.text
+    if len(text) != len(doc_text(doc)):  # not the text of this story: read what was parsed
+        text = doc_text(doc)
     mentions = find_entities(doc, text)
     by_token = {i: m for m in mentions for i in range(m.start, m.end)}
 

@@ -143,6 +143,19 @@ def model_text(story: Story) -> str:
     return "\n".join(recase_line(line, forms) for line in lines)
 
 
+_DOC_TEXT = "wirestream_text"
+
+
+def doc_text(doc) -> str:
+    """The Doc's text, joined once: spaCy's `doc.text` joins every token
+    anew on each call, which the rules did hundreds of times a story. Safe
+    to keep because no rule changes the text (a retokenizer merge keeps it)."""
+    text = doc.user_data.get(_DOC_TEXT)
+    if text is None:
+        text = doc.user_data[_DOC_TEXT] = doc.text
+    return text
+
+
 def field_of(story: Story, start: int, end: int) -> Optional[tuple[str, int]]:
     """(field, offset of that field in the Doc text) for a span, or None if
     it straddles the title and body."""

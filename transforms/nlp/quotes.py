@@ -10,6 +10,7 @@ from transforms.nlp.lexicon import (
     AGENT_LABELS, CONTINUATION_GAP, ORG_STANDIN_NOUNS, PRONOUNS, QUOTE_PAIRS, REPORTING_VERBS,
     SEPARATOR, TITLE_NOUNS)
 from transforms.nlp.mention import Mention
+from transforms.nlp.names import doc_text
 from transforms.nlp.relations import mention_of_token
 
 
@@ -48,7 +49,7 @@ def _past_paragraph(token, span_end: int) -> bool:
     """Whether a token lies after the quotation and past a paragraph break
     (the closing mark of a quote that ends a paragraph is often parsed into
     the next paragraph's first sentence, whose verb is someone else's)."""
-    return token.idx >= span_end and "\n\n" in token.doc.text[span_end - 1:token.idx]
+    return token.idx >= span_end and "\n\n" in doc_text(token.doc)[span_end - 1:token.idx]
 
 
 class _Candidate(NamedTuple):
