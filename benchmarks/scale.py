@@ -34,6 +34,7 @@ from pathlib import Path
 
 from benchmarks.corpora import iter_reuters, write_jsonl
 from benchmarks.harness import REPO, multi_processing, run_script, wirestream_command
+from pipeline.workers import descendants
 
 
 @dataclass
@@ -50,21 +51,8 @@ class Measured:
         return self.stories / self.seconds
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return []
-
-
 def _tree(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(_children(current))
-    return found
+    return [pid, *sorted(descendants(pid))]
 
 
 def _peak_rss_kb(pid: int) -> int:

@@ -49,23 +49,32 @@ def _parents() -> dict[int, int]:
     return parents
 
 
-def sdk_workers(pid: int) -> set[int]:
-    """The Beam SDK worker processes under `pid` (not the shells that start
-    them: Beam runs each worker through `/bin/sh -c`)."""
+def descendants(pid: int) -> set[int]:
+    """Every process under `pid`, by walking each process's parent id: a
+    process's `children` file lists only what its main thread started,
+    and Beam starts workers from other threads."""
     parents = _parents()
     found, todo = set(), [pid]
     while todo:
         current = todo.pop()
         for child, parent in parents.items():
-            if parent != current:
-                continue
-            todo.append(child)
-            try:
-                command = (Path("/proc") / str(child) / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if _WORKER_MODULE in command and not command.startswith(b"/bin/sh"):
+            if parent == current and child not in found:
                 found.add(child)
+                todo.append(child)
+    return found
+
+
+def sdk_workers(pid: int) -> set[int]:
+    """The Beam SDK worker processes under `pid` (not the shells that start
+    them: Beam runs each worker through `/bin/sh -c`)."""
+    found = set()
+    for child in descendants(pid):
+        try:
+            command = (Path("/proc") / str(child) / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if _WORKER_MODULE in command and not command.startswith(b"/bin/sh"):
+            found.add(child)
     return found
 
 
