@@ -6,7 +6,9 @@ where the small model missed it), then grouped into one entity with one
 canonical name (the fullest form the story uses: "Merkel" -> "Angela
 Merkel", "EU" -> "European Union") and the majority label of its mentions.
 What the wire's layout says a name is (tables, results, competitors,
-datelines, slugs) is read in `wire_layout`.
+datelines, slugs) is read in `wire_layout`; where the model drew a name's
+bounds wrong (a bracket, a given name cut off, a person run into an
+organisation), in `name_bounds`.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from transforms.nlp.lexicon import (
     GAZETTEER_LABELS, HONORIFICS, NAMED_LABELS, ORG_HEAD_NOUNS, PERSON_HONORIFICS, PLACE_LABELS,
     PLACE_NOUNS, TITLE_NOUNS)
 from transforms.nlp.mention import Mention
+from transforms.nlp.name_bounds import (
+    given_name_before_particle, join_given_name, join_repeated_names, org_name_completions,
+    orgs_by_noun, people_after_orgs, places_after_known_names, split_at_brackets)
 from transforms.nlp.names import entity_id, normalize_name, place_key, recase_name
 from transforms.nlp.wire_layout import (
-    INITIAL, as_team, competitor_names, crosses_side, followed_by_country, in_a_table,
-    is_dateline_place, is_name_shape, is_place_name, opens_table_row, result_sides,
+    INITIAL, as_team, city_names, competitor_names, crosses_side, followed_by_country,
+    in_a_table, is_dateline_place, is_name_shape, is_place_name, opens_table_row, result_sides,
     section_slug_end, source_line_city_words, span_is_name_shape, table_rows)
 
 
@@ -57,7 +62,8 @@ def _trim(doc, start: int, end: int, label: str) -> Optional[tuple[int, int]]:
             start += 1
     while end - start > 1 and not any(c.isalpha() for c in doc[end - 1].text):
         end -= 1  # "Surrey 429-7", "P. Johnson 84"
-    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_punct
+    while end > start and (doc[end - 1].tag_ == "POS" and not _name_s(doc, end - 1)
+                           or doc[end - 1].is_punct
                            and doc[end - 1].text not in (".",) or doc[end - 1].is_space
                            or doc[end - 1].text == "." and end - start == 1):
         end -= 1
@@ -72,6 +78,14 @@ def _trim(doc, start: int, end: int, label: str) -> Optional[tuple[int, int]]:
                 start = i + 1
             return _trim(doc, start, end, label) if start < end else None
     return (start, end) if start < end else None
+
+
+def _name_s(doc, i: int) -> bool:
+    """"St. John's and Gander": an "'s" that is part of a name, not a
+    possessive: the word before it possesses nothing (not "poss" in the
+    parse) and no noun follows."""
+    return i > 0 and doc[i - 1].dep_ != "poss" and doc[i].text in ("'s", "\u2019s") and (
+        i + 1 == len(doc) or doc[i + 1].pos_ not in ("NOUN", "PROPN", "ADJ", "NUM"))
 
 
 _NAME_SUFFIXES = {"inc", "ltd", "llc", "plc", "co", "corp", "jr", "sr", "ag", "sa",
@@ -146,9 +160,16 @@ def _person_cues(doc, start: int, end: int) -> bool:
                 end < len(doc) and doc[end].text == ",":
             return True
         word = child.lower_.rstrip(".")
-        if word in TITLE_NOUNS and word not in _NOT_PERSON_OFFICES and not child.ent_type_:
+        if (word in TITLE_NOUNS and word not in _NOT_PERSON_OFFICES or word in _PERSON_NOUNS) \
+                and not child.ent_type_:
             return True
     return False
+
+
+# What only a person is of a place, in apposition to a name ("Halston, a
+# former resident of Evansville"). Kin and other person nouns are left out:
+# the parse hangs them on the wrong name too often ("X's son, Y").
+_PERSON_NOUNS = {"resident", "native", "citizen", "inhabitant"}
 
 
 def _mentions(doc, text: str, sides: set[tuple[int, int]]) -> list[Mention]:
@@ -219,13 +240,14 @@ def _whole_name(doc, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _recover(doc, text: str, mentions: list[Mention],
-             sides: set[tuple[int, int]], joined: tuple = ()) -> list[Mention]:
+def _recover(doc, text: str, mentions: list[Mention], sides: set[tuple[int, int]],
+             joined: tuple = (), nicknames: tuple = ()) -> list[Mention]:
     """Names the story uses elsewhere that the model missed here.
 
-    A capitalised token sequence equal to a mention's text, or to the
-    surname of a PERSON named in full, and not inside any entity (dates and
-    amounts included), is a mention of that name too.
+    A capitalised token sequence equal to a mention's text, to the
+    surname of a PERSON named in full, or to a side's nickname ("Pistons"
+    after "Detroit Pistons", `_nicknames`), and not inside any entity (dates
+    and amounts included), is a mention of that name too.
     """
     taken = set()
     for ent in doc.ents:
@@ -245,6 +267,10 @@ def _recover(doc, text: str, mentions: list[Mention],
                 continue
             seen.add(key)
             keys[key[0]].append((key, m.label))
+    for key in nicknames:
+        if key not in seen:
+            seen.add(key)
+            keys[key[0]].append((key, "ORG"))
     added = _initial_names(doc, text, taken)
     added += competitor_names(doc, text, taken)
     added += table_rows(doc, text, taken, sides)
@@ -295,9 +321,10 @@ def _named_as_person(full: Mention, members: list[Mention], words_of: dict) -> b
 
 def _given_name_first(text: str) -> bool:
     """"Jeff Tarango", "Irina Privalova": a given name, then capitalised
-    words; not a known place."""
+    words; not a known place, nor led by one ("Indiana Pacers")."""
     parts = text.split()
-    return is_name_shape(parts, text) and parts[0] in given_names()
+    return is_name_shape(parts, text) and parts[0] in given_names() and \
+        not _place_lead(parts)
 
 
 def resolve_canonical(mentions: list[Mention]) -> None:
@@ -373,8 +400,14 @@ def _join_same_names(ordered: list[Mention], words_of: dict, same: _Groups) -> N
 
 def _join_short_forms(ordered: list[Mention], words_of: dict, same: _Groups) -> None:
     """A short form with the full name it stands for: a person's surname or
-    first name, an acronym, an organisation's leading words."""
+    first name, an acronym, an organisation's leading words or a side's
+    nickname. A name of two words written as a person's (given name first)
+    stands for its surname whatever the model labelled it ("Dino Rossi" ...
+    "Rossi")."""
     people = [m for m in ordered if m.label == "PERSON" and len(words_of[id(m)]) >= 2]
+    shaped = [m for m in ordered if m.label in ("ORG", "GPE", "NORP", "PRODUCT", "WORK_OF_ART")
+              and len(words_of[id(m)]) == 2 and _given_name_first(m.text) and
+              words_of[id(m)][-1] not in _INSTITUTION_WORDS]
     orgs = [m for m in ordered if m.label in ("ORG", "GPE", "LOC", "FAC", "EVENT", "LAW")
             and len(words_of[id(m)]) >= 2]
     for m in ordered:
@@ -382,6 +415,11 @@ def _join_short_forms(ordered: list[Mention], words_of: dict, same: _Groups) -> 
         if not words:
             continue
         full = _person_in_full(m, words, people, words_of)
+        if full is None and m.label in ("PERSON", "GPE", "NORP") and len(words) == 1:
+            # "Dino Rossi" (ORG) ... "Rossi" (GPE): the model's labels disagree,
+            # the surname says which name it is
+            full = _person_in_full(m, words, [p for p in shaped if
+                                              words_of[id(p)][-1:] == words], words_of)
         if full is None:
             if _is_acronym(m, words):
                 # a country's code ("US", "UK") is that country, not an
@@ -392,6 +430,8 @@ def _join_short_forms(ordered: list[Mention], words_of: dict, same: _Groups) -> 
                     len(words) == 1 and words[0] in ORG_HEAD_NOUNS:
                 # "the Clan" after "the Clan of the Gulf", whatever its label
                 full = _org_of_leading_words(words, orgs, words_of)
+                if full is None and m.label == "ORG":
+                    full = _org_of_nickname(words, orgs, words_of)
         if full is not None:
             same.join(full, m)
 
@@ -427,6 +467,81 @@ def _org_of_leading_words(words: list[str], orgs: list[Mention],
     """"Apple" -> "Apple Inc"."""
     return next((o for o in orgs if o.label == "ORG" and len(words_of[id(o)]) > len(words)
                  and words_of[id(o)][:len(words)] == words), None)
+
+
+def _org_of_nickname(words: list[str], orgs: list[Mention],
+                     words_of: dict) -> Optional[Mention]:
+    """"Pacers" -> "Indiana Pacers"."""
+    for o in orgs:
+        lead = _place_lead(o.text.split())
+        if o.label == "ORG" and lead and normalize_name(
+                " ".join(o.text.split()[lead:])).split() == words:
+            return o
+    return None
+
+
+def _place_lead(words: list[str]) -> int:
+    """How many leading words of a name are a place ("Indiana Pacers", "New
+    York Knicks"), the most that leave a word after them; 0 if none."""
+    for k in range(len(words) - 1, 0, -1):
+        lead = " ".join(words[:k])
+        if place_key(lead) or lead in city_names():
+            return k
+    return 0
+
+
+def _nicknames(doc, mentions: list[Mention]) -> list[tuple[str, ...]]:
+    """A side named by its place and its nickname ("Indiana Pacers",
+    "Detroit Pistons") is often named by the nickname alone after, which
+    the model takes for a person or misses: the nickname's words, and the
+    story's mentions of them become the organisation's (cued)."""
+    names = given_names()
+    tails = set()
+    for m in mentions:
+        words = [t.text for t in doc[m.start:m.end]]
+        lead = _place_lead(words) if m.label == "ORG" and not m.team else 0
+        tail = doc[m.start + lead:m.end]
+        if not lead or not all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in tail) or \
+                tail[-1].lower_ in ORG_HEAD_NOUNS or tail.text in names or \
+                place_key(tail.text) or tail.text in city_names():
+            continue
+        tails.add(tuple(t.text for t in tail))
+    for m in mentions:
+        if m.label in ("PERSON", "NORP", "ORG") and \
+                tuple(t.text for t in doc[m.start:m.end]) in tails:
+            m.label, m.cued = "ORG", True
+    return sorted(tails)
+
+
+def _people_by_group(doc, text: str, mentions: list[Mention]) -> list[Mention]:
+    """"Gregoire and other Democrats": a name joined by "and" to other
+    members of a party or a people is a person's, whatever the model
+    labelled it; a capitalised proper noun there that the model left out of
+    any name is a person named. Returns the names it adds."""
+    group_at = {m.start: m for m in mentions if m.label == "NORP"}
+    by_end = {m.end: m for m in mentions}
+    taken = {i for m in mentions for i in range(m.start, m.end)}
+    added = []
+    for conj in doc:
+        if conj.dep_ != "conj" or conj.i not in group_at or \
+                conj.tag_ not in ("NNPS", "NNS") or \
+                not any(c.dep_ == "amod" and c.lower_ == "other" for c in conj.children):
+            continue
+        head = conj.head
+        m = by_end.get(head.i + 1)
+        if m is not None and m.label in ("ORG", "GPE", "NORP", "PRODUCT") and \
+                not is_place_name(m.text) and m.text not in city_names():
+            m.label, m.cued = "PERSON", True
+        elif m is None and head.i not in taken and head.pos_ == "PROPN" and \
+                head.text[:1].isupper() and not head.text.isupper() and head.text.isalpha():
+            start = head.i
+            while start > 0 and doc[start - 1].dep_ == "compound" and \
+                    doc[start - 1].pos_ == "PROPN" and start - 1 not in taken:
+                start -= 1
+            sub = doc[start:head.i + 1]
+            added.append(Mention(start, head.i + 1, text[sub.start_char:sub.end_char],
+                                 "PERSON", sub.start_char, sub.end_char, cued=True))
+    return added
 
 
 def _name_entity(members: list[Mention], words_of: dict) -> None:
@@ -605,8 +720,18 @@ def find_entities(doc, text: str) -> list[Mention]:
     """The story's entity mentions in text order, each with its entity's
     canonical name, label and id."""
     sides = result_sides(text)  # once per story: three rules read them
-    mentions, joined = _of_names(doc, text, _mentions(doc, text, sides))
-    mentions += _recover(doc, text, mentions, sides, joined)
+    mentions = split_at_brackets(doc, text, _mentions(doc, text, sides))
+    mentions = people_after_orgs(doc, text, mentions)
+    mentions = join_given_name(doc, text, mentions)
+    mentions = given_name_before_particle(doc, text, mentions)
+    mentions = places_after_known_names(doc, text, mentions, PLACE_LABELS)
+    mentions, joined = _of_names(doc, text, mentions)
+    mentions, completed = org_name_completions(doc, text, mentions, PLACE_LABELS)
+    nicknames = _nicknames(doc, mentions)
+    mentions += _recover(doc, text, mentions, sides, joined + completed, nicknames)
+    orgs_by_noun(doc, mentions)
+    mentions += _people_by_group(doc, text, mentions)
+    mentions = join_repeated_names(doc, text, mentions)
     mentions += _dateline_heads(doc, text, mentions)
     _places_by_noun(doc, mentions)
     _people_by_office(doc, mentions)
