@@ -22,7 +22,7 @@ def test_ner_mention_f1_on_conll2003_valid():
     from benchmarks.eval_ner import evaluate
 
     results = evaluate(bare=False)
-    # measured 0.790; 0.767 on CoNLL-2003 train, the held-out check (bare
+    # measured 0.792; 0.773 on CoNLL-2003 train, the held-out check (bare
     # en_core_web_sm: 0.646)
     assert results["pipeline"]["mention"][2] >= 0.78
 
@@ -34,7 +34,7 @@ def test_typed_relation_f1_on_conll04_valid():
     results = evaluate()
     # measured 0.506 exact names, 0.528 with gold titles set aside as the
     # contract sets them aside, 0.590 lenient (0.440 / 0.462 / 0.532 before
-    # the rules of issue 13 part 3; train, the held-out check, 0.397 -> 0.405)
+    # the rules of issue 13 part 3; train, the held-out check, 0.397 -> 0.407)
     assert results["strict"]["f"][2] >= 0.49
     assert results["titles"]["f"][2] >= 0.51
     assert results["lenient"]["f"][2] >= 0.57
@@ -45,9 +45,9 @@ def test_canonical_grouping_and_quote_speakers_on_gum_wikinews():
     from benchmarks.eval_coref import evaluate
 
     results = evaluate(quotes=True)
-    # measured pairwise F1 0.935, B-cubed F1 0.961; exact-text grouping 0.819
-    assert results["entity_id"]["pairwise"][2] >= 0.90
-    assert results["entity_id"]["bcubed"][2] >= 0.94
+    # measured pairwise F1 0.942, B-cubed F1 0.966; exact-text grouping 0.815
+    assert results["entity_id"]["pairwise"][2] >= 0.91
+    assert results["entity_id"]["bcubed"][2] >= 0.95
     assert results["entity_id"]["pairwise"][2] > results["exact text"]["pairwise"][2]
     # measured 55 of 66 hand-checked quotes
     assert results["quotes"]["right"] >= 52
@@ -77,23 +77,24 @@ def test_typed_relations_on_hand_labelled_news_stories():
 
     results = evaluate()
     original, wikinews = results["groups"]["original"], results["groups"]["wikinews"]
-    # measured on the 64 stories of eval_quotes (283 labels): dev P 0.937
-    # R 0.739 (0.790 / 0.568 before the rules tuned on it); held-out P 0.624
-    # R 0.383 (0.593 / 0.362 before any rule of issue 13). Most held-out
-    # errors are party members written "X of the Y Party", read as
-    # works_for, in one election story; no dev story has that pattern.
-    assert original["dev"]["overall"]["p"] >= 0.90
-    assert original["dev"]["overall"]["r"] >= 0.70
+    # measured on the 64 stories of eval_quotes (283 labels): dev P 0.949
+    # R 0.796 (0.790 / 0.568 before the rules tuned on it, 0.937 / 0.739
+    # before the entity rules of name_bounds); held-out P 0.631 R 0.383
+    # (0.593 / 0.362 before any rule of issue 13). Most held-out errors are
+    # party members written "X of the Y Party", read as works_for, in one
+    # election story; no dev story has that pattern.
+    assert original["dev"]["overall"]["p"] >= 0.92
+    assert original["dev"]["overall"]["r"] >= 0.76
     assert original["heldout"]["overall"]["p"] >= 0.60
     assert original["heldout"]["overall"]["r"] >= 0.36
-    # measured on the 81 bundled Wikinews stories (174 labels): dev P 0.864
-    # R 0.527 (0.814 / 0.486 before this round's rules), held-out P 0.705
-    # R 0.460 (unchanged by them)
-    assert wikinews["dev"]["overall"]["p"] >= 0.82
-    assert wikinews["dev"]["overall"]["r"] >= 0.50
-    assert wikinews["heldout"]["overall"]["p"] >= 0.67
-    assert wikinews["heldout"]["overall"]["r"] >= 0.43
-    # both together, held-out: P 0.658 R 0.415, short of issue 13's 0.80
+    # measured on the 81 bundled Wikinews stories (174 labels): dev P 0.872
+    # R 0.568 (0.864 / 0.527 before the entity rules), held-out P 0.710
+    # R 0.480 (0.705 / 0.460 before them)
+    assert wikinews["dev"]["overall"]["p"] >= 0.84
+    assert wikinews["dev"]["overall"]["r"] >= 0.54
+    assert wikinews["heldout"]["overall"]["p"] >= 0.68
+    assert wikinews["heldout"]["overall"]["r"] >= 0.45
+    # both together, held-out: P 0.664 R 0.423, short of issue 13's 0.80
     # at 0.40
-    assert results["heldout"]["overall"]["p"] >= 0.63
-    assert results["heldout"]["overall"]["r"] >= 0.39
+    assert results["heldout"]["overall"]["p"] >= 0.64
+    assert results["heldout"]["overall"]["r"] >= 0.40
