@@ -9,6 +9,8 @@ import tracemalloc
 from datetime import datetime, timedelta, timezone
 
 import apache_beam as beam
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+from apache_beam.testing import test_pipeline
 import duckdb
 import pyarrow.parquet as pq
 from apache_beam.testing.util import assert_that, equal_to
@@ -100,6 +102,49 @@ def test_a_partition_larger_than_a_file_is_several_files_in_one_delta_version(
     assert con.execute(
         f"select count(*) from read_parquet('{out}/entities/**/*.parquet', hive_partitioning=true)"
     ).fetchall() == [(2100,)]
+
+
+def write_day(out: str, stories: list[Story], limits: Limits, beam_pipeline) -> None:
+    with beam_pipeline as p:
+        {
+            "stories": p | "S" >> beam.Create([("2026-11-02", s) for s in stories]
+                                              + [("2026-11-03", story(9999))]),
+            "extractions": p | "E" >> beam.Create([("2026-11-02", mentions(s)) for s in stories]),
+            "fetch_log": p | "L" >> beam.Create([]),
+            "dead_letters": p | "D" >> beam.Create([]),
+            "dedup_index": p | "I" >> beam.Create([]),
+        } | WriteTables(out, RUN, "2026-12-02", limits=limits)
+
+
+def files_of(out: str, name: str) -> dict[str, list[str]]:
+    """partition/file name -> its story_ids, of one table's current snapshot."""
+    return {"/".join(uri.rsplit("/", 2)[1:]): sorted(set(pq.read_table(uri, columns=["story_id"])
+                                               .column(0).to_pylist()))
+            for uri in DeltaTable(f"{out}/{name}").file_uris()}
+
+
+def test_a_busy_partition_is_spread_over_write_keys_the_same_way_every_run(tmp_path):
+    stories = [story(i) for i in range(230)]
+    limits = Limits(key_records=50)
+    first, second = str(tmp_path / "first"), str(tmp_path / "second")
+    for out in (first, second):
+        write_day(out, stories, limits, test_pipeline.TestPipeline(runner=FnApiRunner(), argv=[]))
+
+    written = files_of(first, "stories")
+    busy = {n: ids for n, ids in written.items() if n.startswith("published_date=2026-11-02/")}
+    # 230 stories at most 50 a key: 5 keys, each its own file, every story in one.
+    assert set(busy) == {f"published_date=2026-11-02/part-{RUN}{suffix}.parquet"
+                         for suffix in ("", "-b1", "-b2", "-b3", "-b4")}
+    assert sorted(i for ids in busy.values() for i in ids) == sorted(s.story_id for s in stories)
+    assert all(20 <= len(ids) <= 80 for ids in busy.values())
+    # The quiet partition keeps the one file a run always wrote.
+    assert written[f"published_date=2026-11-03/part-{RUN}.parquet"] == [story(9999).story_id]
+    # A story's entities are written by the same key as the story.
+    assert files_of(first, "entities") == busy
+    # Which story lands in which file does not depend on the run.
+    assert files_of(second, "stories") == files_of(first, "stories")
+    assert table(first, "stories").num_rows == 231
+    assert table(first, "entities").num_rows == 690
 
 
 def test_files_roll_at_the_byte_limit_and_row_groups_at_the_text_limit(tmp_path):

@@ -2,7 +2,9 @@
 Parquet, committed per run (see `delta` for the protocol).
 
 Every (table, partition) becomes one file per run (several when it is
-large: `writer`), written by the workers as its rows come, under
+large: `writer`; a partition of more than `Limits.key_records` stories is
+spread over several write keys, so no worker gathers a whole busy day),
+written by the workers as its rows come, under
 `OUTPUT/_staging/RUN_ID/`; a single commit step, which runs only after
 every file is written, writes the run's plan, moves the files into place and
 commits each table in one Delta transaction, stories last.
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import zlib
 from typing import Optional
 
 import apache_beam as beam
@@ -53,12 +57,35 @@ class _RunDated(beam.DoFn):
         if self._table == "fetch_log":
             record = record.log_row()
         day = self._run_date or timestamp.to_utc_datetime().strftime("%Y-%m-%d")
-        yield (self._table, day), record
+        yield (self._table, day, 0), record
 
 
 def _story_dated(table: str):
-    """(day, record) -> ((table, day), record)."""
-    return lambda kv: ((table, kv[0]), kv[1])
+    """(day, record) -> ((table, day, 0), record)."""
+    return lambda kv: ((table, kv[0], 0), kv[1])
+
+
+def _partition_of(keyed) -> tuple[str, str]:
+    (table, day, _bucket), _record = keyed
+    return table, day
+
+
+class _Spread(beam.DoFn):
+    """A record of a partition with more records than one key should
+    gather goes to one of ceil(records / key_records) buckets, by a hash of
+    its story_id: the same bucket on every worker and every retry."""
+
+    def __init__(self, key_records: int):
+        self._key_records = key_records
+
+    def process(self, keyed, sizes):
+        (table, day, _bucket), record = keyed
+        buckets = math.ceil(sizes.get((table, day), 1) / self._key_records)
+        if buckets <= 1:
+            yield keyed
+        else:
+            bucket = zlib.crc32(record.story_id.encode("utf-8")) % buckets
+            yield (table, day, bucket), record
 
 
 class _WritePartition(beam.DoFn):
@@ -69,14 +96,14 @@ class _WritePartition(beam.DoFn):
         self._output, self._run_id, self._limits = output, run_id, limits
 
     def process(self, grouped, window=beam.DoFn.WindowParam):
-        (table_name, value), records = grouped
+        (table_name, value, bucket), records = grouped
         run_id = window_run_id(self._run_id, window)
         writers: dict[str, PartitionWriter] = {}
 
         def writer(name: str) -> PartitionWriter:
             if name not in writers:
                 writers[name] = PartitionWriter(self._output, run_id, ALL_TABLES[name],
-                                                value, self._limits)
+                                                value, self._limits, bucket)
             return writers[name]
 
         if table_name == EXTRACTIONS:
@@ -178,11 +205,16 @@ class WriteTables(beam.PTransform):
             "Index": ("dedup_index", beam.ParDo(_RunDated("dedup_index", run_date)),
                       DedupIndexEntry),
         }
+        keyed = {label: (inputs[name]
+                         | f"Key{label}" >> keying.with_output_types(
+                             tuple[tuple[str, str, int], record_type]))
+                 for label, (name, keying, record_type) in keyings.items()}
+        if self._state_file is None:
+            keyed = self._spread_busy_partitions(keyed)
         written = []
-        for label, (name, keying, record_type) in keyings.items():
+        for label, (_name, _keying, record_type) in keyings.items():
             written.append(
-                inputs[name]
-                | f"Key{label}" >> keying.with_output_types(tuple[tuple[str, str], record_type])
+                keyed[label]
                 | f"Group{label}" >> beam.GroupByKey()
                 | f"Write{label}" >> beam.ParDo(
                     _WritePartition(self._output, self._run_id, self._limits)))
@@ -196,6 +228,21 @@ class WriteTables(beam.PTransform):
             | "Commit" >> beam.ParDo(
                 _Commit(self._output, self._run_id, self._run_date, self._replace_stories),
                 staged_files=beam.pvalue.AsList(staged)))
+
+    def _spread_busy_partitions(self, keyed: dict) -> dict:
+        """Story-keyed records of a partition bigger than one key should
+        gather, over several keys (batch runs; a stream's windows are small).
+        The sizes are one count per (table, partition), read as a side input."""
+        spread = ("Stories", "Extracted", "Index")
+        sizes = ([keyed[label] | f"PartitionOf{label}" >> beam.Map(_partition_of)
+                  for label in spread]
+                 | "AllPartitions" >> beam.Flatten()
+                 | "PartitionSizes" >> beam.combiners.Count.PerElement())
+        for label in spread:
+            keyed[label] = keyed[label] | f"Spread{label}" >> beam.ParDo(
+                _Spread(self._limits.key_records), sizes=beam.pvalue.AsDict(sizes)
+            ).with_output_types(keyed[label].element_type)
+        return keyed
 
     def _commit_windows(self, staged, feed_states):
         """A stream: one commit per window, once the window's files exist."""

@@ -42,12 +42,20 @@ from transforms.lake.files import (
 _SCALAR_BYTES = 8
 
 
+# Records (stories, extractions, index entries) one write key gathers: a
+# runner may hold a key's records all at once (Beam's local runner does), so
+# a partition with more is spread over several keys, each writing its own
+# files. 5,000 extractions are about 250,000 entity rows.
+KEY_RECORDS = 5_000
+
+
 @dataclass(frozen=True)
 class Limits:
     row_group_rows: int = ROW_GROUP_ROWS
     row_group_bytes: int = ROW_GROUP_BYTES
     file_rows: int = FILE_ROWS
     file_bytes: int = FILE_BYTES
+    key_records: int = KEY_RECORDS
 
 
 def approximate_size(record: Any) -> int:
@@ -122,8 +130,10 @@ class PartitionWriter:
     staged files of a run; `close()` returns them for the commit."""
 
     def __init__(self, output: str, run_id: str, spec: TableSpec, partition: str,
-                 limits: Limits = Limits()):
+                 limits: Limits = Limits(), bucket: int = 0):
         self._output, self._run_id = output, run_id
+        # Each bucket of a busy partition writes files of its own name.
+        self._name = run_id if bucket == 0 else f"{run_id}-b{bucket}"
         self._spec, self._partition, self._limits = spec, partition, limits
         self._buffer: list = []
         self._buffered_bytes = 0
@@ -158,7 +168,7 @@ class PartitionWriter:
 
     def _open(self, sequence: int, bloom_rows: int) -> _OpenFile:
         # The first file keeps the name a run's only file always had.
-        name = self._run_id if sequence == 0 else f"{self._run_id}-{sequence}"
+        name = self._name if sequence == 0 else f"{self._name}-{sequence}"
         staging = paths.staging_dir(self._output, self._run_id)
         return _OpenFile(self._spec,
                          paths.part_file(staging, self._spec, self._partition, name),
