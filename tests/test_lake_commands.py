@@ -75,8 +75,11 @@ def test_example_top_entities_per_day(lake, capsys):
     for row in rows:
         by_day.setdefault(row["published_date"], []).append(row)
     assert all(len(day) <= 3 for day in by_day.values())
-    assert by_day["2023-02-23"][0] == {"published_date": "2023-02-23", "canonical": "Home Office",
-                                       "label": "ORG", "mentions": 5}
+    # "the United Kingdom Home Office" once and "the Home Office" five times:
+    # one organisation, named in full.
+    assert by_day["2023-02-23"][0] == {"published_date": "2023-02-23",
+                                       "canonical": "United Kingdom Home Office",
+                                       "label": "ORG", "mentions": 6}
     assert [r["mentions"] for r in by_day["2018-06-18"]] == [10, 10, 9]
 
 
