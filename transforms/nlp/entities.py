@@ -29,8 +29,9 @@ from transforms.nlp.name_bounds import (
 from transforms.nlp.names import entity_id, normalize_name, place_key, recase_name
 from transforms.nlp.wire_layout import (
     INITIAL, as_team, city_names, competitor_names, crosses_side, followed_by_country,
-    in_a_table, is_dateline_place, is_name_shape, is_place_name, opens_table_row, result_sides,
-    section_slug_end, source_line_city_words, span_is_name_shape, table_rows)
+    in_a_table, is_dateline_place, is_known_place, is_name_shape, is_place_name,
+    opens_table_row, result_sides, section_slug_end, source_line_city_words, span_is_name_shape,
+    table_rows)
 
 
 # --- Mentions -------------------------------------------------------------------
@@ -135,9 +136,7 @@ def _initial_names(doc, text: str, taken: set) -> list[Mention]:
             end += 1
         if end < len(doc) and end not in taken and _initial_and_surname(doc, i, end + 1) \
                 and doc[end].pos_ in ("PROPN", "NOUN", "ADJ", "VERB"):
-            sub = doc[i:end + 1]
-            found.append(Mention(i, end + 1, text[sub.start_char:sub.end_char], "PERSON",
-                                 sub.start_char, sub.end_char))
+            found.append(Mention.of_tokens(doc, text, i, end + 1, "PERSON"))
             taken.update(range(i, end + 1))
     return found
 
@@ -289,9 +288,7 @@ def _recover(doc, text: str, mentions: list[Mention], sides: set[tuple[int, int]
                                   for k in range(len(words))):
                     if len(words) == 1 and token.is_sent_start and token.pos_ != "PROPN":
                         break
-                    sub = doc[i:j]
-                    added.append(Mention(i, j, text[sub.start_char:sub.end_char], label,
-                                        sub.start_char, sub.end_char))
+                    added.append(Mention.of_tokens(doc, text, i, j, label))
                     taken.update(range(i, j))
                     i = j - 1
                     break
@@ -485,7 +482,7 @@ def _place_lead(words: list[str]) -> int:
     York Knicks"), the most that leave a word after them; 0 if none."""
     for k in range(len(words) - 1, 0, -1):
         lead = " ".join(words[:k])
-        if place_key(lead) or lead in city_names():
+        if is_known_place(lead):
             return k
     return 0
 
@@ -503,7 +500,7 @@ def _nicknames(doc, mentions: list[Mention]) -> list[tuple[str, ...]]:
         tail = doc[m.start + lead:m.end]
         if not lead or not all(t.pos_ == "PROPN" and t.text[:1].isupper() for t in tail) or \
                 tail[-1].lower_ in ORG_HEAD_NOUNS or tail.text in names or \
-                place_key(tail.text) or tail.text in city_names():
+                is_known_place(tail.text):
             continue
         tails.add(tuple(t.text for t in tail))
     for m in mentions:
@@ -538,9 +535,7 @@ def _people_by_group(doc, text: str, mentions: list[Mention]) -> list[Mention]:
             while start > 0 and doc[start - 1].dep_ == "compound" and \
                     doc[start - 1].pos_ == "PROPN" and start - 1 not in taken:
                 start -= 1
-            sub = doc[start:head.i + 1]
-            added.append(Mention(start, head.i + 1, text[sub.start_char:sub.end_char],
-                                 "PERSON", sub.start_char, sub.end_char, cued=True))
+            added.append(Mention.of_tokens(doc, text, start, head.i + 1, "PERSON", cued=True))
     return added
 
 
@@ -613,9 +608,7 @@ def _of_names(doc, text: str, mentions: list[Mention]) -> tuple[list[Mention], l
         if head is not None and head.label == "ORG" and head.end - head.start > 1 and \
                 tail.label in PLACE_LABELS:
             continue  # "the Federal Home Loan Bank of San Francisco": a named body's branch
-        sub = doc[first:tail.end]
-        added.append(Mention(first, tail.end, text[sub.start_char:sub.end_char], "ORG",
-                             sub.start_char, sub.end_char, cued=True))
+        added.append(Mention.of_tokens(doc, text, first, tail.end, "ORG", cued=True))
         drop.update(id(m) for m in (head, tail) if m is not None)
     return [m for m in mentions if id(m) not in drop] + added, added
 
@@ -693,9 +686,7 @@ def _institutions(doc, text: str, mentions: list[Mention]) -> list[Mention]:
         if m.label == "GPE" and before is not None and before.lower_ in _PORTFOLIO_WORDS \
                 and before.text[:1].isupper() and not before.ent_type_ and \
                 before.head.i in range(m.start, m.end):
-            sub = doc[m.start - 1:m.end]
-            out.append(Mention(m.start - 1, m.end, text[sub.start_char:sub.end_char], "ORG",
-                               sub.start_char, sub.end_char, cued=True))
+            out.append(Mention.of_tokens(doc, text, m.start - 1, m.end, "ORG", cued=True))
             continue
         out.append(m)
     return out
@@ -724,9 +715,9 @@ def find_entities(doc, text: str) -> list[Mention]:
     mentions = people_after_orgs(doc, text, mentions)
     mentions = join_given_name(doc, text, mentions)
     mentions = given_name_before_particle(doc, text, mentions)
-    mentions = places_after_known_names(doc, text, mentions, PLACE_LABELS)
+    mentions = places_after_known_names(doc, text, mentions)
     mentions, joined = _of_names(doc, text, mentions)
-    mentions, completed = org_name_completions(doc, text, mentions, PLACE_LABELS)
+    mentions, completed = org_name_completions(doc, text, mentions)
     nicknames = _nicknames(doc, mentions)
     mentions += _recover(doc, text, mentions, sides, joined + completed, nicknames)
     orgs_by_noun(doc, mentions)

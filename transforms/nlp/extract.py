@@ -31,9 +31,9 @@ __all__ = ["extract", "entity_id", "model_text", "normalize_name", "story_text"]
 
 def extract(story: Story, doc) -> Extraction:
     """Entities, relations and quotes of one canonical story's Doc."""
-    text = story_text(story)
-    if len(text) != len(doc_text(doc)):  # not the text of this story: read what was parsed
-        text = doc_text(doc)
+    text, parsed = story_text(story), doc_text(doc)
+    if len(text) != len(parsed):  # not the text of this story: read what was parsed
+        text = parsed
     mentions = find_entities(doc, text)
     by_token = {i: m for m in mentions for i in range(m.start, m.end)}
 

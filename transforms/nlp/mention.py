@@ -26,6 +26,15 @@ class Mention:
     # a town named as a side in a contest: the club, another entity than the town
     team: bool = False
 
+    @classmethod
+    def of_tokens(cls, doc, text: str, start: int, end: int, label: str,
+                  cued: bool = False, team: bool = False) -> "Mention":
+        """The mention of tokens start..end, its surface read from `text`
+        (the stored fields' text, which the Doc's characters index)."""
+        span = doc[start:end]
+        return cls(start, end, text[span.start_char:span.end_char], label, span.start_char,
+                   span.end_char, cued=cued, team=team)
+
     @property
     def entity_id(self) -> str:
         return self.key

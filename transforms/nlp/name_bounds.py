@@ -16,20 +16,10 @@ from __future__ import annotations
 from typing import Optional
 
 from transforms.nlp.given_names import given_names
-from transforms.nlp.lexicon import OFFICE_BODY_NOUNS, ORG_HEAD_NOUNS, TITLE_NOUNS
+from transforms.nlp.lexicon import OFFICE_BODY_NOUNS, ORG_HEAD_NOUNS, PLACE_LABELS, TITLE_NOUNS
 from transforms.nlp.mention import Mention
 from transforms.nlp.names import place_key
-from transforms.nlp.wire_layout import city_names
-
-
-def _mention(doc, text: str, start: int, end: int, label: str, cued: bool) -> Mention:
-    sub = doc[start:end]
-    return Mention(start, end, text[sub.start_char:sub.end_char], label, sub.start_char,
-                   sub.end_char, cued=cued)
-
-
-def _is_place(surface: str) -> bool:
-    return place_key(surface) is not None or surface in city_names()
+from transforms.nlp.wire_layout import is_known_place
 
 
 def _capitalised(token) -> bool:
@@ -52,14 +42,14 @@ def split_at_brackets(doc, text: str, mentions: list[Mention]) -> list[Mention]:
         if cut is None or any(doc[i].text == ")" for i in range(cut, m.end)):
             out.append(m)
             continue
-        out.append(_mention(doc, text, m.start, cut, m.label, m.cued))
+        out.append(Mention.of_tokens(doc, text, m.start, cut, m.label, m.cued))
         inner = doc[cut + 1:m.end]
         if not any(c.isalpha() for c in inner.text):
             continue
         label = m.label
         if label == "PERSON":
             label = "GPE" if place_key(inner.text) else "ORG"
-        out.append(_mention(doc, text, cut + 1, m.end, label, cued=label != m.label))
+        out.append(Mention.of_tokens(doc, text, cut + 1, m.end, label, cued=label != m.label))
     return out
 
 
@@ -79,12 +69,12 @@ def join_given_name(doc, text: str, mentions: list[Mention]) -> list[Mention]:
         nxt = by_start.get(m.end)
         word = doc[m.start]
         if nxt is None or id(nxt) in drop or word.text not in names or \
-                word.whitespace_ != " " or _is_place(m.text) or \
+                word.whitespace_ != " " or is_known_place(m.text) or \
                 nxt.label not in ("PERSON", "GPE", "ORG", "NORP", "LOC") or \
                 not 1 <= nxt.end - nxt.start <= 2 or \
                 not all(_capitalised(t) for t in doc[nxt.start:nxt.end]):
             continue
-        added.append(_mention(doc, text, m.start, nxt.end, "PERSON", cued=True))
+        added.append(Mention.of_tokens(doc, text, m.start, nxt.end, "PERSON", cued=True))
         drop.update((id(m), id(nxt)))
     return [m for m in mentions if id(m) not in drop] + added
 
@@ -124,9 +114,9 @@ def given_name_before_particle(doc, text: str, mentions: list[Mention]) -> list[
         if id(m) not in moved:
             out.append(m)
         elif moved[id(m)] is not None:
-            out.append(_mention(doc, text, moved[id(m)], m.end, "PERSON", m.cued))
+            out.append(Mention.of_tokens(doc, text, moved[id(m)], m.end, "PERSON", m.cued))
         elif m.end - 1 > m.start:  # the name before, without the given name
-            out.append(_mention(doc, text, m.start, m.end - 1, m.label, m.cued))
+            out.append(Mention.of_tokens(doc, text, m.start, m.end - 1, m.label, m.cued))
     return out
 
 
@@ -167,7 +157,7 @@ def _person_tail(doc, start: int, end: int) -> bool:
     return 2 <= end - start <= 3 and \
         all(_capitalised(t) and t.lower_ not in _NOT_GIVEN for t in doc[start:end]) and \
         doc[end - 1].lower_.rstrip(".") not in _NAME_END_WORDS and \
-        not _is_place(doc[start:end].text)
+        not is_known_place(doc[start:end].text)
 
 
 def people_after_orgs(doc, text: str, mentions: list[Mention]) -> list[Mention]:
@@ -195,8 +185,8 @@ def people_after_orgs(doc, text: str, mentions: list[Mention]) -> list[Mention]:
         if cut is None:
             out.append(m)
             continue
-        out.append(_mention(doc, text, m.start, cut, "ORG", m.cued))
-        out.append(_mention(doc, text, cut, m.end, "PERSON", cued=True))
+        out.append(Mention.of_tokens(doc, text, m.start, cut, "ORG", m.cued))
+        out.append(Mention.of_tokens(doc, text, cut, m.end, "PERSON", cued=True))
     return out
 
 
@@ -220,8 +210,8 @@ def _name_run(doc, j: int) -> Optional[int]:
     return last
 
 
-def org_name_completions(doc, text: str, mentions: list[Mention],
-                         place_labels: set) -> tuple[list[Mention], list[Mention]]:
+def org_name_completions(doc, text: str,
+                         mentions: list[Mention]) -> tuple[list[Mention], list[Mention]]:
     """"[Joint Council] for the Welfare of Immigrants", "[U.S. Agency] for
     [International Development]": an organisation's name that the model ended
     on its head noun, followed by "for" or "of" and capitalised words (or a
@@ -248,9 +238,9 @@ def org_name_completions(doc, text: str, mentions: list[Mention],
             continue
         first = j + 1 if doc[j].lower_ == "the" else j
         if len(inner) == 1 and inner[0].start == first and inner[0].end == end and \
-                inner[0].label in place_labels:
+                inner[0].label in PLACE_LABELS:
             continue  # a branch in a place
-        added.append(_mention(doc, text, m.start, end, "ORG", cued=True))
+        added.append(Mention.of_tokens(doc, text, m.start, end, "ORG", cued=True))
         drop.add(id(m))
         drop.update(id(x) for x in inner)
     return [m for m in mentions if id(m) not in drop] + added, added
@@ -269,14 +259,13 @@ def join_repeated_names(doc, text: str, mentions: list[Mention]) -> list[Mention
                 doc[m.start].whitespace_ != " ":
             continue
         sub = doc[m.start:nxt.end]
-        label = m.label if _is_place(sub.text) else "ORG"
-        added.append(_mention(doc, text, m.start, nxt.end, label, cued=label != m.label))
+        label = m.label if is_known_place(sub.text) else "ORG"
+        added.append(Mention.of_tokens(doc, text, m.start, nxt.end, label, cued=label != m.label))
         drop.update((id(m), id(nxt)))
     return [m for m in mentions if id(m) not in drop] + added
 
 
-def places_after_known_names(doc, text: str, mentions: list[Mention],
-                             place_labels: set) -> list[Mention]:
+def places_after_known_names(doc, text: str, mentions: list[Mention]) -> list[Mention]:
     """"Evergreen Aviation & Space Museum of McMinnville" where the story
     also names "Evergreen Aviation & Space Museum" alone: the name the story
     uses, then where it is, as two names. A name that needs its "of"
@@ -286,9 +275,9 @@ def places_after_known_names(doc, text: str, mentions: list[Mention],
     for m in mentions:
         of = next((i for i in range(m.start + 2, m.end - 1) if doc[i].lower_ == "of"), None)
         if m.label != "ORG" or of is None or doc[m.start:of].text not in known or \
-                not _is_place(doc[of + 1:m.end].text):
+                not is_known_place(doc[of + 1:m.end].text):
             out.append(m)
             continue
-        out.append(_mention(doc, text, m.start, of, "ORG", m.cued))
-        out.append(_mention(doc, text, of + 1, m.end, "GPE", cued=True))
+        out.append(Mention.of_tokens(doc, text, m.start, of, "ORG", m.cued))
+        out.append(Mention.of_tokens(doc, text, of + 1, m.end, "GPE", cued=True))
     return out

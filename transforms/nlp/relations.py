@@ -446,6 +446,13 @@ def _is_group_name(target: Mention) -> bool:
     return any(w in GROUP_NORP_WORDS for w in words)
 
 
+def _group_relation(person: Mention, group: Mention) -> _RawRelation:
+    """A person of a NORP: member_of a party, faith or movement, else of
+    that nationality."""
+    return _RawRelation(person, "be", group,
+                        "member_of" if _is_group_name(group) else "nationality")
+
+
 # Endings of nationality and group adjectives: Kenyan, Chinese, Polish,
 # Israeli, Nordic, Dutch, Swiss, Uzbek, Thai, Cypriot, Slovak, Filipino.
 _ADJECTIVE_ENDINGS = ("an", "ese", "ish", "i", "ic", "ch", "ss", "ek", "ot", "ak", "ino", "ine",
@@ -611,8 +618,7 @@ def _one_of_the_others(person: Mention, head, by_token) -> Iterable[_RawRelation
         group = by_token.get(conj.i)
         if group is not None and group.canonical_label == "NORP" and \
                 any(c.dep_ == "amod" and c.lower_ == "other" for c in conj.children):
-            yield _RawRelation(person, "be", group,
-                               "member_of" if _is_group_name(group) else "nationality")
+            yield _group_relation(person, group)
 
 
 def _words_before_name(person: Mention, head, by_token) -> Iterable[_RawRelation]:
@@ -628,8 +634,7 @@ def _words_before_name(person: Mention, head, by_token) -> Iterable[_RawRelation
         if group is not None and group is not person and group.canonical_label == "NORP" \
                 and group.end == person.start and word.dep_ in ("compound", "amod", "nmod"):
             # "Scientologist Tom Cruise", "Rohingya Muhammad Amin"
-            yield _RawRelation(person, "be", group,
-                               "member_of" if _is_group_name(group) else "nationality")
+            yield _group_relation(person, group)
         if word.lower_.rstrip(".") in PERSON_HONORIFICS:
             continue  # "National Security Advisor Dr. Rice": "Dr." is no office
         if word.lemma_.lower() in KILLER_NOUNS:
@@ -744,8 +749,7 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
                      _is_group_name(group)):
             # "X, a Republican, ...", "X, a Kurd, ...", "X, Republican from
             # Texas": a party or a people
-            yield _RawRelation(person, "be", group,
-                               "member_of" if _is_group_name(group) else "nationality")
+            yield _group_relation(person, group)
             for place in (by_token.get(c.i) for c in appos.children
                           if c.dep_ in ("compound", "nmod", "amod") and c.i < group.start):
                 if place is not None and _is_place(place):
@@ -758,8 +762,7 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
                 group = by_token.get(word.i)
                 if group is not None and group is not person and \
                         group.canonical_label == "NORP":
-                    yield _RawRelation(person, "be", group,
-                                       "member_of" if _is_group_name(group) else "nationality")
+                    yield _group_relation(person, group)
         if appos.i in by_token:
             continue  # another name, not an office
         yield from _office_relations(person, appos, by_token)
@@ -788,8 +791,7 @@ def _named_members_of_group(person: Mention, head, by_token) -> Iterable[_RawRel
     group = by_token.get(node.head.i)
     if group is not None and group is not person and group.canonical_label == "NORP" \
             and node.head.tag_ in ("NNPS", "NNS"):
-        yield _RawRelation(person, "be", group,
-                           "member_of" if _is_group_name(group) else "nationality")
+        yield _group_relation(person, group)
 
 
 def _home_of(person: Mention, head, by_token) -> Iterable[_RawRelation]:

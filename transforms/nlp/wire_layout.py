@@ -96,9 +96,7 @@ def table_rows(doc, text: str, taken: set, sides: set[tuple[int, int]]) -> list[
                 doc[end].text.replace("-", "").replace("'", "").replace(".", "").isalpha():
             end += 1
         if end > i and _numbers_after(doc, end) >= 3 and not place_key(doc[i:end].text):
-            sub = doc[i:end]
-            found.append(Mention(i, end, text[sub.start_char:sub.end_char], "ORG",
-                                 sub.start_char, sub.end_char, cued=True, team=True))
+            found.append(Mention.of_tokens(doc, text, i, end, "ORG", cued=True, team=True))
             taken.update(range(i, end))
     for start_char, end_char in sorted(sides):
         sub = doc.char_span(start_char, end_char)
@@ -129,6 +127,11 @@ def is_place_name(surface: str) -> bool:
     companies as often as they are Gambia and Bhutan)."""
     return place_key(surface) is not None and (
         len(normalize_name(surface)) > 3 or "." in surface)
+
+
+def is_known_place(surface: str) -> bool:
+    """A country or state of the gazetteer, or a city of GeoNames', by name."""
+    return place_key(surface) is not None or surface in city_names()
 
 
 @lru_cache(maxsize=1)
@@ -238,9 +241,7 @@ def competitor_names(doc, text: str, taken: set) -> list[Mention]:
             if start >= 0 and not any(j in taken for j in range(start, i)) and \
                     span_is_name_shape(doc, start, i) and \
                     (start == 0 or not doc[start - 1].text[:1].isupper()):
-                sub = doc[start:i]
-                found.append(Mention(start, i, text[sub.start_char:sub.end_char], "PERSON",
-                                     sub.start_char, sub.end_char, cued=True))
+                found.append(Mention.of_tokens(doc, text, start, i, "PERSON", cued=True))
                 taken.update(range(start, i))
                 break
     return found
