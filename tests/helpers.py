@@ -1,8 +1,10 @@
-"""Reading a run's output back, for the tests that run wirestream end to end."""
+"""Reading a run's output back, for the tests that run wirestream end to end;
+and one story's extraction, for the tests of the extraction rules."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -10,6 +12,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from schemas.tables import TABLES
+from transforms.nlp.extract import extract, model_text
+from transforms.text.stories import build_story
 
 
 def table(out: Path | str, name: str) -> pa.Table:
@@ -87,3 +91,18 @@ def assert_all_conserved(out: Path | str) -> list[dict]:
     for manifest in found:
         assert_conserved(manifest)
     return found
+
+
+def make_story(body: str, title: str = ""):
+    """A story of this body (and title), built as a feed's item is."""
+    return build_story(story_id="s1", source="test", feed_url=None, url=None, title=title,
+                       body_markup=body, summary_markup=None, published_at=None,
+                       fetched_at=datetime(2026, 11, 25, tzinfo=timezone.utc),
+                       language="en", authors=[], run_id="run")
+
+
+def extracted(nlp, body: str, title: str = ""):
+    """(story, Extraction) of a body, with the text given to the model as
+    the handler gives it (capitalised lines re-cased)."""
+    story = make_story(body, title)
+    return story, extract(story, nlp(model_text(story)))

@@ -5,23 +5,14 @@ the entities table (and the relations built on it) relies on. Each sentence
 is one the small model gets wrong on its own (measured on real news by
 benchmarks/eval_news_relations.py)."""
 
-from datetime import datetime, timezone
-
 import pytest
 
-from transforms.nlp.extract import extract, model_text
-from transforms.text.stories import build_story
+from tests.helpers import extracted
 
 
 @pytest.fixture
 def found(nlp):
-    def go(body):
-        story = build_story(story_id="s1", source="test", feed_url=None, url=None, title="",
-                            body_markup=body, summary_markup=None, published_at=None,
-                            fetched_at=datetime(2026, 11, 25, tzinfo=timezone.utc),
-                            language="en", authors=[], run_id="run")
-        return extract(story, nlp(model_text(story)))
-    return go
+    return lambda body: extracted(nlp, body)[1]
 
 
 @pytest.fixture

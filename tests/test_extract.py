@@ -1,27 +1,14 @@
 """Extraction rules on real parses by the real spaCy model."""
 
-from datetime import datetime, timezone
-
 import pytest
 
-from transforms.nlp.extract import entity_id, extract, model_text, normalize_name, story_text
-from transforms.text.stories import build_story
-
-
-def make_story(body: str, title: str = ""):
-    return build_story(story_id="s1", source="test", feed_url=None, url=None, title=title,
-                       body_markup=body, summary_markup=None, published_at=None,
-                       fetched_at=datetime(2026, 11, 25, tzinfo=timezone.utc),
-                       language="en", authors=[], run_id="run")
+from tests.helpers import extracted
+from transforms.nlp.extract import entity_id, model_text, normalize_name, story_text
 
 
 @pytest.fixture
 def run(nlp):
-    def go(body, title=""):
-        story = make_story(body, title)
-        # the text as the handler gives it to the model (capitalised lines re-cased)
-        return story, extract(story, nlp(model_text(story)))
-    return go
+    return lambda body, title="": extracted(nlp, body, title)
 
 
 def test_offsets_point_into_the_field_they_name(run):
@@ -136,7 +123,6 @@ def test_numbers_and_dates_are_not_entities(run):
 # --- Headlines, names and entity ids ------------------------------------------------
 
 def test_capitalised_headlines_are_recased_for_the_model_and_offsets_kept(run):
-    from transforms.nlp.extract import model_text
     story, found = run("LONDON 2024-06-14\nFast bowler Tom Baker took five wickets on Friday as "
                        "Leicestershire beat Somerset by an innings to take over at the top of the "
                        "county table.\nThe home side needed only two days for the victory, "

@@ -4,22 +4,15 @@ analyst reading the relations table relies on, and the false readings each
 rule keeps out of it (measured on real news by
 benchmarks/eval_news_relations.py)."""
 
-from datetime import datetime, timezone
-
 import pytest
 
-from transforms.nlp.extract import extract, model_text
-from transforms.text.stories import build_story
+from tests.helpers import extracted
 
 
 @pytest.fixture
 def typed(nlp):
     def go(body):
-        story = build_story(story_id="s1", source="test", feed_url=None, url=None, title="",
-                            body_markup=body, summary_markup=None, published_at=None,
-                            fetched_at=datetime(2026, 11, 25, tzinfo=timezone.utc),
-                            language="en", authors=[], run_id="run")
-        found = extract(story, nlp(model_text(story)))
+        _story, found = extracted(nlp, body)
         return {(r.subject, r.relation_type, r.object) for r in found.relations
                 if r.relation_type}
     return go

@@ -36,8 +36,9 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def plainly_english(sample: str) -> bool:
     """Forty words or more, at least 8% of them ENGLISH_WORDS in lower
-    case, "the" among them, and hardly a letter outside ASCII. Agrees with py3langid on every
-    text of the corpora here that it accepts (tests/test_language.py)."""
+    case, "the" among them, and hardly a letter outside ASCII. Agrees with
+    py3langid on every text of the corpora here that it accepts
+    (tests/test_language.py)."""
     words = _WORD.findall(sample)
     if len(words) < PLAINLY_ENGLISH_WORDS:
         return False
