@@ -20,7 +20,8 @@ from transforms.nlp.extract import extract
 from transforms.nlp.guard import (
     SENTENCE_TOKENS, Limits, StoryTimeout, Warned, blank_long_runs, cap_sentences, piece_text,
     plan, rule_deadline)
-from transforms.nlp.model import ExtractionFailed, SpacyModelHandler, resolve_model, warm_caches
+from transforms.nlp.model import (
+    SENTENCE_CAP, ExtractionFailed, SpacyModelHandler, resolve_model, warm_caches)
 from transforms.nlp.names import model_text
 from transforms.text.stories import build_story
 
@@ -253,7 +254,9 @@ def test_a_story_whose_rules_overrun_is_a_dead_letter_and_the_rest_is_extracted(
     nlp = model
     # Thousands of short quotations in one sentence with no full stop: the
     # quote rules look at the whole sentence for each quotation (quotes.py,
-    # quotations x sentence tokens), ~90 s on these 10,000 characters.
+    # quotations x sentence tokens), ~6 s on these 10,000 characters with
+    # the session's pipeline, which has no sentence cap to split it.
+    assert SENTENCE_CAP not in nlp.pipe_names
     slow = raw_story("slow", '"a b c d" ' * 1000)
     normal = normal_stories()
     handler = SpacyModelHandler("unused", limits=Limits(seconds=3))

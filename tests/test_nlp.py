@@ -63,11 +63,14 @@ def test_one_failing_story_costs_that_story_not_the_batch(nlp, monkeypatch):
     assert alone.entities and results[0].inference == alone
 
 
-def test_the_model_is_loaded_by_the_first_batch_not_by_setup(monkeypatch, nlp):
+def test_the_model_is_loaded_by_the_first_batch_not_by_setup(monkeypatch):
     import spacy
 
     loads = []
-    monkeypatch.setattr(spacy, "load", lambda name: loads.append(name) or nlp)
+    real_load = spacy.load
+    # A pipeline of its own: loading adds the sentence cap to the pipeline
+    # it loads, which must not be the session's shared one.
+    monkeypatch.setattr(spacy, "load", lambda name: loads.append(name) or real_load(name))
     handler = SpacyModelHandler(resolve_model("en_core_web_sm"))
     model = handler.load_model()
     # A run with nothing to extract (a rerun over unchanged feeds) stops here.
