@@ -330,3 +330,10 @@ def test_an_organisation_the_parse_folds_into_the_name_after_an_office_of(typed)
     assert ("Enver Solomon", "works_for", "Refugee Council") in typed(
         "After the leak, CEO of the Refugee Council Enver Solomon told Sky News any process "
         "must be well thought out.")
+
+
+def test_a_person_of_a_party_is_its_member_not_its_staff(typed):
+    assert ("Maria Lopez", "member_of", "Green Party") in typed(
+        "The vote was won by Maria Lopez, of the Green Party, after a recount.")
+    assert ("Dana Kerr", "works_for", "Northwind Capital") in typed(
+        "Dana Kerr of Northwind Capital said the bank would wait.")

@@ -446,6 +446,12 @@ def _is_group_name(target: Mention) -> bool:
     return any(w in GROUP_NORP_WORDS for w in words)
 
 
+def _is_party(target: Mention) -> bool:
+    """An organisation named as a party ("the Civic Party", "Labour Party")."""
+    words = target.canonical.lower().split()
+    return bool(words) and words[-1] in ("party", "parties")
+
+
 def _group_relation(person: Mention, group: Mention) -> _RawRelation:
     """A person of a NORP: member_of a party, faith or movement, else of
     that nationality."""
@@ -820,8 +826,11 @@ def _person_of(person: Mention, head, by_token) -> Iterable[_RawRelation]:
             if prep.lower_ in ("of", "from") and _is_place(target):
                 yield _RawRelation(person, prep.lower_, target, "lives_in")
             elif prep.lower_ in ("of", "at", "with", "from", "for") and _is_org(target):
-                # "Lydia Buchtmann for Food Standards Australia New Zealand"
-                yield _RawRelation(person, prep.lower_, target, "works_for")
+                # "Lydia Buchtmann for Food Standards Australia New Zealand";
+                # "X of the Civic Party" is one of its members, not its staff
+                kind = "member_of" if _is_party(target) and prep.lower_ in ("of", "from") \
+                    else "works_for"
+                yield _RawRelation(person, prep.lower_, target, kind)
 
 
 _UNIT_NOUNS = {"school", "department", "division", "faculty", "unit", "office", "bureau",
