@@ -337,3 +337,14 @@ def test_a_person_of_a_party_is_its_member_not_its_staff(typed):
         "The vote was won by Maria Lopez, of the Green Party, after a recount.")
     assert ("Dana Kerr", "works_for", "Northwind Capital") in typed(
         "Dana Kerr of Northwind Capital said the bank would wait.")
+
+
+def test_news_verbs_of_criticism_and_a_government_named_by_its_party(typed):
+    assert ("Nicolas Maduro", "criticizes", "United States") in typed(
+        "Nicolas Maduro condemned the United States on Friday.")
+    # the government a party forms is the party's, unlike shares of a firm
+    assert ("Priyanka Gandhi Vadra", "criticizes", "BJP") in typed(
+        "Congress leader Priyanka Gandhi Vadra on Wednesday slammed the BJP government "
+        "over the plight of a girl.")
+    assert not [r for r in typed("Acme Corp bought Getty Oil shares on Monday.")
+                if r[1] == "acquires"]

@@ -43,6 +43,8 @@ BASE_VERBS = {"base", "headquarter", "locate", "situate"}
 # Open verbs whose relation analysts want by name.
 VERB_TYPES = {"meet": "meets", "accuse": "accuses", "visit": "visits",
               "sue": "sues", "criticize": "criticizes", "criticise": "criticizes",
+              "slam": "criticizes", "condemn": "criticizes", "denounce": "criticizes",
+              "lambast": "criticizes", "rebuke": "criticizes", "castigate": "criticizes",
               "acquire": "acquires", "buy": "acquires", "attack": "attacks",
               "support": "supports", "endorse": "supports", "arrest": "arrests",
               "defeat": "defeats", "beat": "defeats"}

@@ -123,14 +123,17 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
 
 
 _VERB_TYPE_NAMES = frozenset(VERB_TYPES.values())
+# What a party, leader or country that names it stands for: "the BJP
+# government", "the Trump administration", "the Assad regime".
+_RULE_NOUNS = {"government", "administration", "regime"}
 
 
 def _names_a_thing_of(token, by_token) -> bool:
     """A common noun that a name only modifies ("IMF requirements", "the
     Getty shares"), as opposed to the name itself or a noun the name stands
     in apposition to ("his wife Nancy")."""
-    if token.i in by_token or token.pos_ != "NOUN":
-        return False
+    if token.i in by_token or token.pos_ != "NOUN" or token.lower_ in _RULE_NOUNS:
+        return False  # "slammed the BJP government": done to the BJP
     return not any(c.dep_ == "appos" and c.i in by_token for c in token.children)
 
 
