@@ -26,7 +26,7 @@ from transforms.nlp.mention import Mention
 from transforms.nlp.name_bounds import (
     given_name_before_particle, join_given_name, join_repeated_names, org_name_completions,
     orgs_by_noun, people_after_orgs, places_after_known_names, split_at_brackets)
-from transforms.nlp.names import entity_id, normalize_name, place_key, recase_name
+from transforms.nlp.names import doc_tokens, entity_id, normalize_name, place_key, recase_name
 from transforms.nlp.wire_layout import (
     INITIAL, as_team, city_names, competitor_names, crosses_side, followed_by_country,
     in_a_table, is_dateline_place, is_known_place, is_name_shape, is_place_name,
@@ -53,28 +53,29 @@ def _is_title_token(token) -> bool:
 def _trim(doc, start: int, end: int, label: str) -> Optional[tuple[int, int]]:
     """Token bounds of a mention without a leading article or title, a
     trailing "'s", punctuation, or a line break inside it."""
-    while start < end and (doc[start].lower_ in ("the", "a", "an") or
-                           doc[start].is_punct or doc[start].is_space):
+    tokens = doc_tokens(doc)
+    while start < end and (tokens[start].lower_ in ("the", "a", "an") or
+                           tokens[start].is_punct or tokens[start].is_space):
         start += 1
     if label == "PERSON":
-        while end - start > 1 and (_is_title_token(doc[start]) or
-                                   doc[start].ent_type_ in ("NORP", "GPE") and
-                                   doc[start + 1].lower_.rstrip(".") in TITLE_NOUNS):
+        while end - start > 1 and (_is_title_token(tokens[start]) or
+                                   tokens[start].ent_type_ in ("NORP", "GPE") and
+                                   tokens[start + 1].lower_.rstrip(".") in TITLE_NOUNS):
             start += 1
-    while end - start > 1 and not any(c.isalpha() for c in doc[end - 1].text):
+    while end - start > 1 and not any(c.isalpha() for c in tokens[end - 1].text):
         end -= 1  # "Surrey 429-7", "P. Johnson 84"
-    while end > start and (doc[end - 1].tag_ == "POS" and not _name_s(doc, end - 1)
-                           or doc[end - 1].is_punct
-                           and doc[end - 1].text not in (".",) or doc[end - 1].is_space
-                           or doc[end - 1].text == "." and end - start == 1):
+    while end > start and (tokens[end - 1].tag_ == "POS" and not _name_s(doc, end - 1)
+                           or tokens[end - 1].is_punct
+                           and tokens[end - 1].text not in (".",) or tokens[end - 1].is_space
+                           or tokens[end - 1].text == "." and end - start == 1):
         end -= 1
     for i in range(start, end):
-        if "\n" in doc[i].text or "\n" in doc[i].whitespace_ and i < end - 1:
+        if "\n" in tokens[i].text or "\n" in tokens[i].whitespace_ and i < end - 1:
             # a span across lines: keep the part with the most letters
             left = sum(len(t.text) for t in doc[start:i + 1] if not t.is_space)
             right = sum(len(t.text) for t in doc[i + 1:end] if not t.is_space)
             if left >= right:
-                end = i + 1 if not doc[i].is_space else i
+                end = i + 1 if not tokens[i].is_space else i
             else:
                 start = i + 1
             return _trim(doc, start, end, label) if start < end else None
@@ -125,17 +126,18 @@ def _initial_and_surname(doc, start: int, end: int) -> bool:
 def _initial_names(doc, text: str, taken: set) -> list[Mention]:
     """People the model missed in lists and tables: an initial and a
     capitalised surname outside any entity ("W. Athey 34")."""
+    tokens = doc_tokens(doc)
     found = []
     for i in range(len(doc) - 1):
-        if i in taken or i + 1 in taken or not INITIAL.match(doc[i].text):
+        if i in taken or i + 1 in taken or not INITIAL.match(tokens[i].text):
             continue
-        if i > 0 and INITIAL.match(doc[i - 1].text):
+        if i > 0 and INITIAL.match(tokens[i - 1].text):
             continue
         end = i + 1
-        while end < len(doc) - 1 and INITIAL.match(doc[end].text) and end not in taken:
+        while end < len(doc) - 1 and INITIAL.match(tokens[end].text) and end not in taken:
             end += 1
         if end < len(doc) and end not in taken and _initial_and_surname(doc, i, end + 1) \
-                and doc[end].pos_ in ("PROPN", "NOUN", "ADJ", "VERB"):
+                and tokens[end].pos_ in ("PROPN", "NOUN", "ADJ", "VERB"):
             found.append(Mention.of_tokens(doc, text, i, end + 1, "PERSON"))
             taken.update(range(i, end + 1))
     return found
@@ -248,6 +250,7 @@ def _recover(doc, text: str, mentions: list[Mention], sides: set[tuple[int, int]
     after "Detroit Pistons", `_nicknames`), and not inside any entity (dates
     and amounts included), is a mention of that name too.
     """
+    tokens = doc_tokens(doc)
     taken = set()
     for ent in doc.ents:
         if not crosses_side(ent.start_char, ent.end_char, sides):
@@ -279,12 +282,12 @@ def _recover(doc, text: str, mentions: list[Mention], sides: set[tuple[int, int]
         keys[first].sort(key=lambda k: -len(k[0]))
     i, n = 0, len(doc)
     while i < n:
-        token = doc[i]
+        token = tokens[i]
         options = keys.get(token.text) if i not in taken else None
         if options:
             for words, label in options:
                 j = i + len(words)
-                if j <= n and all(doc[i + k].text == words[k] and (i + k) not in taken
+                if j <= n and all(tokens[i + k].text == words[k] and (i + k) not in taken
                                   for k in range(len(words))):
                     if len(words) == 1 and token.is_sent_start and token.pos_ != "PROPN":
                         break
@@ -515,11 +518,12 @@ def _people_by_group(doc, text: str, mentions: list[Mention]) -> list[Mention]:
     members of a party or a people is a person's, whatever the model
     labelled it; a capitalised proper noun there that the model left out of
     any name is a person named. Returns the names it adds."""
+    tokens = doc_tokens(doc)
     group_at = {m.start: m for m in mentions if m.label == "NORP"}
     by_end = {m.end: m for m in mentions}
     taken = {i for m in mentions for i in range(m.start, m.end)}
     added = []
-    for conj in doc:
+    for conj in tokens:
         if conj.dep_ != "conj" or conj.i not in group_at or \
                 conj.tag_ not in ("NNPS", "NNS") or \
                 not any(c.dep_ == "amod" and c.lower_ == "other" for c in conj.children):
@@ -532,8 +536,8 @@ def _people_by_group(doc, text: str, mentions: list[Mention]) -> list[Mention]:
         elif m is None and head.i not in taken and head.pos_ == "PROPN" and \
                 head.text[:1].isupper() and not head.text.isupper() and head.text.isalpha():
             start = head.i
-            while start > 0 and doc[start - 1].dep_ == "compound" and \
-                    doc[start - 1].pos_ == "PROPN" and start - 1 not in taken:
+            while start > 0 and tokens[start - 1].dep_ == "compound" and \
+                    tokens[start - 1].pos_ == "PROPN" and start - 1 not in taken:
                 start -= 1
             added.append(Mention.of_tokens(doc, text, start, head.i + 1, "PERSON", cued=True))
     return added
@@ -578,7 +582,8 @@ def _canonical_name(full: Mention, members: list[Mention]) -> str:
 def _head_word_at(doc, i: int) -> bool:
     """A capitalised noun that heads an organisation's name ("Clan",
     "Bank", "Brotherhood"), written as a name mid-sentence."""
-    token = doc[i]
+    tokens = doc_tokens(doc)
+    token = tokens[i]
     return token.lower_ in ORG_HEAD_NOUNS and token.text[:1].isupper() and \
         not token.text.isupper() and not token.is_sent_start
 
@@ -617,16 +622,17 @@ def _dateline_heads(doc, text: str, mentions: list[Mention]) -> list[Mention]:
     """A dateline's place in capitals that the model left out of any name
     ("BANGKOK, Thailand (AP)"): capitals opening a line, then a comma and a
     state or country."""
+    tokens = doc_tokens(doc)
     taken = {i for m in mentions for i in range(m.start, m.end)}
     taken.update(i for ent in doc.ents for i in range(ent.start, ent.end))
     added = []
-    for i, token in enumerate(doc):
-        line_start = i == 0 or "\n" in doc[i - 1].whitespace_ or "\n" in doc[i - 1].text
+    for i, token in enumerate(tokens):
+        line_start = i == 0 or "\n" in tokens[i - 1].whitespace_ or "\n" in tokens[i - 1].text
         if not line_start or i in taken:
             continue
         j = i
-        while j < len(doc) and j not in taken and doc[j].text.isupper() and \
-                doc[j].text.replace("-", "").isalpha():
+        while j < len(doc) and j not in taken and tokens[j].text.isupper() and \
+                tokens[j].text.replace("-", "").isalpha():
             j += 1
         if j == i:
             continue

@@ -18,6 +18,7 @@ from transforms.nlp.entities import dateline_entities, find_entities
 from transforms.nlp.names import (
     doc_text,
     entity_id,
+    forget_tokens,
     field_of,
     model_text,
     normalize_name,
@@ -31,6 +32,13 @@ __all__ = ["extract", "entity_id", "model_text", "normalize_name", "story_text"]
 
 def extract(story: Story, doc) -> Extraction:
     """Entities, relations and quotes of one canonical story's Doc."""
+    try:
+        return _extract(story, doc)
+    finally:
+        forget_tokens(doc)
+
+
+def _extract(story: Story, doc) -> Extraction:
     text, parsed = story_text(story), doc_text(doc)
     if len(text) != len(parsed):  # not the text of this story: read what was parsed
         text = parsed

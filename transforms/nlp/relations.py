@@ -18,7 +18,7 @@ from transforms.nlp.lexicon import (
     RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
 from schemas.records import Relation, Story
 from transforms.nlp.mention import Mention
-from transforms.nlp.names import field_of
+from transforms.nlp.names import doc_tokens, field_of
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,8 @@ def _with_conjuncts(token) -> list:
 
 def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
     """Subject-verb-object between two mentions, typed when the verb says how."""
-    for verb in doc:
+    tokens = doc_tokens(doc)
+    for verb in tokens:
         if verb.pos_ not in ("VERB", "AUX"):
             continue
         lemma = verb.lemma_.lower()
@@ -141,7 +142,8 @@ def _contact_relations(doc, by_token) -> Iterable[_RawRelation]:
     """Two people in contact: "X spoke with Y", "X spoke by phone with Y",
     "X held talks with Y", "X had a phone call with Y", and "X said he had
     spoken with Y" (the pronoun is the reporting verb's subject): meets."""
-    for verb in doc:
+    tokens = doc_tokens(doc)
+    for verb in tokens:
         if verb.pos_ not in ("VERB", "AUX"):
             continue
         lemma = verb.lemma_.lower()
@@ -198,7 +200,8 @@ def _visit_relations(doc, by_token) -> Iterable[_RawRelation]:
     """"X made a state visit to Y", "X paid a visit to Y", "X began a trip
     to Y": the visit is a noun the verb takes, and the place or person it
     is "to" is visited."""
-    for noun in doc:
+    tokens = doc_tokens(doc)
+    for noun in tokens:
         if noun.lemma_.lower() not in _VISIT_NOUNS or noun.dep_ != "dobj" or \
                 noun.head.lemma_.lower() not in _VISIT_MAKING_VERBS:
             continue
@@ -1200,7 +1203,8 @@ def _closure(relations: list[_RawRelation]) -> list[_RawRelation]:
 def _cased(doc) -> bool:
     """Whether the story writes names with capitals (some wires send all
     small letters)."""
-    words = [t for t in doc if t.is_alpha]
+    tokens = doc_tokens(doc)
+    words = [t for t in tokens if t.is_alpha]
     return sum(t.text[:1].isupper() for t in words) >= 0.05 * max(len(words), 1)
 
 

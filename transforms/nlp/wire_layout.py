@@ -16,7 +16,7 @@ from typing import Sequence
 
 from transforms.nlp.list_cache import cached
 from transforms.nlp.mention import Mention
-from transforms.nlp.names import normalize_name, place_key
+from transforms.nlp.names import doc_tokens, normalize_name, place_key
 
 INITIAL = re.compile(r"^[A-Z]\.$")  # "M." in "M. McCague"
 
@@ -55,7 +55,8 @@ def in_a_table(doc, start: int, end: int, sides: set) -> bool:
 
 
 def _line_start(doc, i: int) -> bool:
-    return i == 0 or "\n" in doc[i - 1].text
+    tokens = doc_tokens(doc)
+    return i == 0 or "\n" in tokens[i - 1].text
 
 
 def opens_table_row(doc, start: int, end: int) -> bool:
@@ -86,14 +87,15 @@ def table_rows(doc, text: str, taken: set, sides: set[tuple[int, int]]) -> list[
     """Sides the model missed in tables: capitalised words opening a line
     and followed by three or more numbers, and the `sides` of results lines
     (`result_sides`)."""
+    tokens = doc_tokens(doc)
     found = []
-    for i, token in enumerate(doc):
+    for i, token in enumerate(tokens):
         if i in taken or not _line_start(doc, i):
             continue
         end = i
         while end < len(doc) and end - i < 4 and end not in taken and \
-                doc[end].text[:1].isupper() and \
-                doc[end].text.replace("-", "").replace("'", "").replace(".", "").isalpha():
+                tokens[end].text[:1].isupper() and \
+                tokens[end].text.replace("-", "").replace("'", "").replace(".", "").isalpha():
             end += 1
         if end > i and _numbers_after(doc, end) >= 3 and not place_key(doc[i:end].text):
             found.append(Mention.of_tokens(doc, text, i, end, "ORG", cued=True, team=True))
@@ -233,14 +235,15 @@ def span_is_name_shape(doc, start: int, end: int) -> bool:
 def competitor_names(doc, text: str, taken: set) -> list[Mention]:
     """Competitors the model missed in results: a name shape right before a
     bracketed country ("1 - Pete Sampras (U.S.) beat ...")."""
+    tokens = doc_tokens(doc)
     found = []
-    for i, token in enumerate(doc):
+    for i, token in enumerate(tokens):
         if token.text != "(" or not followed_by_country(doc, i):
             continue
         for start in (i - 3, i - 2):
             if start >= 0 and not any(j in taken for j in range(start, i)) and \
                     span_is_name_shape(doc, start, i) and \
-                    (start == 0 or not doc[start - 1].text[:1].isupper()):
+                    (start == 0 or not tokens[start - 1].text[:1].isupper()):
                 found.append(Mention.of_tokens(doc, text, start, i, "PERSON", cued=True))
                 taken.update(range(start, i))
                 break
