@@ -1,6 +1,6 @@
 """Typed relations of wirestream, scored against hand labels on real news.
 
-Corpus, 185 stories in three groups, all run through the real pipeline in one
+Corpus, 225 stories in three groups, all run through the real pipeline in one
 `wirestream run --articles ARCHIVE --output DIR`; the typed rows of the
 `relations` table it writes are scored:
 
@@ -13,7 +13,7 @@ Corpus, 185 stories in three groups, all run through the real pipeline in one
   domain; bundled in benchmarks/data/wikinews/, whose ATTRIBUTION.md names
   source, licence and authors); labels in
   benchmarks/labels/relations_wikinews.jsonl.
-- "semeval": 40 English articles as news sites published them in 2020
+- "semeval": 80 English articles as news sites published them in 2020
   (local news, sport, politics, business, with bylines, captions and
   "Read also" lines in the text), from the SemEval-2022 Task 8 sample
   (evaluation only, read in place; `corpora.semeval_news_sample`); labels
@@ -169,7 +169,7 @@ def load_corpus() -> tuple[list[dict], dict[str, str], dict[str, set]]:
     records = records + wikinews
     sources = {**sources, **{r["id"]: r["body"] for r in wikinews}}
     groups["wikinews"] = {r["id"] for r in wikinews}
-    semeval = semeval_news_sample()
+    semeval = semeval_news_sample(80)
     records = records + semeval
     sources.update((r["id"], r["body"]) for r in semeval)
     groups["semeval"] = {r["id"] for r in semeval}
