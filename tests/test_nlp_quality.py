@@ -89,21 +89,21 @@ def test_typed_relations_on_hand_labelled_news_stories():
     assert original["dev"]["overall"]["r"] >= 0.76
     assert original["heldout"]["overall"]["p"] >= 0.72
     assert original["heldout"]["overall"]["r"] >= 0.43
-    # measured on the 81 bundled Wikinews stories (174 labels): dev P 0.872
-    # R 0.568 (0.864 / 0.527 before the entity rules), held-out P 0.710
+    # measured on the 81 bundled Wikinews stories (174 labels): dev P 0.894
+    # R 0.581 (0.864 / 0.527 before the entity rules), held-out P 0.710
     # R 0.480 (0.705 / 0.460 before them)
     assert wikinews["dev"]["overall"]["p"] >= 0.84
     assert wikinews["dev"]["overall"]["r"] >= 0.54
     assert wikinews["heldout"]["overall"]["p"] >= 0.68
     assert wikinews["heldout"]["overall"]["r"] >= 0.45
-    # measured on 40 SemEval-2022 articles as sites published them (94
-    # labels), first scored blind: all P 0.806 R 0.319; dev P 0.952 R 0.458
-    # after the rules tuned on it (0.900 / 0.396 blind), held-out P 0.688
-    # R 0.239
-    assert semeval["dev"]["overall"]["p"] >= 0.92
-    assert semeval["dev"]["overall"]["r"] >= 0.43
-    assert semeval["heldout"]["overall"]["p"] >= 0.65
-    assert semeval["heldout"]["overall"]["r"] >= 0.22
-    # all groups, held-out: P 0.728 R 0.429, short of issue 13's 0.80 at 0.40
-    assert results["heldout"]["overall"]["p"] >= 0.70
+    # measured on 80 SemEval-2022 articles as sites published them (194
+    # labels), each batch of 40 first scored blind: P 0.806 R 0.319 and
+    # P 0.571 R 0.330. After the rules tuned on its dev half: dev P 0.853
+    # R 0.381, held-out P 0.625 R 0.318
+    assert semeval["dev"]["overall"]["p"] >= 0.82
+    assert semeval["dev"]["overall"]["r"] >= 0.36
+    assert semeval["heldout"]["overall"]["p"] >= 0.60
+    assert semeval["heldout"]["overall"]["r"] >= 0.30
+    # all groups, held-out: P 0.703 R 0.419, short of issue 13's 0.80 at 0.40
+    assert results["heldout"]["overall"]["p"] >= 0.68
     assert results["heldout"]["overall"]["r"] >= 0.40

@@ -348,3 +348,33 @@ def test_news_verbs_of_criticism_and_a_government_named_by_its_party(typed):
         "over the plight of a girl.")
     assert not [r for r in typed("Acme Corp bought Getty Oil shares on Monday.")
                 if r[1] == "acquires"]
+
+
+def test_an_organisations_person_works_for_it_a_partys_or_a_lists_is_a_member(typed):
+    assert ("Rachel Harvey", "works_for", "BBC") in typed(
+        "The BBC's Rachel Harvey reports that the area has been cut off.")
+    assert ("Maria Lopez", "member_of", "Green Party") in typed(
+        "The Green Party's Maria Lopez said the result was fair.")
+    # in a sentence about who was elected, a group's X is its candidate
+    assert ("Kwok Wai-keung", "member_of", "FTU") in typed(
+        "Other pro-Beijing candidates elected were FTU's Kwok Wai-keung and DAB's Horace Cheung.")
+
+
+def test_an_acronym_in_brackets_after_a_name_is_no_wire_credit(typed):
+    assert not typed("To celebrate Tokyo hosting the 2020 Summer Olympics, Japan Airlines (JAL) "
+                     "is giving away 50,000 tickets.")
+
+
+def test_places_in_a_list_are_not_inside_one_another(typed):
+    assert not typed("She said Nepal had more to offer than just Sagarmatha, Pokhara, Chitwan "
+                     "and Lumbini.")
+    assert ("Indiana", "located_in", "United States") in typed(
+        "Evansville, Indiana, United States - This past week marked the opening of an exhibit.")
+
+
+def test_joining_a_party_is_membership_and_a_title_is_no_employer(typed):
+    assert ("Jyotiraditya Scindia", "member_of", "Bharatiya Janata Party") in typed(
+        "Jyotiraditya Scindia joined the Bharatiya Janata Party on Wednesday.")
+    assert ("Jane Doe", "works_for", "Acme Corp") in typed("Jane Doe joined Acme Corp in 2019.")
+    assert not typed("Colton Bagola will be detained, federal Magistrate Judge Daneta Wollmann "
+                     "wrote in a Monday order.")

@@ -99,7 +99,7 @@ TITLE_NOUNS = {
     "employee", "worker", "partner", "owner", "coach", "captain", "player",
     "researcher", "scientist", "lawyer", "attorney", "advisor", "adviser",
     "aide", "correspondent", "reporter", "board", "trustee", "boss",
-    "inspector", "judge", "justice", "prosecutor", "commissioner", "dean",
+    "inspector", "judge", "justice", "prosecutor", "commissioner", "dean", "magistrate",
     "superintendent", "administrator", "strategist", "consultant",
     "counsel", "negotiator", "diplomat", "emir", "sultan", "sheikh",
     "prince", "princess", "president-elect", "speaker", "whip", "delegate",

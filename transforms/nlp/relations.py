@@ -14,11 +14,12 @@ from typing import Iterable, Optional
 from transforms.nlp.lexicon import (
     AGENT_LABELS, BASE_VERBS, CONTACT_NOUNS, CONTACT_VERBS, EMPLOY_VERBS, GROUP_NORP_WORDS,
     KILL_NOUNS, KILL_VERBS, KILLER_NOUNS, LEAD_OFFICES, LIVE_VERBS, NATIVE_NOUNS,
-    OFFICE_BODY_NOUNS, PERSON_HONORIFICS, PLACE_LABELS, PLACE_NOUNS, REPORTING_VERBS,
+    OFFICE_BODY_NOUNS, ORG_HEAD_NOUNS, PERSON_HONORIFICS, PLACE_LABELS, PLACE_NOUNS, REPORTING_VERBS,
     RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
 from schemas.records import Relation, Story
 from transforms.nlp.mention import Mention
 from transforms.nlp.names import doc_tokens, field_of
+from transforms.nlp.wire_layout import is_known_place
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def _relation_type(lemma: str, prep: str, subject: Mention, obj: Mention) -> Opt
         return "killed"
     if lemma in WORK_VERBS and _is_person(subject) and obj.canonical_label in ("ORG",) \
             and prep in ("", "for", "at", "with", "in", "on"):
-        return "works_for"
+        return "member_of" if lemma == "join" and _is_party(obj) else "works_for"
     if lemma in LIVE_VERBS and _is_person(subject) and _is_place(obj) and \
             prep in ("in", "at", "to", "near", "outside", "from"):
         if lemma == "move" and prep != "to":
@@ -494,6 +495,8 @@ def _office_target(person: Mention, word: str, predicate: str,
         return
     if word in _TEAM_ROLES and not _is_org(target):
         return
+    if target.canonical.lower().rstrip(".") in TITLE_NOUNS:
+        return  # "Magistrate Judge X": the model took the first title for a body
     if _is_org(target):
         if word in RESIDENT_NOUNS and word not in TITLE_NOUNS:
             return
@@ -697,12 +700,31 @@ def _office_before_name(person: Mention, office, front: list,
 
 
 def _possessor_of_name(person: Mention, possessor, by_token) -> Iterable[_RawRelation]:
-    """"Microsoft's Bill Gates" (works for it), "Ohio's Richard Celeste"
-    (lives there)."""
+    """"Microsoft's Bill Gates", "The BBC's Rachel Harvey" (works for it),
+    "the Civic Party's X", and in a sentence about an election "FTU's X"
+    (a member of the party or list), "Ohio's Richard Celeste" (lives
+    there)."""
     target = mention_of_token(possessor, by_token)
     if target is not None and target is not person:
-        yield from _office_target(person, "member" if _is_org(target) else "native",
-                                  "of", target, possessor)
+        word = "native"
+        if _is_org(target):
+            if is_known_place(target.canonical) or any(
+                    w.lower() in ORG_HEAD_NOUNS | {"school"} for w in person.canonical.split()):
+                return  # "Rochester's X" (a city's team or district?), "Harvard's
+                # John F. Kennedy School" (no person): nothing said for sure
+            word = "member" if _is_party(target) or _about_an_election(possessor) \
+                else "employee"
+        yield from _office_target(person, word, "of", target, possessor)
+
+
+# Words of a sentence that reports who was elected or voted for, where an
+# organisation's X is its candidate ("since his election" is not one).
+_ELECTION_LEMMAS = {"elect", "re-elect", "reelect", "candidate", "vote", "ballot",
+                    "constituency"}
+
+
+def _about_an_election(token) -> bool:
+    return any(t.lemma_.lower() in _ELECTION_LEMMAS and t.pos_ != "PROPN" for t in token.sent)
 
 
 def _apposed_to_office(person: Mention, head, by_token) -> Iterable[_RawRelation]:
@@ -1030,6 +1052,9 @@ def _credit_relations(doc, ents: list[Mention]) -> Iterable[_RawRelation]:
             continue
         if doc[ent.start - 1].text != "(" or doc[ent.end].text != ")":
             continue
+        if ent.start >= 2 and any(_is_org(m) and m.start <= ent.start - 2 < m.end
+                                  for m in ents):
+            continue  # "Japan Airlines (JAL)": an acronym of the name, no credit
         line_start = ent.start - 1
         while line_start > 0 and "\n" not in doc[line_start - 1].text and \
                 "\n" not in doc[line_start - 1].whitespace_ and \
@@ -1076,8 +1101,20 @@ def _in_list(doc, entity: Mention, by_token) -> bool:
     """Whether a place is an item of an enumeration ("Sweden, Belgium and
     England"), where "X, Y" does not mean X lies in Y. The "and" must lead
     to another place: in "Durham, North Carolina, and the University of
-    North Carolina" it joins two institutions, not two places."""
-    return _listed(doc, entity, by_token, 0)
+    North Carolina" it joins two institutions, not two places. Names listed
+    before it count ("Sagarmatha, Pokhara, Chitwan and Lumbini")."""
+    return _listed(doc, entity, by_token, _items_before(doc, entity, by_token))
+
+
+def _items_before(doc, entity: Mention, by_token) -> int:
+    """How many names, each followed by a comma, run up to this one."""
+    count, start = 0, entity.start
+    while start >= 2 and doc[start - 1].text == ",":
+        before = by_token.get(start - 2)
+        if before is None or before.end != start - 1:
+            break
+        count, start = count + 1, before.start
+    return count
 
 
 def _listed(doc, entity: Mention, by_token, items_after: int) -> bool:
