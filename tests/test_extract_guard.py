@@ -5,6 +5,7 @@ the rest of the batch."""
 
 import json
 import re
+import time
 from datetime import datetime, timezone
 
 import apache_beam as beam
@@ -134,6 +135,30 @@ def test_rule_code_that_never_ends_is_stopped():
         with rule_deadline(0.2):
             while True:
                 pass
+
+
+def test_only_the_thread_that_overran_is_stopped():
+    import threading
+
+    outcome = {}
+
+    def work(name, seconds, spin):
+        try:
+            with rule_deadline(seconds):
+                end = time.monotonic() + spin
+                while time.monotonic() < end:
+                    pass
+            outcome[name] = "done"
+        except StoryTimeout:
+            outcome[name] = "stopped"
+
+    threads = [threading.Thread(target=work, args=("slow", 0.2, 30)),
+               threading.Thread(target=work, args=("quick", 5, 0.5))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert outcome == {"slow": "stopped", "quick": "done"}
 
 
 def test_a_block_that_ends_in_time_is_never_interrupted_later():
