@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import math
 import os
 import re
 import threading
@@ -261,6 +262,7 @@ class _Watchdog:
         self._watches: set[_Watch] = set()
         self._thread: Optional[threading.Thread] = None
         self._pid = 0
+        self._wakes_at = -math.inf  # until the thread has looked: always notify
 
     def enter(self, seconds: float) -> _Watch:
         watch = _Watch(time.monotonic() + seconds, threading.get_ident())
@@ -269,11 +271,13 @@ class _Watchdog:
                     not self._thread.is_alive():
                 # first use in this process (a forked child has no thread)
                 self._pid = os.getpid()
+                self._wakes_at = -math.inf
                 self._thread = threading.Thread(target=self._run, name="wirestream-deadline",
                                                 daemon=True)
                 self._thread.start()
             self._watches.add(watch)
-            self._cond.notify()
+            if watch.deadline < self._wakes_at:
+                self._cond.notify()  # else the watchdog is awake by then anyway
         return watch
 
     def leave(self, watch: _Watch) -> None:
@@ -292,6 +296,7 @@ class _Watchdog:
                     watch.fired = True
                     _set_async_exc(watch.thread, StoryTimeout)
                 nearest = min((w.deadline for w in self._watches), default=None)
+                self._wakes_at = math.inf if nearest is None else nearest
                 self._cond.wait(None if nearest is None else max(nearest - now, 0.001))
 
 
