@@ -14,8 +14,8 @@ from typing import Iterable, Optional
 from transforms.nlp.lexicon import (
     AGENT_LABELS, BASE_VERBS, CONTACT_NOUNS, CONTACT_VERBS, EMPLOY_VERBS, GROUP_NORP_WORDS,
     KILL_NOUNS, KILL_VERBS, KILLER_NOUNS, LEAD_OFFICES, LIVE_VERBS, NATIVE_NOUNS,
-    OFFICE_BODY_NOUNS, ORG_HEAD_NOUNS, PERSON_HONORIFICS, PLACE_LABELS, PLACE_NOUNS, REPORTING_VERBS,
-    RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
+    OFFICE_BODY_NOUNS, ORG_HEAD_NOUNS, PERSON_HONORIFICS, PLACE_LABELS, PLACE_NOUNS,
+    REPORTING_VERBS, RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
 from schemas.records import Relation, Story
 from transforms.nlp.mention import Mention
 from transforms.nlp.names import doc_tokens, field_of
@@ -708,15 +708,18 @@ def _possessor_of_name(person: Mention, possessor, by_token) -> Iterable[_RawRel
     if target is not None and target is not person:
         word = "native"
         if _is_org(target):
+            # "Rochester's X" (a city's team, or its school district?) and
+            # "Harvard's John F. Kennedy School" (no person) say nothing sure
             if is_known_place(target.canonical) or any(
-                    w.lower() in ORG_HEAD_NOUNS | {"school"} for w in person.canonical.split()):
-                return  # "Rochester's X" (a city's team or district?), "Harvard's
-                # John F. Kennedy School" (no person): nothing said for sure
+                    w.lower() in _NOT_PERSON_WORDS for w in person.canonical.split()):
+                return
             word = "member" if _is_party(target) or _about_an_election(possessor) \
                 else "employee"
         yield from _office_target(person, word, "of", target, possessor)
 
 
+# Words that make a "person" an institution: "John F. Kennedy School".
+_NOT_PERSON_WORDS = ORG_HEAD_NOUNS | {"school"}
 # Words of a sentence that reports who was elected or voted for, where an
 # organisation's X is its candidate ("since his election" is not one).
 _ELECTION_LEMMAS = {"elect", "re-elect", "reelect", "candidate", "vote", "ballot",
