@@ -127,3 +127,22 @@ def test_an_s_that_is_part_of_a_place_name_stays(entities):
     found = entities("Flights were diverted to St. John's and Gander in Newfoundland.")
     assert "St. John's" in found
     assert "St. John" not in found
+
+
+def test_a_given_name_and_surname_the_model_left_out_is_a_person(entities, typed):
+    body = ("Alfa Romeo's race drivers this year are Finland's 2007 world champion Kimi "
+            "Raikkonen and Italian Antonio Giovinazzi, an unchanged lineup from 2019.")
+    assert entities(body)["Antonio Giovinazzi"][0] == "PERSON"
+    assert ("Antonio Giovinazzi", "nationality", "Italian") in typed(body)
+    # an office or a body after a given name is no surname
+    assert entities("The service at Grace Church on Sunday drew hundreds.").get(
+        "Grace Church", ("ORG",))[0] != "PERSON"
+
+
+def test_a_surname_after_another_persons_given_names_is_not_the_first_person(entities, typed):
+    body = ("Leroy Ivy of Oxford and his brother John Henry Ivy of Tupelo were indicted on a "
+            "charge of conspiracy to murder Judge Thomas Gardner III.")
+    found = entities(body)
+    assert found.get("Ivy", (None, None))[1] != "Leroy Ivy"
+    # Oxford, an organisation to the model, is also a city: nothing sure is said
+    assert not [r for r in typed(body) if r[0] == "Leroy Ivy" and r[2] in ("Tupelo", "Oxford")]

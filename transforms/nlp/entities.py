@@ -25,7 +25,8 @@ from transforms.nlp.lexicon import (
 from transforms.nlp.mention import Mention
 from transforms.nlp.name_bounds import (
     given_name_before_particle, join_given_name, join_repeated_names, org_name_completions,
-    orgs_by_noun, people_after_orgs, places_after_known_names, split_at_brackets)
+    orgs_by_noun, people_after_orgs, places_after_known_names, split_at_brackets,
+    unnamed_people)
 from transforms.nlp.names import doc_tokens, entity_id, normalize_name, place_key, recase_name
 from transforms.nlp.wire_layout import (
     INITIAL, as_team, city_names, competitor_names, crosses_side, followed_by_country,
@@ -280,6 +281,7 @@ def _recover(doc, text: str, mentions: list[Mention], sides: set[tuple[int, int]
         return added
     for first in keys:
         keys[first].sort(key=lambda k: -len(k[0]))
+    person_ends = {m.end for m in mentions if m.label == "PERSON"}
     i, n = 0, len(doc)
     while i < n:
         token = tokens[i]
@@ -291,6 +293,8 @@ def _recover(doc, text: str, mentions: list[Mention], sides: set[tuple[int, int]
                                   for k in range(len(words))):
                     if len(words) == 1 and token.is_sent_start and token.pos_ != "PROPN":
                         break
+                    if len(words) == 1 and label == "PERSON" and i in person_ends:
+                        break  # "[John Henry] Ivy": another Ivy's surname, not Leroy Ivy
                     added.append(Mention.of_tokens(doc, text, i, j, label))
                     taken.update(range(i, j))
                     i = j - 1
@@ -721,11 +725,12 @@ def find_entities(doc, text: str) -> list[Mention]:
     mentions = people_after_orgs(doc, text, mentions)
     mentions = join_given_name(doc, text, mentions)
     mentions = given_name_before_particle(doc, text, mentions)
+    mentions, unnamed = unnamed_people(doc, text, mentions)
     mentions = places_after_known_names(doc, text, mentions)
     mentions, joined = _of_names(doc, text, mentions)
     mentions, completed = org_name_completions(doc, text, mentions)
     nicknames = _nicknames(doc, mentions)
-    mentions += _recover(doc, text, mentions, sides, joined + completed, nicknames)
+    mentions += _recover(doc, text, mentions, sides, joined + completed + unnamed, nicknames)
     orgs_by_noun(doc, mentions)
     mentions += _people_by_group(doc, text, mentions)
     mentions = join_repeated_names(doc, text, mentions)

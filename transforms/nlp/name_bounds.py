@@ -18,7 +18,7 @@ from typing import Optional
 from transforms.nlp.given_names import given_names
 from transforms.nlp.lexicon import OFFICE_BODY_NOUNS, ORG_HEAD_NOUNS, PLACE_LABELS, TITLE_NOUNS
 from transforms.nlp.mention import Mention
-from transforms.nlp.names import place_key
+from transforms.nlp.names import doc_tokens, place_key
 from transforms.nlp.wire_layout import is_known_place
 
 
@@ -77,6 +77,46 @@ def join_given_name(doc, text: str, mentions: list[Mention]) -> list[Mention]:
         added.append(Mention.of_tokens(doc, text, m.start, nxt.end, "PERSON", cued=True))
         drop.update((id(m), id(nxt)))
     return [m for m in mentions if id(m) not in drop] + added
+
+
+def unnamed_people(doc, text: str, mentions: list[Mention]
+                   ) -> tuple[list[Mention], list[Mention]]:
+    """"Italian Antonio Giovinazzi", where the model named nobody: a known
+    given name and one or two capitalised proper nouns right after it,
+    outside every entity the model found (dates and numbers included), is
+    a person. Not when a word is an office or a body ("Grace Church"), the
+    name a known place ("Santa Clara"), or it runs on from other capitalised
+    words. Returns the mentions and the names it added."""
+    names = given_names()
+    taken = {i for m in mentions for i in range(m.start, m.end)}
+    taken.update(i for ent in doc.ents for i in range(ent.start, ent.end))
+    tokens = doc_tokens(doc)
+    added = []
+    i = 0
+    while i < len(tokens) - 1:
+        first = tokens[i]
+        if i in taken or first.text not in names or not _capitalised(first) or \
+                first.pos_ != "PROPN" or first.lower_ in _NOT_GIVEN or \
+                first.whitespace_ != " " or (i > 0 and i - 1 not in taken and
+                                             _capitalised(tokens[i - 1]) and
+                                             tokens[i - 1].pos_ == "PROPN"):
+            i += 1
+            continue
+        end = i + 1
+        while end < len(tokens) and end - i <= 2 and end not in taken and \
+                _capitalised(tokens[end]) and tokens[end].pos_ == "PROPN" and \
+                tokens[end].lower_ not in _NOT_GIVEN:
+            end += 1
+            if tokens[end - 1].whitespace_ != " ":
+                break
+        surface = doc[i:end].text
+        if end - i >= 2 and not is_known_place(surface) and not is_known_place(tokens[i].text):
+            added.append(Mention.of_tokens(doc, text, i, end, "PERSON", cued=True))
+            taken.update(range(i, end))
+            i = end
+        else:
+            i += 1
+    return mentions + added, added
 
 
 # Lower-case words that open a surname ("van der Laan", "de Souza", "bin

@@ -856,7 +856,10 @@ def _person_of(person: Mention, head, by_token) -> Iterable[_RawRelation]:
                 continue
             if prep.lower_ in ("of", "from") and _is_place(target):
                 yield _RawRelation(person, prep.lower_, target, "lives_in")
-            elif prep.lower_ in ("of", "at", "with", "from", "for") and _is_org(target):
+            elif prep.lower_ in ("of", "at", "with", "from", "for") and _is_org(target) and \
+                    not (prep.lower_ in ("of", "from") and is_known_place(target.canonical)):
+                # ("X of Oxford", Oxford an ORG to the model: the city or a
+                # club or college named after it; nothing sure is said)
                 # "Lydia Buchtmann for Food Standards Australia New Zealand";
                 # "X of the Civic Party" is one of its members, not its staff
                 kind = "member_of" if _is_party(target) and prep.lower_ in ("of", "from") \
