@@ -137,6 +137,9 @@ def test_a_given_name_and_surname_the_model_left_out_is_a_person(entities, typed
     # an office or a body after a given name is no surname
     assert entities("The service at Grace Church on Sunday drew hundreds.").get(
         "Grace Church", ("ORG",))[0] != "PERSON"
+    # nor is the start of a longer run of capitalised words
+    assert "Jose Maria Aznar" not in entities(
+        "The Jose Maria Aznar Foundation said on Monday it would close.")
 
 
 def test_a_surname_after_another_persons_given_names_is_not_the_first_person(entities, typed):

@@ -172,8 +172,8 @@ class Lease:
         if not _commit(table, generation, self._me(now)):
             table.update_incremental()
             _generation, winner = _current(table)
-            raise LeaseHeld(f"another run took the lease first: run_id "
-                            f"{winner.run_id if winner else '?'}")
+            raise LeaseHeld(f"another run holds {self._uri.rsplit('/_state', 1)[0]}: it took "
+                            f"the lease first, run_id {winner.run_id if winner else '?'}")
         self._generation = generation + 1
         return taken_over
 

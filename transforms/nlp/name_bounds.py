@@ -85,8 +85,9 @@ def unnamed_people(doc, text: str, mentions: list[Mention]
     given name and one or two capitalised proper nouns right after it,
     outside every entity the model found (dates and numbers included), is
     a person. Not when a word is an office or a body ("Grace Church"), the
-    name a known place ("Santa Clara"), or it runs on from other capitalised
-    words. Returns the mentions and the names it added."""
+    name a known place ("Santa Clara"), or the run of capitalised words
+    starts before it or goes on after it. Returns the mentions and the
+    names it added."""
     names = given_names()
     taken = {i for m in mentions for i in range(m.start, m.end)}
     taken.update(i for ent in doc.ents for i in range(ent.start, ent.end))
@@ -109,8 +110,11 @@ def unnamed_people(doc, text: str, mentions: list[Mention]
             end += 1
             if tokens[end - 1].whitespace_ != " ":
                 break
+        runs_on = end < len(tokens) and end not in taken and _capitalised(tokens[end]) and \
+            tokens[end].pos_ == "PROPN"  # "Jose Maria Aznar Foundation"
         surface = doc[i:end].text
-        if end - i >= 2 and not is_known_place(surface) and not is_known_place(tokens[i].text):
+        if end - i >= 2 and not runs_on and not is_known_place(surface) and \
+                not is_known_place(tokens[i].text):
             added.append(Mention.of_tokens(doc, text, i, end, "PERSON", cued=True))
             taken.update(range(i, end))
             i = end
