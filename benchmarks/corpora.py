@@ -19,6 +19,8 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import csv
+import hashlib
 import json
 import os
 import re
@@ -268,6 +270,51 @@ def identical_body_groups(
     return [ids for ids in groups.values() if len(ids) >= 2]
 
 
+SEMEVAL = ("semeval2022-sample", "training_set.csv")
+
+
+def load_semeval() -> list[dict]:
+    """The SemEval-2022 Task 8 sample's rows: scored pairs of articles with
+    their languages and texts (evaluation only, read in place)."""
+    csv.field_size_limit(1 << 30)  # some scraped texts are long
+    with data_path(*SEMEVAL).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def semeval_news_sample(count: int = 40) -> list[dict]:
+    """`count` English articles of the SemEval-2022 Task 8 sample as archive
+    records (news as sites published it in 2020, furniture and all;
+    evaluation only, read in place): articles laid out in lines (the
+    others are flattened scrapes with no paragraph left), of 150-700 words,
+    in the order of sha1 of their id, never both articles of a pair (a
+    pair is often one story twice, which dedup would fold into one).
+    The first line is the title."""
+    from transforms.text.language import plainly_english
+
+    texts: dict[str, str] = {}
+    partners: dict[str, set] = {}
+    for row in load_semeval():
+        ids = row["pair_id"].split("_")
+        for i, (lang, text) in enumerate(((row["lang1"], row["text1"]),
+                                          (row["lang2"], row["text2"]))):
+            if lang == "en":
+                texts[ids[i]] = text
+            partners.setdefault(ids[i], set()).add(ids[1 - i])
+    chosen, excluded = [], set()
+    for article in sorted(texts, key=lambda a: hashlib.sha1(a.encode()).hexdigest()):
+        title, _, body = texts[article].strip().partition("\n")
+        body = body.strip()
+        if article in excluded or not body or not 150 <= len(body.split()) <= 700 \
+                or not plainly_english(body):
+            continue
+        chosen.append({"id": f"semeval-{article}", "title": title.strip(), "body": body,
+                       "published": "2020-01-01T00:00:00Z", "source": "semeval2022"})
+        excluded |= partners[article]
+        if len(chosen) == count:
+            break
+    return chosen
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Write an evaluation corpus as a wirestream JSON Lines archive.")
@@ -291,45 +338,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-SEMEVAL = ("semeval2022-sample", "training_set.csv")
-
-
-def semeval_news_sample(count: int = 40) -> list[dict]:
-    """`count` English articles of the SemEval-2022 Task 8 sample as archive
-    records (news as sites published it in 2020, furniture and all;
-    evaluation only, read in place): articles laid out in lines (the
-    others are flattened scrapes with no paragraph left), of 150-700 words,
-    in the order of sha1 of their id, never both articles of a pair (a
-    pair is often one story twice, which dedup would fold into one).
-    The first line is the title."""
-    import csv
-    import hashlib
-
-    from transforms.text.language import plainly_english
-
-    csv.field_size_limit(1 << 30)
-    with data_path(*SEMEVAL).open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    texts: dict[str, str] = {}
-    partners: dict[str, set] = {}
-    for row in rows:
-        ids = row["pair_id"].split("_")
-        for i, (lang, text) in enumerate(((row["lang1"], row["text1"]),
-                                          (row["lang2"], row["text2"]))):
-            if lang == "en":
-                texts[ids[i]] = text
-            partners.setdefault(ids[i], set()).add(ids[1 - i])
-    chosen, excluded = [], set()
-    for article in sorted(texts, key=lambda a: hashlib.sha1(a.encode()).hexdigest()):
-        title, _, body = texts[article].strip().partition("\n")
-        body = body.strip()
-        if article in excluded or not body or not 150 <= len(body.split()) <= 700 \
-                or not plainly_english(body):
-            continue
-        chosen.append({"id": f"semeval-{article}", "title": title.strip(), "body": body,
-                       "published": "2020-01-01T00:00:00Z", "source": "semeval2022"})
-        excluded |= partners[article]
-        if len(chosen) == count:
-            break
-    return chosen

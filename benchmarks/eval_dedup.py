@@ -42,7 +42,6 @@ on the same shingles, a pair being joined when LSH returns it.
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib.util
 import random
 import re
@@ -55,7 +54,7 @@ from typing import Iterable, Optional
 
 import numpy as np
 
-from benchmarks.corpora import DATA_DIR, data_path, iter_reuters
+from benchmarks.corpora import DATA_DIR, SEMEVAL, data_path, iter_reuters, load_semeval
 from benchmarks.harness import REPO, prf, run_script
 from transforms.dedup.clusters import cluster_batch, rank_key
 from transforms.dedup.furniture import dedup_text
@@ -70,7 +69,6 @@ from transforms.dedup.verify import (
     near_duplicate_edges,
 )
 
-SEMEVAL = ("semeval2022-sample", "training_set.csv")
 MULTI_OUTLET = "multi-outlet-2019"
 # Clustering (transforms/dedup/clusters.py) was tuned on spotify; census is
 # held out.
@@ -304,12 +302,6 @@ def eval_reuters(records: list[dict], batch: Batch, clusters: dict[str, str],
 
 
 # --- (b) SemEval-2022 Task 8 sample -----------------------------------------------
-
-def load_semeval() -> list[dict]:
-    path = data_path(*SEMEVAL)
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
 
 def eval_semeval(rows: list[dict], with_datasketch: bool = False) -> dict:
     """Pairwise decisions on scored pairs. The texts are title + body as
