@@ -79,6 +79,10 @@ def join_given_name(doc, text: str, mentions: list[Mention]) -> list[Mention]:
     return [m for m in mentions if id(m) not in drop] + added
 
 
+def _proper_word(token) -> bool:
+    return _capitalised(token) and token.pos_ == "PROPN"
+
+
 def unnamed_people(doc, text: str, mentions: list[Mention]
                    ) -> tuple[list[Mention], list[Mention]]:
     """"Italian Antonio Giovinazzi", where the model named nobody: a known
@@ -96,22 +100,19 @@ def unnamed_people(doc, text: str, mentions: list[Mention]
     i = 0
     while i < len(tokens) - 1:
         first = tokens[i]
-        if i in taken or first.text not in names or not _capitalised(first) or \
-                first.pos_ != "PROPN" or first.lower_ in _NOT_GIVEN or \
-                first.whitespace_ != " " or (i > 0 and i - 1 not in taken and
-                                             _capitalised(tokens[i - 1]) and
-                                             tokens[i - 1].pos_ == "PROPN"):
+        if i in taken or first.text not in names or not _proper_word(first) or \
+                first.lower_ in _NOT_GIVEN or first.whitespace_ != " " or \
+                (i > 0 and i - 1 not in taken and _proper_word(tokens[i - 1])):
             i += 1
             continue
         end = i + 1
         while end < len(tokens) and end - i <= 2 and end not in taken and \
-                _capitalised(tokens[end]) and tokens[end].pos_ == "PROPN" and \
-                tokens[end].lower_ not in _NOT_GIVEN:
+                _proper_word(tokens[end]) and tokens[end].lower_ not in _NOT_GIVEN:
             end += 1
             if tokens[end - 1].whitespace_ != " ":
                 break
-        runs_on = end < len(tokens) and end not in taken and _capitalised(tokens[end]) and \
-            tokens[end].pos_ == "PROPN"  # "Jose Maria Aznar Foundation"
+        # "Jose Maria Aznar Foundation": the run goes on
+        runs_on = end < len(tokens) and end not in taken and _proper_word(tokens[end])
         surface = doc[i:end].text
         if end - i >= 2 and not runs_on and not is_known_place(surface) and \
                 not is_known_place(tokens[i].text):

@@ -459,6 +459,13 @@ def _is_party(target: Mention) -> bool:
     return bool(words) and words[-1] in ("party", "parties")
 
 
+def _named_as_a_place(org: Mention) -> bool:
+    """An organisation to the model that a city or country names ("X of
+    Oxford", "Rochester's X"): the place, or a club, college or district
+    named after it; a person "of" it says nothing sure."""
+    return is_known_place(org.canonical)
+
+
 def _group_relation(person: Mention, group: Mention) -> _RawRelation:
     """A person of a NORP: member_of a party, faith or movement, else of
     that nationality."""
@@ -708,9 +715,8 @@ def _possessor_of_name(person: Mention, possessor, by_token) -> Iterable[_RawRel
     if target is not None and target is not person:
         word = "native"
         if _is_org(target):
-            # "Rochester's X" (a city's team, or its school district?) and
-            # "Harvard's John F. Kennedy School" (no person) say nothing sure
-            if is_known_place(target.canonical) or any(
+            # "Harvard's John F. Kennedy School" is no person
+            if _named_as_a_place(target) or any(
                     w.lower() in _NOT_PERSON_WORDS for w in person.canonical.split()):
                 return
             word = "member" if _is_party(target) or _about_an_election(possessor) \
@@ -856,15 +862,14 @@ def _person_of(person: Mention, head, by_token) -> Iterable[_RawRelation]:
                 continue
             if prep.lower_ in ("of", "from") and _is_place(target):
                 yield _RawRelation(person, prep.lower_, target, "lives_in")
-            elif prep.lower_ in ("of", "at", "with", "from", "for") and _is_org(target) and \
-                    not (prep.lower_ in ("of", "from") and is_known_place(target.canonical)):
-                # ("X of Oxford", Oxford an ORG to the model: the city or a
-                # club or college named after it; nothing sure is said)
-                # "Lydia Buchtmann for Food Standards Australia New Zealand";
+            elif prep.lower_ in ("at", "with", "for") and _is_org(target):
+                # "Lydia Buchtmann for Food Standards Australia New Zealand"
+                yield _RawRelation(person, prep.lower_, target, "works_for")
+            elif prep.lower_ in ("of", "from") and _is_org(target) and \
+                    not _named_as_a_place(target):
                 # "X of the Civic Party" is one of its members, not its staff
-                kind = "member_of" if _is_party(target) and prep.lower_ in ("of", "from") \
-                    else "works_for"
-                yield _RawRelation(person, prep.lower_, target, kind)
+                yield _RawRelation(person, prep.lower_, target,
+                                   "member_of" if _is_party(target) else "works_for")
 
 
 _UNIT_NOUNS = {"school", "department", "division", "faculty", "unit", "office", "bureau",
