@@ -20,7 +20,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.errors import ConfigError, one_line
 from pipeline.feedlist import load_feed_list, unique_feeds
-from pipeline.options import WirestreamOptions
+from pipeline.options import ViewCachingOptions, WirestreamOptions
 from schemas.records import FeedSpec
 from transforms.dedup.index import DEFAULT_RETENTION_DAYS
 from transforms.fetch.fetch import FetchConfig
@@ -57,7 +57,7 @@ class RunConfig:
         return self.started_at.strftime("%Y-%m-%d")
 
     def pipeline_options(self) -> PipelineOptions:
-        return PipelineOptions(list(self.beam_args))
+        return ViewCachingOptions(list(self.beam_args))
 
 
 def sample_feed_list() -> str:
