@@ -315,6 +315,41 @@ def semeval_news_sample(count: int = 40) -> list[dict]:
     return chosen
 
 
+def semeval_flat_sample(count: int = 60) -> list[dict]:
+    """`count` English articles of the SemEval-2022 Task 8 sample that were
+    scraped flat (headline, site furniture and every paragraph run into one
+    line), of 150-700 words, in the order of sha1 of their id, never an
+    article paired with one of `semeval_news_sample(80)` or with one chosen
+    before (evaluation only, read in place). The headline cannot be told
+    from the text, so the whole text is the body and the title is empty."""
+    from transforms.text.language import plainly_english
+
+    texts: dict[str, str] = {}
+    partners: dict[str, set] = {}
+    for row in load_semeval():
+        ids = row["pair_id"].split("_")
+        for i, (lang, text) in enumerate(((row["lang1"], row["text1"]),
+                                          (row["lang2"], row["text2"]))):
+            if lang == "en":
+                texts[ids[i]] = text
+            partners.setdefault(ids[i], set()).add(ids[1 - i])
+    excluded: set[str] = set()
+    for record in semeval_news_sample(80):
+        excluded |= partners[record["id"].removeprefix("semeval-")]
+    chosen = []
+    for article in sorted(texts, key=lambda a: hashlib.sha1(a.encode()).hexdigest()):
+        text = " ".join(texts[article].split())
+        if article in excluded or "\n" in texts[article].strip() \
+                or not 150 <= len(text.split()) <= 700 or not plainly_english(text):
+            continue
+        chosen.append({"id": f"semevalflat-{article}", "title": "", "body": text,
+                       "published": "2020-01-01T00:00:00Z", "source": "semeval2022"})
+        excluded |= partners[article]
+        if len(chosen) == count:
+            break
+    return chosen
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Write an evaluation corpus as a wirestream JSON Lines archive.")
