@@ -378,3 +378,32 @@ def test_joining_a_party_is_membership_and_a_title_is_no_employer(typed):
     assert ("Jane Doe", "works_for", "Acme Corp") in typed("Jane Doe joined Acme Corp in 2019.")
     assert not typed("Colton Bagola will be detained, federal Magistrate Judge Daneta Wollmann "
                      "wrote in a Monday order.")
+
+
+def test_a_meeting_is_between_people_not_with_a_time_or_a_place(typed):
+    found = typed("On July 4, on Independence Day, Mayor Jorge Mendes met with veterans in "
+                  "Union Square.")
+    assert not [r for r in found if r[1] == "meets"]
+    assert ("Roberta Vance", "meets", "Helmut Brandt") in typed(
+        "Roberta Vance met Helmut Brandt in Geneva on Tuesday.")
+
+
+def test_a_student_does_not_work_for_the_university(typed):
+    assert not [r for r in typed("Daniel Okafor, 21, was a student at Leeds University.")
+                if r[1] == "works_for"]
+    assert ("Daniel Okafor", "works_for", "Leeds University") in typed(
+        "Daniel Okafor, 51, was a lecturer at Leeds University.")
+
+
+def test_a_social_media_handle_is_no_side_of_a_relation(typed):
+    # an embedded tweet run into the text, as flat page scrapes have it
+    found = typed("Your Chelsea team to take on Brighton! — Chelsea FC (@ChelseaFC) January 1, "
+                  "2020 Sky Sports reports that the club complies. Chelsea chairman Tom Hale "
+                  "praised the board.")
+    assert not [r for r in found if "@" in r[0] + r[2]]
+    assert ("Tom Hale", "works_for", "Chelsea") in found
+
+
+def test_a_place_named_as_a_neighbourhood_of_a_larger_one(typed):
+    assert ("Pine Ridge", "located_in", "Fulton County") in typed(
+        "Leaflets were found in the Pine Ridge neighborhood of Fulton County last week.")

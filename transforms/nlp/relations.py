@@ -383,7 +383,9 @@ _TEAM_ROLES = {"coach", "goalkeeper", "keeper", "goalie", "captain", "striker", 
 # member and CAP supporter", "the victim of an FBI conspiracy".
 _NO_OFFICE_NOUNS = {"supporter", "fan", "critic", "opponent", "friend", "ally", "admirer",
                     "customer", "client", "victim", "shareholder", "investor", "rival",
-                    "enemy", "foe", "guest", "visitor", "target", "hostage", "prisoner"}
+                    "enemy", "foe", "guest", "visitor", "target", "hostage", "prisoner",
+                    # studying at a university is not working for it
+                    "student", "pupil", "graduate", "alumnus", "alumna", "undergraduate"}
 
 
 def _victims_of(killer: Mention, noun, by_token) -> Iterable[_RawRelation]:
@@ -935,8 +937,15 @@ def _comma_in_place(doc, named: Mention, by_token) -> Iterable[_RawRelation]:
 
 
 def _place_in_place(place: Mention, head, by_token) -> Iterable[_RawRelation]:
-    """"X in Y", "X of Y": a larger place the parse hangs on the name."""
-    for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ in ("in", "of")):
+    """"X in Y", "X of Y": a larger place the parse hangs on the name, or
+    on the place noun the name qualifies ("the Toco Hills neighborhood of
+    DeKalb County")."""
+    holders = [head]
+    if head.dep_ == "compound" and head.head.lemma_.lower() in PLACE_NOUNS \
+            and head.head.i not in by_token:
+        holders.append(head.head)
+    for prep in (c for holder in holders for c in holder.children
+                 if c.dep_ == "prep" and c.lower_ in ("in", "of")):
         for pobj in (g for g in prep.children if g.dep_ == "pobj"):
             target = mention_of_token(pobj, by_token)
             if target is not None and _is_place(target) and target.key != place.key:
@@ -1248,6 +1257,22 @@ def _closure(relations: list[_RawRelation]) -> list[_RawRelation]:
     return extra
 
 
+# What each side of a verb-typed relation must be named as: a meeting is
+# between people ("met the faithful on New Year's Eve in St. Peter's Square"
+# names a time and a place, not the people met).
+_PARTIES = {"meets": (("PERSON",), ("PERSON",))}
+
+
+def _fits_type(raw: _RawRelation) -> bool:
+    """Whether a typed relation's sides are what its type relates; a social
+    media handle ("@ChelseaFC") is an account, never a side."""
+    if raw.subject.canonical.startswith("@") or raw.obj.canonical.startswith("@"):
+        return False
+    subjects, objects = _PARTIES.get(raw.relation_type, (None, None))
+    return (subjects is None or raw.subject.canonical_label in subjects) and \
+        (objects is None or raw.obj.canonical_label in objects)
+
+
 def _cased(doc) -> bool:
     """Whether the story writes names with capitals (some wires send all
     small letters)."""
@@ -1276,7 +1301,7 @@ def find_relations(story: Story, doc, mentions: list[Mention], by_token) -> list
         if raw.subject.key == raw.obj.key:
             continue
         if raw.relation_type and (_common_phrase(raw.subject, cased) or
-                                  _common_phrase(raw.obj, cased)):
+                                  _common_phrase(raw.obj, cased) or not _fits_type(raw)):
             # "off the south coast of Newfoundland", "disco club owner X": a
             # phrase in small letters in a story written in capitals is no name
             raw = _RawRelation(raw.subject, raw.predicate, raw.obj, None)
