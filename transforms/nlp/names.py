@@ -70,16 +70,20 @@ def _recase_word(word: str, first: bool, forms: dict[str, str]) -> str:
 
 
 def _is_capitalised(line: str) -> bool:
-    cased = [c for c in line if c.isalpha() and (c.isupper() or c.islower())]
-    return len(cased) >= 6 and sum(c.isupper() for c in cased) >= 0.85 * len(cased)
+    # map() over str methods: a Python loop per character cost 0.3 ms a story
+    upper = sum(map(str.isupper, line))
+    cased = upper + sum(map(str.islower, line))
+    return cased >= 6 and upper >= 0.85 * cased
 
 
-def _word_forms(lines: list[str]) -> dict[str, str]:
+def _word_forms(lines: list[str], capitalised: Optional[list[bool]] = None) -> dict[str, str]:
     """How the story writes each word in its ordinary (not capitalised)
     lines, the first word of a sentence aside: lower case -> usual form."""
     counts: dict[str, Counter] = defaultdict(Counter)
-    for line in lines:
-        if not line or _is_capitalised(line):
+    if capitalised is None:
+        capitalised = [_is_capitalised(line) for line in lines]
+    for line, skip in zip(lines, capitalised):
+        if not line or skip:
             continue
         previous_end = 0
         for match in _WORD.finditer(line):
@@ -98,9 +102,11 @@ def recase_line(line: str, forms: Optional[dict[str, str]] = None) -> str:
     """A line set in capitals, re-cased as the story writes its words (else
     in title case), the same length; other lines unchanged. Small models read
     "LEICESTERSHIRE TAKE OVER AT TOP" as noise."""
-    if not _is_capitalised(line):
-        return line
-    out = _recase_words(line, forms or {})
+    return _recased(line, forms or {}) if _is_capitalised(line) else line
+
+
+def _recased(line: str, forms: dict[str, str]) -> str:
+    out = _recase_words(line, forms)
     return out if len(out) == len(line) else line
 
 
@@ -137,10 +143,12 @@ def model_text(story: Story) -> str:
     into story_text."""
     text = _BRACKETED.sub(lambda m: f" {m.group(1)} ", story_text(story))
     lines = text.split("\n")
-    if not any(_is_capitalised(line) for line in lines):
+    capitalised = [_is_capitalised(line) for line in lines]
+    if not any(capitalised):
         return text
-    forms = _word_forms(lines)
-    return "\n".join(recase_line(line, forms) for line in lines)
+    forms = _word_forms(lines, capitalised)
+    return "\n".join(_recased(line, forms) if caps else line
+                     for line, caps in zip(lines, capitalised))
 
 
 _DOC_TEXT = "wirestream_text"
