@@ -151,9 +151,12 @@ def binary_kind(first_bytes: bytes) -> str | None:
     return None
 
 
-def iter_archive(lines: Iterable[Union[str, bytes, OversizedLine]], path: str, run_id: str,
-                 fetched_at: datetime) -> Iterator[Union[Story, DeadLetter]]:
-    """Stories and dead letters of one archive file's lines, in order."""
+def numbered_lines(lines: Iterable[Union[str, bytes, OversizedLine]], path: str, run_id: str,
+                   fetched_at: datetime) -> Iterator[Union[tuple[str, str], DeadLetter]]:
+    """(ref, text) of each non-blank line of one archive file, in order, ref
+    being "path:number"; a file that is plainly not text, or a line over the
+    limit, is a dead letter instead. Parsing is left to `parse_archive_line`,
+    so the lines of one large file can be spread over workers first."""
     for number, raw in enumerate(lines, start=1):
         ref = f"{path}:{number}"
         if number == 1 and isinstance(raw, (bytes, OversizedLine)):
@@ -171,7 +174,15 @@ def iter_archive(lines: Iterable[Union[str, bytes, OversizedLine]], path: str, r
             continue
         line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
         if line.strip():
-            yield parse_archive_line(line, ref, run_id, fetched_at)
+            yield ref, line
+
+
+def iter_archive(lines: Iterable[Union[str, bytes, OversizedLine]], path: str, run_id: str,
+                 fetched_at: datetime) -> Iterator[Union[Story, DeadLetter]]:
+    """Stories and dead letters of one archive file's lines, in order."""
+    for item in numbered_lines(lines, path, run_id, fetched_at):
+        yield parse_archive_line(item[1], item[0], run_id, fetched_at) \
+            if isinstance(item, tuple) else item
 
 
 def _head_text(raw: Union[bytes, OversizedLine]) -> str:
@@ -183,3 +194,9 @@ def read_archive(handle: BinaryIO, path: str, run_id: str,
                  fetched_at: datetime) -> Iterator[Union[Story, DeadLetter]]:
     """iter_archive over an open binary file, holding one line at a time."""
     return iter_archive(bounded_lines(handle), path, run_id, fetched_at)
+
+
+def read_archive_lines(handle: BinaryIO, path: str, run_id: str, fetched_at: datetime
+                       ) -> Iterator[Union[tuple[str, str], DeadLetter]]:
+    """numbered_lines over an open binary file, holding one line at a time."""
+    return numbered_lines(bounded_lines(handle), path, run_id, fetched_at)

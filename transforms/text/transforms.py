@@ -1,7 +1,7 @@
 """Text stage in Beam: fetched feeds and archive files to stories.
 
 The work is done by the plain modules beside this one (`feeds.parse_feed`,
-`archive.iter_archive`); these composites count each outcome and route
+`archive.read_archive_lines`, `archive.parse_archive_line`); these composites count each outcome and route
 stories, fetch_log rows and dead letters to their outputs.
 """
 
@@ -16,7 +16,7 @@ from apache_beam.io import fileio
 
 from schemas.records import DeadLetter, FetchResult, Story, dead_letter
 from transforms.metrics import counter
-from transforms.text.archive import read_archive
+from transforms.text.archive import parse_archive_line, read_archive_lines
 from transforms.text.feeds import STAGE as PARSE_STAGE
 from transforms.text.feeds import parse_feed
 
@@ -65,7 +65,10 @@ class ParseFeeds(beam.PTransform):
         return results.stories, results.fetch_log, results.dead_letters
 
 
-class _ReadArchiveFn(beam.DoFn):
+class _ArchiveLinesFn(beam.DoFn):
+    """One archive file -> its numbered lines (ref, text); a file that is not
+    text or a line over the limit -> a dead letter."""
+
     def __init__(self, run_id: str, fetched_at: datetime):
         self._run_id, self._fetched_at = run_id, fetched_at
 
@@ -76,17 +79,39 @@ class _ReadArchiveFn(beam.DoFn):
     def process(self, readable: fileio.ReadableFile):
         path = readable.metadata.path
         with readable.open() as handle:
-            for record in read_archive(handle, path, self._run_id, self._fetched_at):
+            for item in read_archive_lines(handle, path, self._run_id, self._fetched_at):
                 self._lines.inc()
-                if isinstance(record, DeadLetter):
+                if isinstance(item, DeadLetter):
                     self._dead.inc()
-                    yield beam.pvalue.TaggedOutput("dead_letters", record)
+                    yield beam.pvalue.TaggedOutput("dead_letters", item)
                 else:
-                    yield record
+                    yield item
+
+
+class _ParseArchiveLineFn(beam.DoFn):
+    def __init__(self, run_id: str, fetched_at: datetime):
+        self._run_id, self._fetched_at = run_id, fetched_at
+
+    def setup(self):
+        self._dead = counter("archive_dead")
+
+    def process(self, numbered: tuple[str, str]):
+        ref, line = numbered
+        record = parse_archive_line(line, ref, self._run_id, self._fetched_at)
+        if isinstance(record, DeadLetter):
+            self._dead.inc()
+            yield beam.pvalue.TaggedOutput("dead_letters", record)
+        else:
+            yield record
 
 
 class ReadArchive(beam.PTransform):
-    """File patterns -> (stories, dead letters), one pass over each file."""
+    """File patterns -> (stories, dead letters), one pass over each file.
+
+    A file's lines are spread over the workers before they are parsed
+    (cleaning, language detection and everything fused after it), so one
+    large archive does not leave all of that to the worker that read it.
+    """
 
     def __init__(self, patterns: list[str], run_id: str, fetched_at: datetime):
         super().__init__()
@@ -94,15 +119,22 @@ class ReadArchive(beam.PTransform):
         self._fetched_at = fetched_at
 
     def expand(self, pbegin):
-        results = (
+        lines = (
             pbegin
             | "Patterns" >> beam.Create(self._patterns)
             | "Match" >> fileio.MatchAll()
             | "Open" >> fileio.ReadMatches()
             | "Spread" >> beam.Reshuffle()
-            | "Lines" >> beam.ParDo(_ReadArchiveFn(self._run_id, self._fetched_at))
+            | "Lines" >> beam.ParDo(_ArchiveLinesFn(self._run_id, self._fetched_at))
+            .with_outputs("dead_letters", main="lines"))
+        parsed = (
+            lines.lines
+            | "Typed" >> beam.Map(lambda numbered: numbered).with_output_types(tuple[str, str])
+            | "SpreadLines" >> beam.Reshuffle()
+            | "Parse" >> beam.ParDo(_ParseArchiveLineFn(self._run_id, self._fetched_at))
             .with_outputs("dead_letters", main="stories"))
-        return results.stories, results.dead_letters
+        dead = (lines.dead_letters, parsed.dead_letters) | "AllDead" >> beam.Flatten()
+        return parsed.stories, dead
 
 
 class _DropTooLate(beam.DoFn):
