@@ -407,3 +407,11 @@ def test_a_social_media_handle_is_no_side_of_a_relation(typed):
 def test_a_place_named_as_a_neighbourhood_of_a_larger_one(typed):
     assert ("Pine Ridge", "located_in", "Fulton County") in typed(
         "Leaflets were found in the Pine Ridge neighborhood of Fulton County last week.")
+
+
+def test_a_persons_tenure_with_an_organisation_is_work_for_it(typed):
+    assert ("Ruth Adler", "works_for", "NASA") in typed(
+        "Here is a look back at Ruth Adler's tenure with NASA.")
+    assert ("Ruth Adler", "works_for", "Siemens") in typed(
+        "Ruth Adler's stint at Siemens ended in 2012.")
+    assert not [r for r in typed("Ruth Adler's trip to NASA was short.") if r[1] == "works_for"]

@@ -633,6 +633,25 @@ def _person_relations(doc, person: Mention, by_token) -> Iterable[_RawRelation]:
     yield from _person_of(person, head, by_token)
     yield from _one_of_the_others(person, head, by_token)
     yield from _named_members_of_group(person, head, by_token)
+    yield from _time_with_org(person, head, by_token)
+
+
+# Nouns for the time someone spent working for an organisation: "Stern's
+# tenure with the NBA", "Lopez's stint at Ford".
+_SERVICE_NOUNS = {"tenure", "stint", "spell", "career"}
+
+
+def _time_with_org(person: Mention, head, by_token) -> Iterable[_RawRelation]:
+    """"X's tenure with Y", "X's stint at Y": X worked for Y."""
+    noun = head.head
+    if head.dep_ != "poss" or noun.lemma_.lower() not in _SERVICE_NOUNS:
+        return
+    for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ in ("with", "at")):
+        for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+            target = mention_of_token(pobj, by_token)
+            if target is not None and _is_org(target):
+                yield _RawRelation(person, f"{noun.lemma_.lower()} {prep.lower_}", target,
+                                   "works_for")
 
 
 def _one_of_the_others(person: Mention, head, by_token) -> Iterable[_RawRelation]:
