@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import hashlib
 import json
 import os
@@ -281,6 +282,24 @@ def load_semeval() -> list[dict]:
         return list(csv.DictReader(f))
 
 
+@functools.lru_cache(maxsize=1)
+def _english_articles() -> tuple[dict[str, str], dict[str, set]]:
+    """The sample's English articles, id -> text in the order of sha1 of
+    their id, and every article's pair partners, id -> ids (read once: both
+    samples below are drawn from them, and must not be changed)."""
+    texts: dict[str, str] = {}
+    partners: dict[str, set] = {}
+    for row in load_semeval():
+        ids = row["pair_id"].split("_")
+        for i, (lang, text) in enumerate(((row["lang1"], row["text1"]),
+                                          (row["lang2"], row["text2"]))):
+            if lang == "en":
+                texts[ids[i]] = text
+            partners.setdefault(ids[i], set()).add(ids[1 - i])
+    by_hash = sorted(texts, key=lambda a: hashlib.sha1(a.encode()).hexdigest())
+    return {a: texts[a] for a in by_hash}, partners
+
+
 def semeval_news_sample(count: int = 40) -> list[dict]:
     """`count` English articles of the SemEval-2022 Task 8 sample as archive
     records (news as sites published it in 2020, furniture and all;
@@ -291,17 +310,9 @@ def semeval_news_sample(count: int = 40) -> list[dict]:
     The first line is the title."""
     from transforms.text.language import plainly_english
 
-    texts: dict[str, str] = {}
-    partners: dict[str, set] = {}
-    for row in load_semeval():
-        ids = row["pair_id"].split("_")
-        for i, (lang, text) in enumerate(((row["lang1"], row["text1"]),
-                                          (row["lang2"], row["text2"]))):
-            if lang == "en":
-                texts[ids[i]] = text
-            partners.setdefault(ids[i], set()).add(ids[1 - i])
+    texts, partners = _english_articles()
     chosen, excluded = [], set()
-    for article in sorted(texts, key=lambda a: hashlib.sha1(a.encode()).hexdigest()):
+    for article in texts:
         title, _, body = texts[article].strip().partition("\n")
         body = body.strip()
         if article in excluded or not body or not 150 <= len(body.split()) <= 700 \
@@ -324,20 +335,12 @@ def semeval_flat_sample(count: int = 60) -> list[dict]:
     from the text, so the whole text is the body and the title is empty."""
     from transforms.text.language import plainly_english
 
-    texts: dict[str, str] = {}
-    partners: dict[str, set] = {}
-    for row in load_semeval():
-        ids = row["pair_id"].split("_")
-        for i, (lang, text) in enumerate(((row["lang1"], row["text1"]),
-                                          (row["lang2"], row["text2"]))):
-            if lang == "en":
-                texts[ids[i]] = text
-            partners.setdefault(ids[i], set()).add(ids[1 - i])
+    texts, partners = _english_articles()
     excluded: set[str] = set()
     for record in semeval_news_sample(80):
         excluded |= partners[record["id"].removeprefix("semeval-")]
     chosen = []
-    for article in sorted(texts, key=lambda a: hashlib.sha1(a.encode()).hexdigest()):
+    for article in texts:
         text = " ".join(texts[article].split())
         if article in excluded or "\n" in texts[article].strip() \
                 or not 150 <= len(text.split()) <= 700 or not plainly_english(text):
