@@ -1322,7 +1322,8 @@ def find_relations(story: Story, doc, mentions: list[Mention], by_token) -> list
         if raw.relation_type and (_common_phrase(raw.subject, cased) or
                                   _common_phrase(raw.obj, cased) or not _fits_type(raw)):
             # "off the south coast of Newfoundland", "disco club owner X": a
-            # phrase in small letters in a story written in capitals is no name
+            # phrase in small letters in a story written in capitals is no
+            # name; nor is a side the type cannot relate (_fits_type)
             raw = _RawRelation(raw.subject, raw.predicate, raw.obj, None)
         start = min(raw.subject.start_char, raw.obj.start_char)
         end = max(raw.subject.end_char, raw.obj.end_char)

@@ -1,8 +1,9 @@
 """Text stage in Beam: fetched feeds and archive files to stories.
 
 The work is done by the plain modules beside this one (`feeds.parse_feed`,
-`archive.read_archive_lines`, `archive.parse_archive_line`); these composites count each outcome and route
-stories, fetch_log rows and dead letters to their outputs.
+`archive.read_archive_lines`, `archive.parse_archive_line`); these
+composites count each outcome and route stories, fetch_log rows and dead
+letters to their outputs.
 """
 
 from __future__ import annotations
