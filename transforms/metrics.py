@@ -7,6 +7,10 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+# Every stage's Beam module imports this one, so every process that builds
+# or runs wirestream's DoFns (the launcher, each worker) has the cache.
+import transforms.beam_signatures  # noqa: F401,E402
+
 NAMESPACE = "wirestream"
 
 
