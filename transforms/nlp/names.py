@@ -203,13 +203,22 @@ def _fold(name: str) -> str:
     return "".join(c for c in name if not unicodedata.combining(c))
 
 
+_POSSESSIVE_END = re.compile(r"['\u2019]s?$")
+_LEADING_THE = re.compile(r"^the\s+", re.I)
+_DOTS = re.compile(r"[.\u00b7]")
+_NOT_NAME = re.compile(r"[^\w&+' ]+")
+
+
+# Pure, and asked for the same few names over and over (every place lookup
+# of every mention: 90 times a story, a fifth of the rules' time uncached).
+@lru_cache(maxsize=1 << 16)
 def normalize_name(name: str) -> str:
     """The key form of a name: case, accents, dots, hyphens, possessives and
     'the' aside."""
-    name = re.sub(r"['\u2019]s?$", "", name.strip())
-    name = re.sub(r"^the\s+", "", name, flags=re.I)
-    name = re.sub(r"[.\u00b7]", "", _fold(name))
-    name = re.sub(r"[^\w&+' ]+", " ", name)
+    name = _POSSESSIVE_END.sub("", name.strip())
+    name = _LEADING_THE.sub("", name)
+    name = _DOTS.sub("", _fold(name))
+    name = _NOT_NAME.sub(" ", name)
     return " ".join(name.casefold().split())
 
 
