@@ -556,3 +556,18 @@ def test_not_a_feed_payload_keeps_the_start_of_the_body():
     body = b"<html><body>" + b"<p>filler</p>" * 1000 + b"</body></html>"
     _, dead, _ = split(parse_feed(fetched(body, content_type="text/html")))
     assert dead[0].payload == body[:4096].decode("utf-8")
+
+
+def test_an_authors_element_feedparser_does_not_know_is_one_author_not_a_crash():
+    # Found by fuzzing (tests/fuzz_cases/crash-f5b7ac905196): feedparser
+    # keeps an unknown <authors> element's text where it keeps its list of
+    # author dicts.
+    body = (b'<rss version="2.0"><channel><title>W</title>'
+            b'<item><title>A</title><link>https://e.org/a</link>'
+            b'<authors>Ann Reporter</authors><description>Text here.</description></item>'
+            b'<item><title>B</title><link>https://e.org/b</link>'
+            b'<authors>  </authors><description>More text.</description></item>'
+            b'</channel></rss>')
+    stories, dead, log = split(parse_feed(fetched(body)))
+    assert len(stories) == log.items == 2 and not dead
+    assert [list(s.authors) for s in stories] == [["Ann Reporter"], []]

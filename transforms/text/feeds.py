@@ -28,18 +28,28 @@ Output = Union[Story, DeadLetter, FetchResult]
 
 def _entry_body(entry) -> tuple[str | None, str | None]:
     """(body markup, summary markup): full content when the feed has it."""
-    contents = entry.get("content") or []
-    body = next((c.get("value") for c in contents if c.get("value")), None)
+    body = next((c.get("value") for c in _dicts(entry.get("content")) if c.get("value")), None)
     summary = entry.get("summary")
     if body is None:
         return summary, None
     return body, (summary if summary and summary != body else None)
 
 
+def _dicts(value) -> list:
+    """The dicts of a list feedparser builds: an element of the same name
+    that it does not know (an <authors> of some ad-hoc dialect) arrives as
+    its text, a str, instead."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _authors(entry) -> list[str]:
-    names = [a.get("name", "") for a in entry.get("authors") or []]
-    if not any(names) and entry.get("author"):
-        names = [entry["author"]]
+    listed = entry.get("authors")
+    if isinstance(listed, str):  # <authors>Name</authors>: see _dicts
+        return [listed.strip()] if listed.strip() else []
+    names = [a.get("name") or "" for a in _dicts(listed)]
+    author = entry.get("author")
+    if not any(names) and author and isinstance(author, str):
+        names = [author]
     return names
 
 
