@@ -353,6 +353,124 @@ def semeval_flat_sample(count: int = 60) -> list[dict]:
     return chosen
 
 
+# --------------------------------------------------------------------------
+# CoNLL-2003: Reuters newswire of 1996 (RCV1), tokenised
+# --------------------------------------------------------------------------
+
+_NO_SPACE_BEFORE = re.compile(r" ([,.;:!?%)\]}]|'s\b|'S\b|n't\b|'re\b|'ve\b|'ll\b|'d\b|'m\b)")
+_NO_SPACE_AFTER = re.compile(r"([(\[{$]) ")
+_CONLL_DATELINE = re.compile(r"^([A-Z][A-Z .'-]*(?:, [A-Za-z .]+)?) (\d{4})-(\d\d)-(\d\d)$")
+_LISTING_TITLE = re.compile(r"PRESS DIGEST|FIXTURES|factors to watch|RESULTS|STANDINGS|SCORES", re.I)
+_SENTENCE_END = re.compile(r"[.?!][\"']?$")
+_MONTH_ABBR = ["Jan", "Feb", "March", "April", "May", "June", "July", "Aug",
+               "Sept", "Oct", "Nov", "Dec"]
+
+
+def _detokenize(tokens: list[str]) -> str:
+    """CoNLL tokens back into running text: spaces dropped before closing
+    punctuation and clitics, after opening brackets, and inside quotation
+    marks ("" tokens alternate opening and closing)."""
+    out, quote_open = [], False
+    for token in tokens:
+        if token == '"':
+            if quote_open:
+                out[-1:] = [(out[-1] if out else "") + '"']
+            else:
+                out.append('"')
+            quote_open = not quote_open
+            continue
+        if out and out[-1] == '"' and quote_open:
+            out[-1] = '"' + token
+        else:
+            out.append(token)
+    text = " ".join(out)
+    text = _NO_SPACE_BEFORE.sub(r"\1", text)
+    return _NO_SPACE_AFTER.sub(r"\1", text)
+
+
+def iter_conll2003_docs(split: str) -> Iterator[tuple[str, list[str]]]:
+    """(doc id, its pieces as text) for each document of a CoNLL-2003 split
+    ("train" or "valid"); the first piece is the headline, the second
+    usually the dateline ("LONDON 1996-08-30"); the others are sentences,
+    or the wire's lines where a sentence ran over several."""
+    path = data_path("conll2003", f"{split}.txt")
+    number, sentences, tokens = 0, [], []
+
+    def flush_sentence():
+        if tokens:
+            sentences.append(_detokenize(tokens))
+            tokens.clear()
+
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("-DOCSTART-"):
+            flush_sentence()
+            if sentences:
+                yield f"conll2003-{split}-{number}", sentences
+            number, sentences = number + 1, []
+        elif not line.strip():
+            flush_sentence()
+        else:
+            tokens.append(line.split(" ", 1)[0])
+    flush_sentence()
+    if sentences:
+        yield f"conll2003-{split}-{number}", sentences
+
+
+def _wire_dateline(line: str) -> str | None:
+    """ "LONDON 1996-08-30" -> "LONDON, Aug 30 (Reuters) - " as the wire sent it."""
+    m = _CONLL_DATELINE.match(line)
+    if not m:
+        return None
+    place, month, day = m.group(1), int(m.group(3)), int(m.group(4))
+    return f"{place}, {_MONTH_ABBR[month - 1]} {day} (Reuters) - "
+
+
+def _wire_paragraphs(pieces: list[str]) -> list[str]:
+    """Pieces joined into paragraphs, one per sentence as Reuters wrote
+    them: a piece that does not end a sentence runs on into the next."""
+    paragraphs, current = [], []
+    for piece in pieces:
+        current.append(piece)
+        if _SENTENCE_END.search(piece):
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs
+
+
+def conll2003_news_sample(count: int = 60) -> list[dict]:
+    """`count` Reuters stories of 1996 from CoNLL-2003's train split as
+    archive records (evaluation only, read in place): stories with a
+    dateline and a body of 150-700 words in which at most 8 % of the
+    tokens are numbers and whose headline is not a listing (press digests,
+    fixtures, results), in the order of sha1 of their id. The tokenised
+    text is put back as the wire wrote it: headline as title, "PLACE, Mon D
+    (Reuters) - " before the first sentence, a paragraph per sentence."""
+    chosen = []
+    docs = dict(iter_conll2003_docs("train"))
+    for doc_id in sorted(docs, key=lambda d: hashlib.sha1(d.encode()).hexdigest()):
+        sentences = docs[doc_id]
+        if len(sentences) < 4:
+            continue
+        dateline = _wire_dateline(sentences[1])
+        body_sentences = sentences[2:]
+        words = " ".join(body_sentences).split()
+        numbers = sum(any(c.isdigit() for c in w) for w in words)
+        if dateline is None or not 150 <= len(words) <= 700 \
+                or numbers > 0.08 * len(words) or _LISTING_TITLE.search(sentences[0]):
+            continue
+        year, month, day = _CONLL_DATELINE.match(sentences[1]).group(2, 3, 4)
+        body = "\n\n".join(_wire_paragraphs([dateline + body_sentences[0], *body_sentences[1:]]))
+        title = sentences[0]
+        chosen.append({"id": doc_id, "title": title, "body": body,
+                       "published": f"{year}-{month}-{day}T12:00:00Z",
+                       "source": "reuters", "url": None})
+        if len(chosen) == count:
+            break
+    return chosen
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Write an evaluation corpus as a wirestream JSON Lines archive.")

@@ -1,6 +1,6 @@
 """Typed relations of wirestream, scored against hand labels on real news.
 
-Corpus, 285 stories in four groups, all run through the real pipeline in one
+Corpus, 345 stories in five groups, all run through the real pipeline in one
 `wirestream run --articles ARCHIVE --output DIR`; the typed rows of the
 `relations` table it writes are scored:
 
@@ -38,6 +38,20 @@ Corpus, 285 stories in four groups, all run through the real pipeline in one
   letter's signature, criticism read between the lines); the pipeline's
   precision on the 60 is 0.72 against these labels and 0.75 against
   theirs, its recall 0.41 and 0.32.
+- "conll2003": 60 Reuters stories of August 1996 from CoNLL-2003's train
+  split (RCV1 text, research use, evaluation only, read in place;
+  `corpora.conll2003_news_sample`: dateline, 150-700 words, not a table or
+  listing), the tokens put back as the wire sent them ("LONDON, Aug 30
+  (Reuters) - ", a paragraph per sentence); a third of them sport, as the
+  wire's own mix has it. Labels in benchmarks/labels/relations_conll2003.jsonl
+  (193 relations in 50 stories), by one annotator who read only the text,
+  following this guideline, before the pipeline had been run on any of
+  them (two rounds of annotator helpers wrote nothing, so there is no
+  agreement figure yet). First scored blind, as a whole, on 2026-12-04:
+  P 0.701 (75/107) R 0.389 (dev P 0.745 R 0.327, held-out P 0.667 R
+  0.465). One label was given the organisation's full name as an
+  alternative after that score ("OSCE", which the story also writes out in
+  full: the guideline's "a name the story writes two ways").
 
 The stories are split into a development half and a held-out half by the
 same sha1-of-id rule (`eval_quotes.split_of`): rules are tuned on dev only.
@@ -144,7 +158,7 @@ from pathlib import Path
 from typing import Optional
 
 from benchmarks import eval_quotes
-from benchmarks.corpora import semeval_flat_sample, semeval_news_sample
+from benchmarks.corpora import conll2003_news_sample, semeval_flat_sample, semeval_news_sample
 from benchmarks.eval_quotes import split_of
 from benchmarks.harness import REPO, canonical_stories, f1, read_table, run_on_records, run_script
 
@@ -152,6 +166,7 @@ LABELS = REPO / "benchmarks" / "labels" / "relations_news.jsonl"
 WIKINEWS_LABELS = REPO / "benchmarks" / "labels" / "relations_wikinews.jsonl"
 SEMEVAL_LABELS = REPO / "benchmarks" / "labels" / "relations_semeval.jsonl"
 SEMEVAL_FLAT_LABELS = REPO / "benchmarks" / "labels" / "relations_semeval_flat.jsonl"
+CONLL2003_LABELS = REPO / "benchmarks" / "labels" / "relations_conll2003.jsonl"
 WIKINEWS = REPO / "benchmarks" / "data" / "wikinews" / "stories.jsonl"
 TYPES = ("works_for", "member_of", "lives_in", "leads", "nationality", "based_in",
          "located_in", "killed", "meets", "visits", "accuses", "criticizes", "attacks",
@@ -168,7 +183,8 @@ def _jsonl(path: Path) -> list[dict]:
 
 
 def load_labels(paths: tuple[Path, ...] = (LABELS, WIKINEWS_LABELS, SEMEVAL_LABELS,
-                                           SEMEVAL_FLAT_LABELS)) -> list[dict]:
+                                           SEMEVAL_FLAT_LABELS, CONLL2003_LABELS)
+                ) -> list[dict]:
     labels = []
     for path in paths:
         for label in _jsonl(path):
@@ -195,6 +211,10 @@ def load_corpus() -> tuple[list[dict], dict[str, str], dict[str, set]]:
     records = records + flat
     sources.update((r["id"], r["body"]) for r in flat)
     groups["semeval_flat"] = {r["id"] for r in flat}
+    wire = conll2003_news_sample(60)
+    records = records + wire
+    sources.update((r["id"], r["body"]) for r in wire)
+    groups["conll2003"] = {r["id"] for r in wire}
     return records, sources, groups
 
 
