@@ -74,12 +74,13 @@ def test_typed_relations_on_hand_labelled_news_stories():
     shared_data("reuters21578", "sgm-data")
     shared_data("gum-wikinews", "dep")
     shared_data("semeval2022-sample", "training_set.csv")
+    shared_data("conll2003", "train.txt")
     from benchmarks.eval_news_relations import evaluate
 
     results = evaluate()
     groups = results["groups"]
     original, wikinews, semeval = groups["original"], groups["wikinews"], groups["semeval"]
-    flat = groups["semeval_flat"]
+    flat, conll = groups["semeval_flat"], groups["conll2003"]
     # measured on the 64 stories of eval_quotes (283 labels): dev P 0.949
     # R 0.796 (0.790 / 0.568 before the rules tuned on it, 0.937 / 0.739
     # before the entity rules of name_bounds); held-out P 0.741 R 0.454
@@ -115,6 +116,17 @@ def test_typed_relations_on_hand_labelled_news_stories():
     assert flat["dev"]["overall"]["r"] >= 0.68
     assert flat["heldout"]["overall"]["p"] >= 0.58
     assert flat["heldout"]["overall"]["r"] >= 0.18
-    # all groups, held-out: P 0.706 R 0.402, short of issue 13's 0.80 at 0.40
+    # measured on 60 Reuters stories of CoNLL-2003 (193 labels), first
+    # scored blind as a whole: P 0.701 R 0.389 (dev P 0.745 R 0.327,
+    # held-out P 0.667 R 0.465). After the rules tuned on its dev half (a
+    # title won is no office, a relative's office is not the person's,
+    # results named by a noun, "X and Y met") and one label given its
+    # written-out name: dev P 0.891 R 0.393, held-out P 0.683 R 0.477
+    assert conll["dev"]["overall"]["p"] >= 0.85
+    assert conll["dev"]["overall"]["r"] >= 0.36
+    assert conll["heldout"]["overall"]["p"] >= 0.64
+    assert conll["heldout"]["overall"]["r"] >= 0.44
+    # all groups, held-out: P 0.703 R 0.416 (0.706 / 0.402 before the
+    # CoNLL-2003 group), short of issue 13's 0.80 at 0.40
     assert results["heldout"]["overall"]["p"] >= 0.68
-    assert results["heldout"]["overall"]["r"] >= 0.38
+    assert results["heldout"]["overall"]["r"] >= 0.39

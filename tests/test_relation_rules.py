@@ -415,3 +415,63 @@ def test_a_persons_tenure_with_an_organisation_is_work_for_it(typed):
     assert ("Ruth Adler", "works_for", "Siemens") in typed(
         "Ruth Adler's stint at Siemens ended in 2012.")
     assert not [r for r in typed("Ruth Adler's trip to NASA was short.") if r[1] == "works_for"]
+
+
+def test_a_title_won_is_not_an_office_or_a_home(typed):
+    # a contest's name before "champion" or "hopeful" is neither employer nor place
+    found = typed("Former Wimbledon champion Maria Olsen and Olympic champion Tom Reyes "
+                  "withdrew on Monday.")
+    assert not [r for r in found if r[0] in ("Maria Olsen", "Tom Reyes")]
+    assert not [r for r in typed("Former Australian Open champion Anna Kovac pulled out "
+                                 "with a wrist injury.") if r[0] == "Anna Kovac"]
+    # a nationality adjective right before the noun still tells the nationality
+    assert ("Lars Berg", "nationality", "Swedish") in typed(
+        "Swedish champion Lars Berg won the first stage on Sunday.")
+
+
+def test_an_office_of_a_relative_is_not_the_persons(typed):
+    found = typed("Maria Lopez, wife of the Mexican president, opened the clinic on Monday.")
+    assert not [r for r in found if r[0] == "Maria Lopez"]
+    # one of a group still is: "X, one of the top strategists in Israel"
+    assert ("Dan Meron", "lives_in", "Israel") in typed(
+        "Dan Meron, one of the top strategists in Israel, said the plan would fail.")
+
+
+def test_a_result_named_by_a_noun_says_who_beat_whom(typed):
+    assert ("Ajax Amsterdam", "defeats", "Utrecht") in typed(
+        "Ajax Amsterdam celebrated with a 1-0 win over FC Utrecht on Sunday.")
+    assert ("Hamburg", "defeats", "Freiburg") in typed(
+        "Hamburg's 3-0 defeat of Freiburg was their first win of the season.")
+    assert ("France", "defeats", "Germany") in typed("Germany's defeat by France ended the run.")
+    # "at" names the beaten side's ground only with a score
+    assert ("Werder Bremen", "defeats", "Mainz") in typed(
+        "Werder Bremen stayed top with a 3-1 win at Mainz.")
+    assert not typed("The win at Augusta was his third.")
+    assert not typed("Gore won over voters in Ohio.")
+    assert not [r for r in typed("Hansa Rostock ended the run with a 2-0 win over the "
+                                 "Rhineside club.") if r[1] == "defeats"]
+
+
+def test_a_kin_apposition_keeps_its_coordinated_home(typed):
+    assert ("Lee Robinson", "lives_in", "Greenville") in typed(
+        "The jury convicted Lee Robinson, half brother of the mayor and a Greenville native, "
+        "of fraud.")
+    assert ("Tom Hale", "nationality", "American") in typed(
+        "American aviation hero Tom Hale was born in Columbus, Ohio.")
+
+
+def test_people_named_together_as_those_who_met_meet_each_other(typed):
+    assert ("Ezra Cohen", "meets", "David Levi") in typed(
+        "Ezra Cohen and David Levi met at the president's residence on Sunday.")
+    assert ("Ezra Cohen", "meets", "David Levi") in typed(
+        "President Ezra Cohen consulted on Sunday with Prime Minister David Levi, "
+        "a spokesman said.")
+    # a meeting to come, wished or denied is none
+    for sentence in ("Ezra Cohen and David Levi will meet next week.",
+                     "Ezra Cohen and David Levi did not meet.",
+                     "Ezra Cohen and David Levi plan to meet in June."):
+        assert not [r for r in typed(sentence) if r[1] == "meets"], sentence
+    # they met someone else, not each other
+    for sentence in ("Ezra Cohen and David Levi met little Ari just after midnight.",
+                     "Ezra Cohen and David Levi met with Tom Baker on Friday."):
+        assert ("Ezra Cohen", "meets", "David Levi") not in typed(sentence), sentence

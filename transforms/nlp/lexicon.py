@@ -51,7 +51,7 @@ VERB_TYPES = {"meet": "meets", "accuse": "accuses", "visit": "visits",
 # Contacts between two people that analysts read as a meeting: "X spoke
 # with Y", "X held talks with Y", "X had a phone call with Y", "during a
 # news conference with Y, X said".
-CONTACT_VERBS = {"speak", "talk", "confer", "meet"}
+CONTACT_VERBS = {"speak", "talk", "confer", "meet", "consult"}
 CONTACT_NOUNS = {"talks", "talk", "call", "meeting", "conversation", "discussion",
                  "discussions", "negotiations", "summit", "videoconference", "phone",
                  "telephone", "consultations", "conference"}

@@ -168,6 +168,8 @@ def _contact_relations(doc, by_token) -> Iterable[_RawRelation]:
                   if prep.dep_ == "prep" and prep.lower_ in _CONTACT_TIME_PREPS
                   for noun in prep.children
                   if noun.dep_ == "pobj" and noun.lower_ in CONTACT_NOUNS]
+        if lemma in _RECIPROCAL_VERBS and _took_place(verb):
+            yield from _met_each_other(verb, lemma, by_token)
         if not heads:
             continue
         subjects = [_pronoun_speaker(s, by_token) if s.lower_ in ("he", "she") else
@@ -192,9 +194,107 @@ def _contact_relations(doc, by_token) -> Iterable[_RawRelation]:
                                 yield _RawRelation(subject, predicate, other, "meets")
 
 
+# Verbs whose coordinated subjects did it with each other: "X and Y met".
+_RECIPROCAL_VERBS = {"meet", "talk", "confer", "consult"}
+_NOT_YET = {"will", "would", "shall", "may", "might", "could", "should", "can", "must"}
+
+
+def _took_place(verb) -> bool:
+    """Not a meeting planned, wished or denied: "will meet", "plan to
+    meet", "did not meet"."""
+    return verb.dep_ != "xcomp" and not any(
+        c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in _NOT_YET or c.lower_ == "to"
+        for c in verb.children)
+
+
+def _met_each_other(verb, lemma: str, by_token) -> Iterable[_RawRelation]:
+    """"Weizman and Netanyahu met at the president's residence": meets,
+    between every two of the people named as the subjects, when they met
+    no one else ("X and Y met little Z", "X and Y met with Z")."""
+    if any(c.dep_ == "dobj" or c.dep_ == "prep" and c.lower_ == "with" for c in verb.children):
+        return
+    people = []
+    for subject in (c for c in verb.children if c.dep_ == "nsubj"):
+        for token in _with_conjuncts(subject):
+            mention = mention_of_token(token, by_token)
+            if mention is not None and _is_person(mention) and \
+                    all(p.key != mention.key for p in people):
+                people.append(mention)
+    for i, first in enumerate(people):
+        for second in people[i + 1:]:
+            yield _RawRelation(first, lemma, second, "meets")
+
+
 # Prepositions that place a verb in a contact that took place ("during",
 # "after"), not one still to come ("before", "ahead of").
 _CONTACT_TIME_PREPS = {"during", "after", "at", "following", "in"}
+
+
+# A result named by a noun, not a verb: "a 1-0 win over Y", "X's 3-0
+# defeat of Y", "Y's defeat by X".
+_WIN_NOUNS = {"win", "victory", "triumph"}
+_DEFEAT_NOUNS = {"defeat", "demolition", "thrashing", "rout", "drubbing", "hammering"}
+# Verbs whose subject earns the result they take as object ("X recorded a
+# win over Y"); a result after "with" or "to" is the doer's or the helped one's.
+_RESULT_VERBS = {"earn", "claim", "record", "secure", "gain", "achieve", "post", "register",
+                 "clinch", "notch", "seal", "grab", "snatch", "score", "celebrate"}
+
+
+def _result_relations(doc, by_token) -> Iterable[_RawRelation]:
+    """Who beat whom by a result noun: "Karlsruhe's 4-0 demolition of St
+    Pauli", "Ajax, with a 1-0 win over AZ", "helped Bayern to a 4-2 win over
+    Leverkusen", "PSV's 3-1 win at Volendam" (away, so only with a score):
+    defeats."""
+    for noun in doc_tokens(doc):
+        lemma = noun.lemma_.lower()
+        if noun.pos_ != "NOUN" or lemma not in _WIN_NOUNS | _DEFEAT_NOUNS:
+            continue
+        preps = {p.lower_: [g for g in p.children if g.dep_ == "pobj"]
+                 for p in noun.children if p.dep_ == "prep"}
+        owner = next((mention_of_token(c, by_token) for c in noun.children if c.dep_ == "poss"),
+                     None)
+        if lemma in _DEFEAT_NOUNS and preps.get("by"):
+            winners, losers, word = preps["by"], [owner] if owner else [], "by"
+            winners = [mention_of_token(t, by_token) for w in winners for t in _with_conjuncts(w)]
+        else:
+            words = ("of",) if lemma in _DEFEAT_NOUNS else \
+                ("over", "against", "at") if _has_score(noun) else ("over", "against")
+            word = next((w for w in words if preps.get(w)), None)
+            if word is None:
+                continue
+            # the beaten side by name, not "the Rhineside club" a place qualifies
+            losers = [mention_of_token(t, by_token) for g in preps[word] for t in _with_conjuncts(g)
+                      if t.i in by_token or t.pos_ == "PROPN"]
+            winners = [owner] if owner else _result_earner(noun, by_token)
+        for winner in winners:
+            for loser in losers:
+                if winner is not None and loser is not None and winner.key != loser.key and \
+                        winner.canonical_label in AGENT_LABELS and \
+                        loser.canonical_label in AGENT_LABELS:
+                    yield _RawRelation(winner, f"{lemma} {word}", loser, "defeats")
+
+
+def _has_score(noun) -> bool:
+    """"a 3-1 win": a score, which makes "at Y" the beaten side's ground."""
+    return any(c.dep_ == "nummod" and c.like_num for c in noun.children)
+
+
+def _result_earner(noun, by_token) -> list:
+    """The side a result noun belongs to through its verb: the subject of
+    "X stayed top with a win", "X recorded a win"; the object of "helped X
+    to a win"."""
+    if noun.dep_ == "pobj" and noun.head.lower_ in ("with", "to"):
+        verb = noun.head.head
+        if noun.head.lower_ == "to":
+            sides = [c for c in verb.children if c.dep_ == "dobj"]
+        else:
+            sides = [c for c in verb.children if c.dep_ == "nsubj"]
+    elif noun.dep_ == "dobj" and noun.head.lemma_.lower() in _RESULT_VERBS:
+        sides = [c for c in noun.head.children if c.dep_ == "nsubj"]
+    else:
+        return []
+    # (through an apposition: "PSV's main rivals, Ajax, celebrated ...")
+    return [mention_of_token(side, by_token) for side in sides]
 
 
 def _visit_relations(doc, by_token) -> Iterable[_RawRelation]:
@@ -379,6 +479,17 @@ _TEAM_ROLES = {"coach", "goalkeeper", "keeper", "goalie", "captain", "striker", 
                "quarterback", "pitcher", "batsman", "bowler", "teammate"}
 
 
+# Titles won, not offices held: "Olympic champion X", "Australian Open
+# champion X", "UEFA Cup hopefuls X", "Euro '96 hero X" name a contest,
+# which is neither an employer nor a place; only a nationality adjective
+# right before the noun says something ("Swedish champion X").
+_ACHIEVEMENT_NOUNS = {"champion", "titleholder", "winner", "finalist", "semifinalist",
+                      "semi-finalist", "quarterfinalist", "runner-up", "medallist",
+                      "medalist", "hopeful", "hero", "laureate"}
+# (callers pass the word as written, so plurals too: "UEFA Cup hopefuls")
+_ACHIEVEMENT_NOUNS |= {w + "s" for w in _ACHIEVEMENT_NOUNS} | {"heroes", "runners-up"}
+
+
 # What one is to an organisation without working for it: "a City Council
 # member and CAP supporter", "the victim of an FBI conspiracy".
 _NO_OFFICE_NOUNS = {"supporter", "fan", "critic", "opponent", "friend", "ally", "admirer",
@@ -492,6 +603,11 @@ def _office_target(person: Mention, word: str, predicate: str,
                    target: Mention, office=None) -> Iterable[_RawRelation]:
     if office is not None and _across_dateline(office.doc, target, person):
         return  # "Nairobi, Kenya - President X": the dateline is not the office's
+    if word in _ACHIEVEMENT_NOUNS and not (
+            target.canonical_label == "NORP" and office is not None and target.end <= office.i
+            and _adjective_shaped(target)
+            and all(t.pos_ == "NOUN" for t in office.doc[target.end:office.i])):
+        return  # ("American aviation hero X" still is American)
     if target.canonical_label == "NORP" and not (word in NATIVE_NOUNS and
                                                  not _adjective_shaped(target)):
         before_office = office is not None and target.end <= office.i
@@ -830,7 +946,10 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
         if appos.i in by_token:
             continue  # another name, not an office
         yield from _office_relations(person, appos, by_token)
-        for of in (c for c in appos.children if c.dep_ == "prep" and c.lower_ == "of"):
+        # "X, wife of the Russian president": the office is the president's
+        kin = appos.lemma_.lower() in _KIN_NOUNS
+        for of in (c for c in appos.children if c.dep_ == "prep" and c.lower_ == "of"
+                   and not kin):
             # "X, one of the top strategists in Israel": a group of people,
             # not "X, head of Sydney brokerage house Y"
             for group in (g for g in of.children if g.dep_ == "pobj" and g.i not in by_token
@@ -1311,6 +1430,7 @@ def find_relations(story: Story, doc, mentions: list[Mention], by_token) -> list
     replaces an open one of the same pair and span."""
     found = list(_verb_relations(doc, by_token)) + list(_title_relations(doc, mentions, by_token))
     found += list(_contact_relations(doc, by_token)) + list(_visit_relations(doc, by_token))
+    found += list(_result_relations(doc, by_token))
     found += list(_kill_relations(doc, mentions, found))
     found += list(_credit_relations(doc, mentions))
     found += _closure(found)
