@@ -410,6 +410,7 @@ def test_an_archive_id_that_cannot_be_stored_verbatim_is_a_dead_letter(given_id)
     (b"0001-01-01T00:00:00Z", None),
     (b"9999-12-31T23:59:59-05:00", None),
     (b"Mon, 01 Jan 2035 00:00:00 GMT", None),           # over 5 years after the fetch
+    (b"Mon, 23 Nov 2026 " + b"5" * 40 + b":00:00 GMT", None),  # an hour no C long holds
     (b"Mon, 06 Sep 2010 00:01:00", datetime(2010, 9, 6, 0, 1, tzinfo=timezone.utc)),
     (b"2010-09-06T00:01:00", datetime(2010, 9, 6, 0, 1, tzinfo=timezone.utc)),
     (b"Mon, 06 Sep 2010 00:01:00 +0200", datetime(2010, 9, 5, 22, 1, tzinfo=timezone.utc)),

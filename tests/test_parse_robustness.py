@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import feedparser
 import pytest
@@ -571,3 +571,22 @@ def test_an_authors_element_feedparser_does_not_know_is_one_author_not_a_crash()
     stories, dead, log = split(parse_feed(fetched(body)))
     assert len(stories) == log.items == 2 and not dead
     assert [list(s.authors) for s in stories] == [["Ann Reporter"], []]
+
+
+def test_an_element_named_like_feedparsers_parsed_date_is_not_taken_for_a_date():
+    # Found by fuzzing (tests/fuzz_cases/crash-cde1f71da949): feedparser
+    # keeps the text of an <updated_parsed> element where its parsed
+    # struct_time goes; with a pubDate it cannot read, that text was next.
+    body = (b'<rss version="2.0"><channel><title>W</title>'
+            b'<item><title>A</title><link>https://e.org/a</link>'
+            b'<pubDate>sometime last week</pubDate>'
+            b'<updated_parsed>Doe</updated_parsed><description>Text here.</description></item>'
+            b'<item><title>B</title><link>https://e.org/b</link>'
+            b'<pubDate>Mon, 23 Nov 2026 08:00:00 GMT</pubDate>'
+            b'<updated_parsed>Doe</updated_parsed><description>More text.</description></item>'
+            b'</channel></rss>')
+    stories, dead, log = split(parse_feed(fetched(body)))
+    assert len(stories) == log.items == 2 and not dead
+    assert [s.published_at for s in stories] == [
+        None, datetime(2026, 11, 23, 8, tzinfo=timezone.utc)]
+    assert "date not understood: 'sometime last week'" in log.warning

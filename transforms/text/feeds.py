@@ -8,6 +8,7 @@ wires it into Beam.
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Iterator, Union
 
 from schemas.records import DeadLetter, FetchResult, Story, dead_letter
@@ -100,10 +101,10 @@ def parse_feed(fetched: FetchResult) -> Iterator[Output]:
 def _published(entry, fetched: FetchResult):
     """(published_at or None, why a date the entry gives was not used)."""
     # dict.get: FeedParserDict.get maps a missing key to another, with a warning.
-    raw = dict.get(entry, "published") or dict.get(entry, "updated")
+    raw = _text(entry, "published") or _text(entry, "updated")
     try:
-        published = (utc_from_struct(dict.get(entry, "published_parsed"))
-                     or utc_from_struct(dict.get(entry, "updated_parsed")))
+        published = (utc_from_struct(_struct_time(entry, "published_parsed"))
+                     or utc_from_struct(_struct_time(entry, "updated_parsed")))
         if published is None and raw:
             published = utc_from_rfc822(raw)
         if published is None and raw:
@@ -111,6 +112,18 @@ def _published(entry, fetched: FetchResult):
         return plausible_published(published, fetched.fetched_at), None
     except DateOutOfRange as err:
         return None, str(err)
+
+
+def _struct_time(entry, key: str):
+    """feedparser's parsed date, or None: an element the feed names
+    `<updated_parsed>` puts its text where the struct_time goes."""
+    value = dict.get(entry, key)
+    return value if isinstance(value, time.struct_time) else None
+
+
+def _text(entry, key: str) -> str:
+    value = dict.get(entry, key)
+    return value if isinstance(value, str) else ""
 
 
 def _entry_story(entry, fetched: FetchResult, language, published) -> Story:

@@ -68,6 +68,8 @@ def utc_from_rfc822(value: str) -> Optional[datetime]:
         raise DateOutOfRange(f"published {value!r} is out of range")
     try:
         parsed = parsedate_to_datetime(value)
+    except OverflowError:  # a day or hour with more digits than a C long holds
+        raise DateOutOfRange(f"published {value!r} is out of range") from None
     except (TypeError, ValueError, IndexError) as err:
         if "out of range" in str(err):
             raise DateOutOfRange(f"published {value!r} is out of range") from None
