@@ -8,6 +8,7 @@ benchmarks/eval_news_relations.py)."""
 import pytest
 
 from tests.helpers import extracted
+from transforms.nlp.names import demonym_place, place_key
 
 
 @pytest.fixture
@@ -149,3 +150,19 @@ def test_a_surname_after_another_persons_given_names_is_not_the_first_person(ent
     assert found.get("Ivy", (None, None))[1] != "Leroy Ivy"
     # Oxford, an organisation to the model, is also a city: nothing sure is said
     assert not [r for r in typed(body) if r[0] == "Leroy Ivy" and r[2] in ("Tupelo", "Oxford")]
+
+
+@pytest.mark.parametrize("word,country", [
+    ("Uruguayan", "Uruguay"), ("Kenyan", "Kenya"), ("Brazilian", "Brazil"),
+    ("Japanese", "Japan"), ("Chinese", "China"), ("Israeli", "Israel"),
+    ("Somali", "Somalia"), ("Belgian", "Belgium"), ("Swedish", "Sweden"),
+    ("Dutch", "Netherlands"), ("American", "United States")])
+def test_a_peoples_adjective_names_its_country(word, country):
+    assert demonym_place(word) == place_key(country)
+
+
+@pytest.mark.parametrize("word", ["Japan", "Kenya", "Siemens", "Fenerbahce", "Lufthansa",
+                                  "Christian", "Republican", "Texan", "Jordan", "uruguayan",
+                                  "Vatican", "Milan"])
+def test_a_place_a_firm_a_club_or_a_faith_is_no_peoples_adjective(word):
+    assert demonym_place(word) is None

@@ -475,3 +475,17 @@ def test_people_named_together_as_those_who_met_meet_each_other(typed):
     for sentence in ("Ezra Cohen and David Levi met little Ari just after midnight.",
                      "Ezra Cohen and David Levi met with Tom Baker on Friday."):
         assert ("Ezra Cohen", "meets", "David Levi") not in typed(sentence), sentence
+
+
+def test_a_peoples_adjective_the_model_took_for_a_body_is_a_nationality(typed):
+    found = typed("Inter's new Uruguayan coach Luis Perez faces a replay next week.")
+    assert ("Luis Perez", "nationality", "Uruguayan") in found
+    assert ("Luis Perez", "works_for", "Inter") in found
+    assert not [r for r in found if r[1] == "works_for" and r[2] == "Uruguayan"]
+
+
+def test_a_shadow_portfolio_is_no_body_but_the_party_still_counts(typed):
+    found = typed("Labour's Shadow Home Secretary Jane Hill said her party had backed "
+                  "the plan for months.")
+    assert ("Jane Hill", "works_for", "Labour") in found
+    assert not [r for r in found if "Shadow" in r[2]]

@@ -27,7 +27,8 @@ from transforms.nlp.name_bounds import (
     given_name_before_particle, join_given_name, join_repeated_names, org_name_completions,
     orgs_by_noun, people_after_orgs, places_after_known_names, split_at_brackets,
     unnamed_people)
-from transforms.nlp.names import doc_tokens, entity_id, normalize_name, place_key, recase_name
+from transforms.nlp.names import (
+    demonym_place, doc_tokens, entity_id, normalize_name, place_key, recase_name)
 from transforms.nlp.wire_layout import (
     INITIAL, as_team, city_names, competitor_names, crosses_side, followed_by_country,
     in_a_table, is_dateline_place, is_known_place, is_name_shape, is_place_name,
@@ -201,6 +202,8 @@ def _mentions(doc, text: str, sides: set[tuple[int, int]]) -> list[Mention]:
                     label in ("ORG", "PERSON", "NORP") and \
                     is_dateline_place(text, sub.end_char, surface):
                 label = "GPE"  # "Slovakia beat the Faroes"; "DAYTON, Ohio (AP)"
+            elif label in ("ORG", "GPE", "LOC", "PERSON") and demonym_place(surface):
+                label = "NORP"  # "Milan's new Uruguayan coach X": a people, no body
             if label in ("ORG", "GPE", "LOC", "NORP", "PRODUCT", "WORK_OF_ART", "FAC") and (
                     _initial_and_surname(doc, start, end) or _person_cues(doc, start, end)
                     or followed_by_country(doc, end) and span_is_name_shape(doc, start, end)):

@@ -295,3 +295,42 @@ def _label_class(label: str) -> str:
     # GPE and LOC are both places; analysts want "Kenya" one entity whichever
     # of the two the model picked this time.
     return "PLACE" if label in PLACE_LABELS else label
+
+
+# Endings of a people's adjective after its country's name: Kenya-n,
+# Brazil-ian, Japan-ese, Israel-i, Uruguay-an; and the letters the name
+# loses before them (Chin-a -> Chin-ese, Argentin-a -> Argentin-ian).
+_DEMONYM_ENDINGS = (("ian", ("", "a", "ia", "y", "e", "ium")), ("an", ("", "a", "o", "e")),
+                    ("n", ("",)), ("ese", ("", "a", "e")), ("i", ("", "a", "ia")),
+                    ("ish", ("", "ey", "ia", "en", "and")))
+# The ones no ending rule forms, by the country they name.
+_IRREGULAR_DEMONYMS = {
+    "afghan": "Afghanistan", "american": "United States", "argentine": "Argentina",
+    "british": "United Kingdom", "czech": "Czechia", "cypriot": "Cyprus",
+    "danish": "Denmark", "dutch": "Netherlands", "english": "United Kingdom",
+    "filipino": "Philippines", "finnish": "Finland", "french": "France",
+    "german": "Germany", "greek": "Greece", "irish": "Ireland", "kazakh": "Kazakhstan",
+    "korean": "South Korea", "lebanese": "Lebanon", "norwegian": "Norway",
+    "palestinian": "Palestine", "peruvian": "Peru", "portuguese": "Portugal",
+    "scottish": "United Kingdom", "slovak": "Slovakia", "spanish": "Spain",
+    "swiss": "Switzerland", "thai": "Thailand", "uzbek": "Uzbekistan",
+    "welsh": "United Kingdom"}
+
+
+@lru_cache(maxsize=1 << 12)
+def demonym_place(word: str) -> Optional[str]:
+    """The gazetteer key of the country a people's adjective is formed
+    from ("Uruguayan", "Kenyan", "Brazilian", "Japanese", "Israeli"), or
+    None: a capitalised single word only, never a place's own name."""
+    if not word.isalpha() or not word[:1].isupper() or len(word) < 4 or place_key(word):
+        return None
+    if word.lower() in _IRREGULAR_DEMONYMS:
+        return place_key(_IRREGULAR_DEMONYMS[word.lower()])
+    for ending, lost in _DEMONYM_ENDINGS:
+        if word.lower().endswith(ending):
+            stem = word[:-len(ending)]
+            for letters in lost:
+                key = place_key(stem + letters)
+                if key and key.startswith("iso3166:") and len(stem + letters) > 3:
+                    return key
+    return None

@@ -623,7 +623,7 @@ def _office_target(person: Mention, word: str, predicate: str,
     if target.canonical.lower().rstrip(".") in TITLE_NOUNS:
         return  # "Magistrate Judge X": the model took the first title for a body
     if _is_org(target):
-        if word in RESIDENT_NOUNS and word not in TITLE_NOUNS:
+        if word in RESIDENT_NOUNS and word not in TITLE_NOUNS or _shadow_office(target):
             return
         kind = "works_for"
         if word == "member" and target.canonical.split()[-1].lower() not in OFFICE_BODY_NOUNS:
@@ -639,6 +639,12 @@ def _office_target(person: Mention, word: str, predicate: str,
         # one of the top strategists in Israel": the person belongs to
         # (lives in) that place.
         yield _RawRelation(person, predicate, target, "lives_in")
+
+
+def _shadow_office(target: Mention) -> bool:
+    """"Shadow Home Secretary X": an opposition spokesman's portfolio, no
+    body the holder works for (their party is named apart, if at all)."""
+    return target.canonical.split()[:1] == ["Shadow"]
 
 
 def _heads(office) -> bool:
