@@ -9,7 +9,9 @@ Runs `wirestream run --articles FILE` on N real Reuters-21578 stories
    --portable), the set-up the Flink/Spark job servers use
 
 and prints wall time, stories/s and the speedup of 2 workers over 1
-(issue 14's target: >= 1.8x on 2 cores). Each run is a fresh subprocess
+(issue 14's target: >= 1.8x on 2 cores), and whether every setup wrote the
+same rows (stories, entities, relations, quotes; the first round's outputs
+compared, run ids and fetch times aside). Each run is a fresh subprocess
 writing to a new temp folder, so start-up and model loading are counted as a
 user pays them. With --runs K the setups run in K interleaved rounds (this
 machine's speed drifts over minutes); the median of each is printed, with
@@ -27,11 +29,34 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from benchmarks.corpora import iter_reuters, write_jsonl
-from benchmarks.harness import multi_processing, portable_runner, run_script, run_wirestream
+from benchmarks.harness import (
+    multi_processing,
+    portable_runner,
+    read_table,
+    run_script,
+    run_wirestream,
+)
+
+TABLES = ("stories", "entities", "relations", "quotes")
+# Columns that name the run rather than what it found.
+PER_RUN = {"run_id", "fetched_at"}
 
 
-def run_pipeline(archive: Path, flags: list[str]) -> float:
-    return run_wirestream(archive, extra=flags, strict=True).seconds
+def run_pipeline(archive: Path, flags: list[str], output: Path | None = None) -> float:
+    return run_wirestream(archive, output, extra=flags, strict=True).seconds
+
+
+def table_rows(output: Path) -> dict[str, list]:
+    """Every row of each compared table, run columns aside, in a fixed order."""
+    return {name: sorted(repr(sorted((k, v) for k, v in row.items() if k not in PER_RUN))
+                         for row in read_table(output, name))
+            for name in TABLES}
+
+
+def differing_tables(outputs: dict[str, Path]) -> list[str]:
+    """Tables whose rows differ between any setup and the first."""
+    first, *others = [table_rows(out) for out in outputs.values()]
+    return sorted({name for other in others for name in TABLES if other[name] != first[name]})
 
 
 def main() -> int:
@@ -50,8 +75,11 @@ def main() -> int:
         }
         if args.portable:
             setups["PortableRunner, external pool"] = services.enter_context(portable_runner())
-        rounds = [{name: run_pipeline(archive, flags) for name, flags in setups.items()}
-                  for _ in range(args.runs)]
+        kept = {name: Path(work, f"out-{i}") for i, name in enumerate(setups)}
+        rounds = [{name: run_pipeline(archive, flags, kept[name] if not r else None)
+                   for name, flags in setups.items()}
+                  for r in range(args.runs)]
+        differing = differing_tables(kept)
     timings = {name: statistics.median_low([r[name] for r in rounds]) for name in setups}
     n = len(records)
     print(f"{n} Reuters-21578 stories, median of {args.runs} interleaved rounds, wall clock "
@@ -64,7 +92,9 @@ def main() -> int:
                       for r in rounds)
     print(f"speedup 2 workers / 1 worker: {one / two:.2f}x  (issue 14's target: >= 1.8x); "
           "per round " + ", ".join(f"{x:.2f}x" for x in speedups))
-    return 0
+    print("tables of every setup identical (" + ", ".join(TABLES) + ")" if not differing else
+          "tables DIFFER between setups: " + ", ".join(differing))
+    return 0 if not differing else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,114 @@
+"""Where one `wirestream run` spends its wall time, stage by stage.
+
+Runs `wirestream run --articles ARCHIVE --output DIR` in this process on the
+default local runner (FnApiRunner, in_memory) over N Reuters-21578 stories,
+timing every bundle the runner executes, and prints the seconds spent in the
+bundles of each top-level transform (Archive, Dedup, Extract, Write, ...),
+the number of fused stages each has, and what the run spent outside any
+bundle (imports already done: recovery, building the graph, the runner's
+plan, the manifest). The timing wraps a private method of Beam's
+FnApiRunner (`_execute_bundle`, Beam 2.77); it only reads the clock.
+
+    python -m benchmarks.stages [--stories N] [--slowest K]
+
+Exits 2 with one line when the corpus or the spaCy model is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import tempfile
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from benchmarks.corpora import iter_reuters, write_jsonl
+from benchmarks.harness import run_script
+from transforms.nlp.model import ModelNotFound
+
+# The first transform a fused stage names: "ref_AppliedPTransform_Dedup-..."
+# or "(Dedup/Candidates/ByKey/Read)".
+_TOP = re.compile(r"ref_AppliedPTransform_([A-Za-z0-9]+)|\(([A-Za-z0-9]+)/")
+
+
+def top_level(stage_name: str) -> str:
+    """The top-level transform a fused stage belongs to (its first name)."""
+    match = _TOP.search(stage_name)
+    return (match.group(1) or match.group(2)) if match else "other"
+
+
+_STEP = re.compile(r"ref_AppliedPTransform_([A-Za-z0-9-]+?)_\d+\)|\(([A-Za-z0-9/-]+?)/(?:Read|Write)\)")
+
+
+def transforms_of(stage_name: str) -> list[str]:
+    """The steps a fused stage runs, shortened ("Dedup-Candidates-PairsInGroup")."""
+    return [a or b for a, b in _STEP.findall(stage_name)][:4]
+
+
+@contextmanager
+def timed_bundles() -> Iterator[dict]:
+    """Seconds and fused stages per top-level transform, while in the block."""
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
+
+    totals: dict = defaultdict(lambda: [0.0, set()])
+    totals["_stages"] = defaultdict(float)
+    original = fn_runner.FnApiRunner._execute_bundle
+
+    def execute(self, context, bundle_manager, bundle_input):
+        start = time.perf_counter()
+        try:
+            return original(self, context, bundle_manager, bundle_input)
+        finally:
+            name = bundle_manager.stage.name
+            entry = totals[top_level(name)]
+            entry[0] += time.perf_counter() - start
+            entry[1].add(name)
+            totals["_stages"][name] += time.perf_counter() - start
+
+    fn_runner.FnApiRunner._execute_bundle = execute
+    try:
+        yield totals
+    finally:
+        fn_runner.FnApiRunner._execute_bundle = original
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stories", type=int, default=1000,
+                        help="Reuters stories (default 1000)")
+    parser.add_argument("--slowest", type=int, default=0,
+                        help="also list the K slowest fused stages by their transforms")
+    args = parser.parse_args(argv)
+    records = list(iter_reuters(args.stories))
+    from pipeline.cli import main as wirestream
+
+    with tempfile.TemporaryDirectory(prefix="wirestream-stages-") as tmp:
+        archive = Path(tmp, "reuters.jsonl")
+        write_jsonl(records, archive)
+        with timed_bundles() as totals:
+            start = time.perf_counter()
+            status = wirestream(["run", "--articles", str(archive),
+                                 "--output", str(Path(tmp, "out"))])
+            wall = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"wirestream run exited {status}")
+    by_stage = totals.pop("_stages")
+    in_bundles = sum(seconds for seconds, _ in totals.values())
+    print(f"{len(records)} Reuters-21578 stories: {wall:.1f} s in `wirestream run` "
+          f"(after imports), {in_bundles:.1f} s of it in bundles")
+    print(f"{'transform':<16} {'seconds':>8} {'share':>6} {'stages':>6}")
+    for name, (seconds, stages) in sorted(totals.items(), key=lambda kv: -kv[1][0]):
+        print(f"{name:<16} {seconds:>8.2f} {seconds / wall:>6.1%} {len(stages):>6}")
+    outside = wall - in_bundles
+    print(f"{'outside bundles':<16} {outside:>8.2f} {outside / wall:>6.1%}"
+          "  (recovery, graph, runner plan, manifest)")
+    for name, seconds in sorted(by_stage.items(), key=lambda kv: -kv[1])[:args.slowest]:
+        print(f"{seconds:8.2f}  {' + '.join(transforms_of(name))}")
+    return 0
+
+
+if __name__ == "__main__":
+    run_script(main, ModelNotFound)
