@@ -489,3 +489,12 @@ def test_a_shadow_portfolio_is_no_body_but_the_party_still_counts(typed):
                   "the plan for months.")
     assert ("Jane Hill", "works_for", "Labour") in found
     assert not [r for r in found if "Shadow" in r[2]]
+
+
+def test_the_head_of_a_study_or_project_works_for_no_body_it_names(typed):
+    assert not typed("Professor Ann Lee, Director of the National Salt Reduction study, "
+                     "said children need less salt.")
+    assert not typed("Maria Gomez, head of the Clean Rivers project, said the work "
+                     "would take years.")
+    assert ("John Smith", "works_for", "Acme") in typed(
+        "John Smith, director of the Acme plant in Ohio, said output rose.")

@@ -511,6 +511,11 @@ def _victims_of(killer: Mention, noun, by_token) -> Iterable[_RawRelation]:
                 yield _RawRelation(killer, noun.lemma_.lower(), victim, "killed")
 
 
+# What a name may be the name of without being a body anyone works for.
+_UNDERTAKING_NOUNS = {"study", "survey", "project", "programme", "program", "scheme",
+                      "campaign", "initiative", "trial", "report", "census", "inquiry"}
+
+
 def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelation]:
     """The organisation or place an office noun names: "chairman of Y",
     "a Y official", "Y's chief executive", "a native of Z"."""
@@ -540,6 +545,8 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
                     and pobj.pos_ == "NOUN":
                 # "head of Sydney brokerage house": the place is the house's
                 continue
+            if pobj.i not in by_token and pobj.lemma_.lower() in _UNDERTAKING_NOUNS:
+                continue  # "Director of the National X study": a study, no body
             yield from _office_target(person, word, f"{word} {prep.lower_}", target, office)
     for child in office.children:
         if word in _KIN_NOUNS:
