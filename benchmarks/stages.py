@@ -40,7 +40,8 @@ def top_level(stage_name: str) -> str:
     return (match.group(1) or match.group(2)) if match else "other"
 
 
-_STEP = re.compile(r"ref_AppliedPTransform_([A-Za-z0-9-]+?)_\d+\)|\(([A-Za-z0-9/-]+?)/(?:Read|Write)\)")
+_STEP = re.compile(r"ref_AppliedPTransform_([A-Za-z0-9-]+?)_\d+\)"
+                   r"|\(([A-Za-z0-9/-]+?)/(?:Read|Write)\)")
 
 
 def transforms_of(stage_name: str) -> list[str]:
@@ -50,11 +51,11 @@ def transforms_of(stage_name: str) -> list[str]:
 
 @contextmanager
 def timed_bundles() -> Iterator[dict]:
-    """Seconds and fused stages per top-level transform, while in the block."""
+    """Seconds spent in the bundles of each fused stage (by its name), while
+    in the block."""
     from apache_beam.runners.portability.fn_api_runner import fn_runner
 
-    totals: dict = defaultdict(lambda: [0.0, set()])
-    totals["_stages"] = defaultdict(float)
+    by_stage: dict = defaultdict(float)
     original = fn_runner.FnApiRunner._execute_bundle
 
     def execute(self, context, bundle_manager, bundle_input):
@@ -62,17 +63,23 @@ def timed_bundles() -> Iterator[dict]:
         try:
             return original(self, context, bundle_manager, bundle_input)
         finally:
-            name = bundle_manager.stage.name
-            entry = totals[top_level(name)]
-            entry[0] += time.perf_counter() - start
-            entry[1].add(name)
-            totals["_stages"][name] += time.perf_counter() - start
+            by_stage[bundle_manager.stage.name] += time.perf_counter() - start
 
     fn_runner.FnApiRunner._execute_bundle = execute
     try:
-        yield totals
+        yield by_stage
     finally:
         fn_runner.FnApiRunner._execute_bundle = original
+
+
+def by_transform(by_stage: dict) -> dict:
+    """Seconds and fused-stage count per top-level transform."""
+    totals: dict = defaultdict(lambda: [0.0, 0])
+    for name, seconds in by_stage.items():
+        entry = totals[top_level(name)]
+        entry[0] += seconds
+        entry[1] += 1
+    return totals
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,20 +95,20 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="wirestream-stages-") as tmp:
         archive = Path(tmp, "reuters.jsonl")
         write_jsonl(records, archive)
-        with timed_bundles() as totals:
+        with timed_bundles() as by_stage:
             start = time.perf_counter()
             status = wirestream(["run", "--articles", str(archive),
                                  "--output", str(Path(tmp, "out"))])
             wall = time.perf_counter() - start
     if status != 0:
         raise SystemExit(f"wirestream run exited {status}")
-    by_stage = totals.pop("_stages")
-    in_bundles = sum(seconds for seconds, _ in totals.values())
+    totals = by_transform(by_stage)
+    in_bundles = sum(by_stage.values())
     print(f"{len(records)} Reuters-21578 stories: {wall:.1f} s in `wirestream run` "
           f"(after imports), {in_bundles:.1f} s of it in bundles")
     print(f"{'transform':<16} {'seconds':>8} {'share':>6} {'stages':>6}")
     for name, (seconds, stages) in sorted(totals.items(), key=lambda kv: -kv[1][0]):
-        print(f"{name:<16} {seconds:>8.2f} {seconds / wall:>6.1%} {len(stages):>6}")
+        print(f"{name:<16} {seconds:>8.2f} {seconds / wall:>6.1%} {stages:>6}")
     outside = wall - in_bundles
     print(f"{'outside bundles':<16} {outside:>8.2f} {outside / wall:>6.1%}"
           "  (recovery, graph, runner plan, manifest)")

@@ -324,10 +324,11 @@ def demonym_place(word: str) -> Optional[str]:
     None: a capitalised single word only, never a place's own name."""
     if not word.isalpha() or not word[:1].isupper() or len(word) < 4 or place_key(word):
         return None
-    if word.lower() in _IRREGULAR_DEMONYMS:
-        return place_key(_IRREGULAR_DEMONYMS[word.lower()])
+    lower = word.lower()
+    if lower in _IRREGULAR_DEMONYMS:
+        return place_key(_IRREGULAR_DEMONYMS[lower])
     for ending, lost in _DEMONYM_ENDINGS:
-        if word.lower().endswith(ending):
+        if lower.endswith(ending):
             stem = word[:-len(ending)]
             for letters in lost:
                 key = place_key(stem + letters)
