@@ -9,7 +9,11 @@ bundle (imports already done: recovery, building the graph, the runner's
 plan, the manifest). The timing wraps a private method of Beam's
 FnApiRunner (`_execute_bundle`, Beam 2.77); it only reads the clock.
 
-    python -m benchmarks.stages [--stories N] [--slowest K]
+    python -m benchmarks.stages [--stories N] [--slowest K] [--workers W]
+
+With --workers W the run uses the DirectRunner's multi_processing mode with W
+worker processes (as `benchmarks/scaling.py` does); a bundle's time is then
+the wall time of its parallel split, waiting for the slowest worker included.
 
 Exits 2 with one line when the corpus or the spaCy model is missing.
 """
@@ -26,7 +30,7 @@ from pathlib import Path
 from typing import Iterator
 
 from benchmarks.corpora import iter_reuters, write_jsonl
-from benchmarks.harness import run_script
+from benchmarks.harness import multi_processing, run_script
 from transforms.nlp.model import ModelNotFound
 
 # The first transform a fused stage names: "ref_AppliedPTransform_Dedup-..."
@@ -88,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="Reuters stories (default 1000)")
     parser.add_argument("--slowest", type=int, default=0,
                         help="also list the K slowest fused stages by their transforms")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="run multi_processing with W worker processes "
+                             "(default: the in_memory local runner)")
     args = parser.parse_args(argv)
     records = list(iter_reuters(args.stories))
     from pipeline.cli import main as wirestream
@@ -98,13 +105,15 @@ def main(argv: list[str] | None = None) -> int:
         with timed_bundles() as by_stage:
             start = time.perf_counter()
             status = wirestream(["run", "--articles", str(archive),
-                                 "--output", str(Path(tmp, "out"))])
+                                 "--output", str(Path(tmp, "out"))]
+                                + (multi_processing(args.workers) if args.workers else []))
             wall = time.perf_counter() - start
     if status != 0:
         raise SystemExit(f"wirestream run exited {status}")
     totals = by_transform(by_stage)
     in_bundles = sum(by_stage.values())
-    print(f"{len(records)} Reuters-21578 stories: {wall:.1f} s in `wirestream run` "
+    setup = f"{args.workers} worker processes" if args.workers else "in_memory"
+    print(f"{len(records)} Reuters-21578 stories, {setup}: {wall:.1f} s in `wirestream run` "
           f"(after imports), {in_bundles:.1f} s of it in bundles")
     print(f"{'transform':<16} {'seconds':>8} {'share':>6} {'stages':>6}")
     for name, (seconds, stages) in sorted(totals.items(), key=lambda kv: -kv[1][0]):
