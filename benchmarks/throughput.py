@@ -2,17 +2,23 @@
 
 One run measures, over the same N stories (default 2000):
 
-1. bare nlp.pipe       -- `list(nlp.pipe(texts, batch_size=64))` with the model
-                          wirestream loads, over exactly the texts the pipeline
+1. bare nlp.pipe       -- `list(nlp.pipe(texts, batch_size=64))` with the stock
+                          model as it ships (its default pipes, the same
+                          annotations wirestream's model gives: see
+                          transforms/nlp/attributes.py, which replaces two
+                          of them), over exactly the texts the pipeline
                           gives the model (title + blank line + cleaned body of
                           each canonical story after dedup). Model load time is
                           reported apart and not counted.
-2. nlp.pipe + extract  -- the same, plus `transforms.nlp.extract.extract` per Doc:
-                          what wirestream's post-processing adds.
+2. nlp.pipe + extract  -- the same stock model, plus `transforms.nlp.extract.extract`
+                          per Doc: what wirestream's post-processing adds.
 2b. extraction stage   -- the extraction stage alone, exactly as RunInference
-                          runs it: `SpacyModelHandler.load_model()` (its pipes)
-                          and `run_inference` over batches of the same stories
-                          (re-casing capitalised lines, nlp.pipe, extract).
+                          runs it: `SpacyModelHandler.load_model()` (its pipes:
+                          the stock model with the attribute_ruler and
+                          lemmatizer replaced by one component giving the
+                          same annotations) and `run_inference` over batches
+                          of the same stories (re-casing capitalised lines,
+                          nlp.pipe, extract).
                           Target >= 0.8 of bare nlp.pipe, measured in the
                           same run on the same texts.
 3. pipeline            -- `wirestream run --articles FILE --output DIR` in a
@@ -100,7 +106,7 @@ def canonical_stories(archive: Path) -> list[Story]:
 
 
 def load_model():
-    """The model as wirestream's SpacyModelHandler loads it (same pipes)."""
+    """The stock model, its default pipes (what wirestream reads of them)."""
     import spacy
 
     nlp = spacy.load(resolve_model(DEFAULT_MODEL))
