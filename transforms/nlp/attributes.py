@@ -39,6 +39,8 @@ _KEY_COLUMNS = [TAG, LOWER, DEP, IS_SPACE]
 _OUT_COLUMNS = [POS, MORPH, LEMMA, TAG, DEP]
 _WRITTEN = {attr: column for column, attr in enumerate(_OUT_COLUMNS)}
 _READ_COLUMNS = _KEY_COLUMNS + _OUT_COLUMNS + [ORTH]
+_OUT_SLICE = slice(len(_KEY_COLUMNS), len(_KEY_COLUMNS) + len(_OUT_COLUMNS))
+_POS_AT, _MORPH_AT, _LEMMA_AT = _WRITTEN[POS], _WRITTEN[MORPH], _WRITTEN[LEMMA]
 # A long-running worker meets new words for ever; the caches start afresh
 # past this many keys (each entry is a few small ints).
 _CACHE_LIMIT = 500_000
@@ -195,9 +197,9 @@ class AttributesAndLemmas:
         if not len(doc):
             return doc
         columns = doc.to_array(_READ_COLUMNS)
-        keys = list(map(tuple, columns[:, :4].tolist()))
-        out = columns[:, 4:9].copy()
-        orths = columns[:, 9]
+        keys = list(map(tuple, columns[:, :len(_KEY_COLUMNS)].tolist()))
+        out = columns[:, _OUT_SLICE].copy()
+        orths = columns[:, -1]
         found = [self._look_up(key) for key in keys]
         # The cached dicts themselves; a token a pair rule writes to gets
         # its own copy first.
@@ -215,12 +217,12 @@ class AttributesAndLemmas:
             for column, (_, value) in writes.items():
                 out[i, column] = value
         missing = []
-        for i in np.flatnonzero(out[:, 2] == 0).tolist():
-            lemma = self._lemmas.get((int(orths[i]), int(out[i, 0]), int(out[i, 1])))
+        for i in np.flatnonzero(out[:, _LEMMA_AT] == 0).tolist():
+            lemma = self._lemmas.get((int(orths[i]), int(out[i, _POS_AT]), int(out[i, _MORPH_AT])))
             if lemma is None:
                 missing.append(i)
             else:
-                out[i, 2] = lemma
+                out[i, _LEMMA_AT] = lemma
         doc.from_array(_OUT_COLUMNS, out)
         for i in missing:
             # The stock lemmatizer's own rule, on a token whose POS and
