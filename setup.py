@@ -27,7 +27,15 @@ setup(
     install_requires=[
         "apache-beam==2.77.0",
         "feedparser>=6.0,<7",
-        "spacy>=3.8,<3.9",
+        # 3.8.7, not later: the 3.8.8+ wheels run the parser and NER about
+        # 1.8x slower on CPU, and their rule lemmatizer prefers the wrong
+        # form ("hoped" -> "hop", "rated" -> "rat"; README, Performance).
+        # 3.8.7 has no wheels for Python 3.14.
+        "spacy==3.8.7; python_version < '3.14'",
+        "spacy>=3.8.8,<3.9; python_version >= '3.14'",
+        # spaCy 3.8.7 imports click (spacy.cli) without requiring it, and
+        # recent typer no longer brings it; it uses an API click 9 removes.
+        "click>=8,<9",
         "pyarrow>=14",
         # Every table is a Delta Lake table: atomic commits per run,
         # compaction and vacuum (transforms/lake/delta.py).
