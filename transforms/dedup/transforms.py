@@ -21,8 +21,9 @@ bundles, workers or runner:
 3. Candidates: stories meet under keys, GroupByKey'd: LSH band keys and the
    exact keys (normalised text hash, canonical URL), for this run's stories
    and the recent stories of the dedup index in OUTPUT/_state/.
-4. Verification: each candidate pair is joined to both fingerprints and kept
-   if one text is contained in the other (exact keys count as contained).
+4. Verification: each candidate pair meets its two stories' fingerprints
+   (joined by story_id, then grouped by pair) and is kept if one text is
+   contained in the other (exact keys count as contained).
    Stored stories are verified on their stored text, re-read from the
    stories table for candidates only (their signature if it is gone).
 5. Clusters: `assign_clusters` over the verified edges, one connected
@@ -40,6 +41,7 @@ bundles, workers or runner:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from datetime import datetime, timedelta
 
 import apache_beam as beam
@@ -97,9 +99,11 @@ def _ids_of_pair(pair, _exact):
     return [(a, None), (b, None)]
 
 
-def _keyed_by_a(pair, exact):
+def _ends_of_pair(pair, exact):
+    """A candidate pair under each of its two stories."""
     a, b = pair
-    return a, (b, exact)
+    yield a, (pair, exact)
+    yield b, (pair, exact)
 
 
 def _stored_candidate_entry(story_id, joined):
@@ -142,11 +146,13 @@ def _fingerprint_from_text(_story_id, joined):
         yield entry.story_id, stored_fingerprint(entry, title, body)
 
 
-def _first_half(_a, joined):
-    """(a, {pairs, fingerprint}) -> (b, (fingerprint of a, exact))."""
-    for fingerprint in joined["fingerprint"]:
-        for b, exact in joined["pairs"]:
-            yield b, (fingerprint, exact)
+def _fingerprint_to_pairs(_story_id, joined):
+    """(story_id, {ends, new, stored}) -> (pair, (fingerprint, exact)) for
+    each candidate pair the story is in (its fingerprint is a new story's or
+    a stored one's, never both)."""
+    for fingerprint in itertools.chain(joined["new"], joined["stored"]):
+        for pair, exact in joined["ends"]:
+            yield pair, (fingerprint, exact)
 
 
 def _member(fingerprint):
@@ -260,20 +266,27 @@ class _KeepNewFn(beam.DoFn):
 
 
 class _FingerprintFn(beam.DoFn):
-    """Batches of stories -> (story_id, fingerprint); the MinHasher is built
-    once per worker.
+    """Batches of new stories and stored index entries -> (story_id,
+    fingerprint) of each new story; the MinHasher is built once per worker.
 
-    The story's candidate keys (tagged "keys") and a slim fingerprint for its
-    index entry (tagged "slim") come out here too, where story and
-    fingerprint are both at hand: neither has to be joined back to the
-    other across a shuffle.
+    Every candidate key (tagged "keys") comes out of this one step, a new
+    story's and a stored entry's alike, so the keys go straight into their
+    GroupByKey: keys from two steps would meet in a Flatten, which the local
+    runner writes out and reads back in full (66 keys a story). A slim
+    fingerprint for the new story's index entry (tagged "slim") comes out
+    here too, where story and fingerprint are both at hand.
     """
 
     def setup(self):
         self._hasher = MinHasher()
 
-    def process(self, batch: list[Story]):
-        for story, fingerprint in zip(batch, fingerprints(batch, self._hasher)):
+    def process(self, batch: list):
+        stories = [record for record in batch if isinstance(record, Story)]
+        for entry in batch:
+            if isinstance(entry, DedupIndexEntry):
+                for keyed in stored_candidate_keys(entry):
+                    yield beam.pvalue.TaggedOutput("keys", keyed)
+        for story, fingerprint in zip(stories, fingerprints(stories, self._hasher)):
             yield fingerprint.story_id, fingerprint
             yield beam.pvalue.TaggedOutput("slim", (fingerprint.story_id, slim(fingerprint)))
             for keyed in candidate_keys(story, fingerprint):
@@ -302,21 +315,24 @@ class _PairsInGroupFn(beam.DoFn):
 
 
 class _VerifyFn(beam.DoFn):
-    """(b, {halves, fingerprint}) -> verified edges (member a, member b, containment)."""
+    """(pair (a, b), its stories' fingerprints) -> verified edge (member a,
+    member b, containment)."""
 
     def setup(self):
         self._candidates = counter("dedup_candidate_pairs")
         self._edges = counter("dedup_verified_pairs")
 
     def process(self, grouped):
-        _b, joined = grouped
-        for b in joined["fingerprint"]:
-            for a, exact in joined["halves"]:
-                self._candidates.inc()
-                score = verified_containment(a, b, exact)
-                if score is not None:
-                    self._edges.inc()
-                    yield _member(a), _member(b), score
+        (a_id, b_id), halves = grouped
+        ends = {fingerprint.story_id: (fingerprint, exact) for fingerprint, exact in halves}
+        if a_id not in ends or b_id not in ends:
+            return
+        (a, exact), (b, _) = ends[a_id], ends[b_id]
+        self._candidates.inc()
+        score = verified_containment(a, b, exact)
+        if score is not None:
+            self._edges.inc()
+            yield _member(a), _member(b), score
 
 
 class _FinishFn(beam.DoFn):
@@ -358,15 +374,17 @@ class _KeepNewStories(beam.PTransform):
 
 
 class _FingerprintStories(beam.PTransform):
-    """New stories -> "prints" (story_id, fingerprint), "keys" (key,
-    (story_id, True)) and "slim" (story_id, slim fingerprint) (step 2)."""
+    """{"new": new stories, "index": index entries} -> "prints" (story_id,
+    fingerprint) of the new stories, "keys" (key, (story_id, is_new)) of
+    both and "slim" (story_id, slim fingerprint) of the new (steps 2 and 3)."""
 
     def __init__(self, batch_size: int):
         super().__init__()
         self._batch_size = batch_size
 
-    def expand(self, new):
-        return (new
+    def expand(self, inputs):
+        return ((inputs["new"], inputs["index"])
+                | "NewAndIndexed" >> beam.Flatten()
                 | "Batch" >> beam.BatchElements(min_batch_size=16,
                                                 max_batch_size=self._batch_size)
                 | "Fingerprint" >> beam.ParDo(_FingerprintFn()).with_outputs(
@@ -374,13 +392,11 @@ class _FingerprintStories(beam.PTransform):
 
 
 class _CandidatePairs(beam.PTransform):
-    """{"keys": new stories' keys, "index": index entries} -> ((a, b), exact)
+    """(key, (story_id, is_new)) of new and stored stories -> ((a, b), exact)
     for each pair that shares a key and holds a new story (step 3)."""
 
-    def expand(self, inputs):
-        stored_keys = inputs["index"] | "StoredKeys" >> beam.FlatMap(stored_candidate_keys)
-        return ((inputs["keys"], stored_keys)
-                | "AllKeys" >> beam.Flatten()
+    def expand(self, keys):
+        return (keys
                 | "ByKey" >> beam.GroupByKey()
                 | "PairsInGroup" >> beam.ParDo(_PairsInGroupFn())
                 | "ByPair" >> beam.GroupByKey()
@@ -430,20 +446,21 @@ class _StoredCandidateFingerprints(beam.PTransform):
 
 
 class _VerifyPairs(beam.PTransform):
-    """{"pairs": candidate pairs, "fingerprints": every candidate's
-    fingerprint} -> verified edges (step 4). A pair meets a's fingerprint
-    under a, then b's under b: two joins instead of a side input holding
-    every fingerprint."""
+    """{"pairs": candidate pairs, "new"/"stored": the fingerprints of new
+    stories and of stored candidates} -> verified edges (step 4). Each pair
+    meets its two fingerprints under their story_ids, then the two meet under
+    the pair: two keyed shuffles, the second carrying only candidates'
+    fingerprints, instead of a side input holding every fingerprint. The two
+    kinds of fingerprint enter the join apart: merged first, every new
+    story's fingerprint would be written out and read back once more on the
+    local runner, which materialises a Flatten."""
 
     def expand(self, inputs):
-        prints = inputs["fingerprints"]
-        halves = (
-            {"pairs": inputs["pairs"] | "ByA" >> beam.MapTuple(_keyed_by_a),
-             "fingerprint": prints}
-            | "JoinA" >> beam.CoGroupByKey()
-            | "FirstHalf" >> beam.FlatMapTuple(_first_half))
-        return ({"halves": halves, "fingerprint": prints}
-                | "JoinB" >> beam.CoGroupByKey()
+        return ({"ends": inputs["pairs"] | "Ends" >> beam.FlatMapTuple(_ends_of_pair),
+                 "new": inputs["new"], "stored": inputs["stored"]}
+                | "JoinPrints" >> beam.CoGroupByKey()
+                | "ToPairs" >> beam.FlatMapTuple(_fingerprint_to_pairs)
+                | "ByPair" >> beam.GroupByKey()
                 | "Verify" >> beam.ParDo(_VerifyFn()))
 
 
@@ -622,12 +639,13 @@ class Deduplicate(beam.PTransform):
             stored_ids = ((stored_ids, index | "IndexedIds" >> beam.Map(_stored_of_entry))
                           | "AllStored" >> beam.Flatten())
         new = {"new": stories, "stored": stored_ids} | "KeepNew" >> _KeepNewStories()
-        printed = new | "Fingerprints" >> _FingerprintStories(self._batch_size)
-        pairs = {"keys": printed.keys, "index": index} | "Candidates" >> _CandidatePairs()
+        printed = ({"new": new, "index": index}
+                   | "Fingerprints" >> _FingerprintStories(self._batch_size))
+        pairs = printed.keys | "Candidates" >> _CandidatePairs()
         stored_prints = ({"pairs": pairs, "index": index}
                          | "StoredCandidates" >> _StoredCandidateFingerprints(self._output))
-        all_prints = (printed.prints, stored_prints) | "AllPrints" >> beam.Flatten()
-        edges = {"pairs": pairs, "fingerprints": all_prints} | "Verify" >> _VerifyPairs()
+        edges = ({"pairs": pairs, "new": printed.prints, "stored": stored_prints}
+                 | "Verify" >> _VerifyPairs())
         clusters = edges | "Cluster" >> _AssignClusters()
         finished = ({"stories": new, "slim": printed.slim, "clusters": clusters}
                     | "Finish" >> _Finish(self._indexed_at))
