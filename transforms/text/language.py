@@ -45,12 +45,23 @@ def plainly_english(sample: str) -> bool:
     # As written: "The" of "The Irish Post" in Italian copy is a name.
     if "the" not in words:
         return False
-    english = sum(word in ENGLISH_WORDS for word in words)
+    english = sum(map(ENGLISH_WORDS.__contains__, words))
     if english < PLAINLY_ENGLISH_SHARE * len(words):
         return False
-    letters = sum(len(word) for word in words)
-    foreign = sum(not ch.isascii() for word in words for ch in word)
-    return foreign * 50 < letters
+    joined = "".join(words)
+    foreign = len(joined) - len(joined.encode("ascii", "ignore"))
+    return foreign * 50 < len(joined)
+
+
+_ASCII_NON_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def letter_count(text: str) -> int:
+    """How many characters of `text` are letters (str.isalpha), counted
+    without a Python step per character: ASCII in C, the rest one by one."""
+    ascii_letters = len(text.encode("ascii", "ignore").translate(None, _ASCII_NON_LETTERS))
+    return ascii_letters + sum(ch.isalpha() for ch in _NON_ASCII.findall(text))
 
 
 @functools.lru_cache(maxsize=1)
@@ -68,7 +79,7 @@ def detect_language(text: str) -> Optional[str]:
     """ISO 639-1 code of the text's language (py3langid, whose model ships
     with the package), or None when too short or too unsure to tell."""
     sample = text[:2000]
-    letters = sum(ch.isalpha() for ch in sample)
+    letters = letter_count(sample)
     if letters < MIN_LANGUAGE_LETTERS:
         return None
     if plainly_english(sample):
