@@ -1,9 +1,12 @@
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 import apache_beam as beam
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
+from tests.conftest import REPO
 from transforms.nlp import model as nlp_stage
 from transforms.nlp import Extract
 from transforms.nlp.model import (
@@ -61,6 +64,25 @@ def test_one_failing_story_costs_that_story_not_the_batch(nlp, monkeypatch):
     # neighbour, entities and all: the failure cost it nothing.
     alone = real_extract(batch[0], nlp(model_text(batch[0])))
     assert alone.entities and results[0].inference == alone
+
+
+def test_building_a_run_imports_no_spacy(tmp_path):
+    # The launcher only builds the graph, and a rerun over unchanged feeds
+    # reads no story: neither should pay for importing spaCy (~0.45 s).
+    script = (
+        "import sys\n"
+        "import apache_beam as beam\n"
+        "from pipeline.build import build\n"
+        "from pipeline.config import parse_run_args\n"
+        f"config = parse_run_args(['--output', {str(tmp_path / 'out')!r}])\n"
+        "pipeline = beam.Pipeline(options=config.pipeline_options())\n"
+        "build(pipeline, config)\n"
+        "pipeline.to_runner_api()\n"
+        "print(sorted(m for m in ('spacy', 'thinc') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_the_model_is_loaded_by_the_first_batch_not_by_setup(monkeypatch):

@@ -22,7 +22,7 @@ from typing import Any, Iterable, Optional, Sequence
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 
 from schemas.records import Story
-from transforms.nlp import attributes, guard
+from transforms.nlp import guard
 from transforms.nlp.extract import extract
 from transforms.nlp.given_names import given_names
 from transforms.nlp.names import gazetteer
@@ -134,7 +134,12 @@ class DeferredPipeline:
 def _replace_ruler_and_lemmatizer(nlp) -> None:
     """Put `attributes.AttributesAndLemmas` where the attribute_ruler and
     the lemmatizer were, when it reproduces this model's (else keep them)."""
+    # Imported here, on the worker that loads the model: attributes imports
+    # spaCy (half a second), which the launcher, and a run with no story to
+    # read, never need.
     from spacy.language import Language
+
+    from transforms.nlp import attributes
 
     if not Language.has_factory(ATTRIBUTES):
         # A factory, not a component: each pipeline gets one built from its
