@@ -131,15 +131,15 @@ def main() -> int:
         if name not in (BARE_ONE, BARE_TWO):
             print(f"{name:34} {seconds:8.1f} {n / seconds:10.1f}")
     one, two = timings["multi_processing, 1 worker"], timings["multi_processing, 2 workers"]
-    speedups = sorted(r["multi_processing, 1 worker"] / r["multi_processing, 2 workers"]
-                      for r in rounds)
+    # Per-round figures in round order, so that each round's three line up.
+    speedups = [r["multi_processing, 1 worker"] / r["multi_processing, 2 workers"]
+                for r in rounds]
     print(f"speedup 2 workers / 1 worker: {one / two:.2f}x  (issue 14's target: >= 1.8x); "
           "per round " + ", ".join(f"{x:.2f}x" for x in speedups))
     print(f"bare nlp.pipe over the {len(texts)} texts the model reads: "
           f"{timings[BARE_ONE]:.1f} s in 1 process, {timings[BARE_TWO]:.1f} s in 2 at once")
     ceilings = [r[BARE_ONE] / r[BARE_TWO] for r in rounds]
-    shares = sorted((r["multi_processing, 1 worker"] / r["multi_processing, 2 workers"])
-                    / (r[BARE_ONE] / r[BARE_TWO]) for r in rounds)
+    shares = [speedup / ceiling for speedup, ceiling in zip(speedups, ceilings)]
     print(f"speedup bare spaCy 2 processes / 1: {timings[BARE_ONE] / timings[BARE_TWO]:.2f}x "
           "(this machine's ceiling); per round " + ", ".join(f"{x:.2f}x" for x in ceilings))
     print(f"pipeline speedup as a share of that ceiling: {statistics.median_low(shares):.2f}; "
