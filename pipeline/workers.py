@@ -85,27 +85,55 @@ def _is_local_multi_processing(options: PipelineOptions) -> bool:
     return local and mode == "multi_processing" and Path("/proc/self/stat").exists()
 
 
+# The thread in which Beam 2.77's local runner starts each SDK worker
+# (local_job_service.SubprocessSdkWorker.run): it waits for the worker's
+# process and raises when that process exits with a non-zero status.
+_WORKER_THREAD = "run_worker"
+
+
 @contextmanager
 def failing_on_lost_workers(options: PipelineOptions, run_id: str,
                             grace: float = GRACE_SECONDS) -> Iterator[None]:
     """Around running the pipeline: if a local SDK worker vanishes and the
-    run has not finished `grace` seconds later, print one line and exit 1."""
+    run has not finished `grace` seconds later, print one line and exit 1.
+
+    A worker is known lost two ways: its process was seen and is gone (a
+    scan of /proc each second), or the thread Beam waits on it in ended in
+    an error (at once, so a worker killed between two scans is not missed).
+    """
     if not _is_local_multi_processing(options):
         yield
         return
     done = threading.Event()
+    lost_lock = threading.Lock()
+    lost: dict = {"at": None, "pids": set()}
+
+    def note_lost(pids: set) -> None:
+        with lost_lock:
+            if lost["at"] is None:
+                lost["at"] = time.monotonic()
+            lost["pids"] |= pids
+
+    previous_hook = threading.excepthook
+
+    def worker_thread_failed(args) -> None:
+        if args.thread is not None and args.thread.name == _WORKER_THREAD:
+            note_lost(set())  # reported by the watch below, in one line
+            return
+        previous_hook(args)
 
     def watch() -> None:
         seen: set[int] = set()
-        lost_at, lost = None, set()
         while not done.wait(1.0):
             alive = sdk_workers(os.getpid())
-            if lost_at is None and seen - alive:
-                lost_at, lost = time.monotonic(), seen - alive
+            if seen - alive:
+                note_lost(seen - alive)
             seen |= alive
+            with lost_lock:
+                lost_at, pids = lost["at"], sorted(lost["pids"])
             if lost_at is not None and time.monotonic() - lost_at > grace and not done.is_set():
-                pids = ", ".join(str(p) for p in sorted(lost))
-                print(f"wirestream run {run_id}: FAILED: Beam worker process {pids} died "
+                which = f"process {', '.join(map(str, pids))}" if pids else "process"
+                print(f"wirestream run {run_id}: FAILED: Beam worker {which} died "
                       f"and the run did not finish within {grace:.0f} s; the next run "
                       f"finishes or discards this run's work", file=sys.stderr, flush=True)
                 # The lease and staging are left as a killed run leaves them:
@@ -113,6 +141,7 @@ def failing_on_lost_workers(options: PipelineOptions, run_id: str,
                 # once, and the next run recovers the staged work.
                 os._exit(FAILED)
 
+    threading.excepthook = worker_thread_failed
     thread = threading.Thread(target=watch, name="wirestream-worker-watch", daemon=True)
     thread.start()
     try:
@@ -120,3 +149,4 @@ def failing_on_lost_workers(options: PipelineOptions, run_id: str,
     finally:
         done.set()
         thread.join()
+        threading.excepthook = previous_hook

@@ -99,3 +99,27 @@ def test_a_killed_worker_loses_and_doubles_nothing(tmp_path, clean):
           f"{outcomes}")
     # The trials prove little unless the kills landed while workers ran.
     assert sum(killed for killed, *_ in outcomes) >= 2, outcomes
+
+
+def test_a_worker_killed_as_it_starts_still_ends_the_run(tmp_path, clean):
+    # Killed before the watch's first look at the workers (it scans /proc
+    # once a second): the run must still end itself, not wait for ever.
+    feeds, out = feed_list(tmp_path), tmp_path / "out"
+    process = start_workers(feeds, out)
+    while not sdk_workers(process.pid) and process.poll() is None:
+        time.sleep(0.01)
+    victims = sorted(sdk_workers(process.pid))
+    assert victims, "the run ended before it started a worker"
+    os.kill(victims[0], signal.SIGKILL)
+    try:
+        output = process.communicate(timeout=GRACE + 120)[0].decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("the run hung after a worker was killed as it started")
+    assert process.returncode == 1, output[-3000:]
+    assert ("wirestream: pipeline failed" in output
+            or "died and the run did not finish within" in output), output[-3000:]
+    check_killed(out, clean)
+    finish(start(feeds, out))
+    check_finished(out, clean, "a worker killed as it started")
