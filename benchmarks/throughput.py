@@ -33,9 +33,9 @@ reads all N archive lines but parses only canonical stories), so every row
 counts the same work. The ratio column is rate / bare nlp.pipe rate; the
 target for the pipeline is >= 0.9 (issue 14). Because that ratio moves with
 spaCy's own speed, the script also prints what the pipeline adds in seconds:
-the pipeline's time minus the extraction stage's, per run and per story. With --runs K every measurement
-runs K times in interleaved rounds and the median is printed, with each
-round's pipeline-to-bare ratio.
+the pipeline's time minus the extraction stage's, per run and per story.
+With --runs K every measurement runs K times in interleaved rounds and the
+median is printed, with each round's pipeline-to-bare ratio.
 
 The corpus is evaluation-only data, read in place from ../shared/data (or
 $WIRESTREAM_DATA); the JSON Lines archive is written to a temp dir.
@@ -48,6 +48,7 @@ Exits 2 with one line when the corpus or the spaCy model is missing.
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -247,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         # nothing else changed); what wirestream adds, in seconds, does not.
         extra = sorted(seconds_of(r["pipeline in_memory"])
                        - seconds_of(r["extraction stage (handler)"]) for r in rounds)
-        middle = extra[(len(extra) - 1) // 2]
+        middle = statistics.median_low(extra)
         print(f"pipeline beyond the handler: {middle:.1f} s a run, "
               f"{1000 * middle / len(stories):.1f} ms a story (median of rounds; "
               "rounds " + ", ".join(f"{x:.1f}" for x in extra) + " s): start-up, "
