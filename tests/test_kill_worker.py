@@ -47,6 +47,25 @@ def start_workers(feeds: Path, out: Path) -> subprocess.Popen:
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def output_or_fail(process: subprocess.Popen, timeout: float, hung: str) -> str:
+    """The run's output once it ends; fails the test with `hung` if it has
+    not ended within `timeout` seconds."""
+    try:
+        return process.communicate(timeout=timeout)[0].decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail(hung)
+
+
+def check_gave_up(process: subprocess.Popen, output: str) -> None:
+    """Beam noticed the lost worker ("pipeline failed: ... Channel closed
+    prematurely") or, waiting on it, the watch ended the run: exit 1."""
+    assert process.returncode == 1, output[-3000:]
+    assert ("wirestream: pipeline failed" in output
+            or "died and the run did not finish within" in output), output[-3000:]
+
+
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
     folder = tmp_path_factory.mktemp("clean-worker")
@@ -74,19 +93,11 @@ def test_a_killed_worker_loses_and_doubles_nothing(tmp_path, clean):
         killed = process.poll() is None and bool(victims)
         if killed:
             os.kill(rnd.choice(victims), signal.SIGKILL)
-        try:
-            output = process.communicate(timeout=300)[0].decode(errors="replace")
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            pytest.fail(f"trial {trial}: the run hung after one of its workers was killed")
+        output = output_or_fail(process, 300,
+                                f"trial {trial}: the run hung after one of its workers was killed")
         seen = check_killed(out, clean)
         if process.returncode != 0:
-            # Beam noticed the lost worker ("pipeline failed: ... Channel
-            # closed prematurely") or, waiting on it, the watch ended the run.
-            assert process.returncode == 1, output[-3000:]
-            assert ("wirestream: pipeline failed" in output
-                    or "died and the run did not finish within" in output), output[-3000:]
+            check_gave_up(process, output)
             # The run gave up: the next run finishes or discards the work.
             finish(start(feeds, out))
         check_finished(out, clean, f"trial {trial} (seed {SEED}), exit {process.returncode}")
@@ -111,15 +122,9 @@ def test_a_worker_killed_as_it_starts_still_ends_the_run(tmp_path, clean):
     victims = sorted(sdk_workers(process.pid))
     assert victims, "the run ended before it started a worker"
     os.kill(victims[0], signal.SIGKILL)
-    try:
-        output = process.communicate(timeout=GRACE + 120)[0].decode(errors="replace")
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        pytest.fail("the run hung after a worker was killed as it started")
-    assert process.returncode == 1, output[-3000:]
-    assert ("wirestream: pipeline failed" in output
-            or "died and the run did not finish within" in output), output[-3000:]
+    output = output_or_fail(process, GRACE + 120,
+                            "the run hung after a worker was killed as it started")
+    check_gave_up(process, output)
     check_killed(out, clean)
     finish(start(feeds, out))
     check_finished(out, clean, "a worker killed as it started")
