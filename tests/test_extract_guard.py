@@ -161,6 +161,21 @@ def test_only_the_thread_that_overran_is_stopped():
     assert outcome == {"slow": "stopped", "quick": "done"}
 
 
+def test_a_deadline_centuries_away_neither_kills_the_watchdog_nor_stops_the_block():
+    # --nlp_story_seconds 1e308 is finite and allowed: the watchdog's wait
+    # for it overflowed the lock's timeout, and its thread died with a
+    # traceback on stderr.
+    from transforms.nlp import guard
+
+    with rule_deadline(1e308):
+        time.sleep(0.2)
+        assert guard._WATCHDOG._thread.is_alive()
+    with pytest.raises(StoryTimeout):
+        with rule_deadline(0.1):
+            while True:
+                pass
+
+
 def test_a_block_that_ends_in_time_is_never_interrupted_later():
     with rule_deadline(0.05):
         total = sum(range(1000))

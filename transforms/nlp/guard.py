@@ -297,9 +297,13 @@ class _Watchdog:
                     _set_async_exc(watch.thread, StoryTimeout)
                 nearest = min((w.deadline for w in self._watches), default=None)
                 self._wakes_at = math.inf if nearest is None else nearest
-                self._cond.wait(None if nearest is None else max(nearest - now, 0.001))
+                # At most an hour at a time: a deadline years away (a huge
+                # --nlp_story_seconds) overflows the lock's timeout otherwise.
+                self._cond.wait(None if nearest is None
+                                else min(max(nearest - now, 0.001), _LONGEST_SLEEP))
 
 
+_LONGEST_SLEEP = 3600.0
 _WATCHDOG = _Watchdog()
 
 
