@@ -1,5 +1,7 @@
+import bz2
 import gzip
 import json
+import random
 from datetime import datetime, timezone
 
 import apache_beam as beam
@@ -9,7 +11,12 @@ from apache_beam.testing.util import assert_that, equal_to
 from schemas.records import DeadLetter, Story
 from tests.conftest import SAMPLE
 from transforms.text import ReadArchive
-from transforms.text.archive import MAX_LINE_BYTES, iter_archive, parse_archive_line
+from transforms.text.archive import (
+    MAX_LINE_BYTES,
+    iter_archive,
+    parse_archive_line,
+    read_archive_lines,
+)
 from transforms.text.stories import derive_story_id, utc_from_iso
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
@@ -93,3 +100,58 @@ def test_read_archive_reads_gzipped_archives_line_by_line(beam_pipeline, tmp_pat
                     label="stories")
         assert_that(dead | beam.Map(lambda d: (d.error, d.ref.rsplit("/", 1)[-1])),
                     equal_to([("LineTooLong", "backfill.jsonl.gz:2")]), label="dead")
+
+
+def test_a_file_named_gz_that_is_not_gzip_is_one_dead_letter_and_the_run_goes_on(
+        beam_pipeline, tmp_path):
+    (tmp_path / "good.jsonl").write_text(line(id="g-1", title="Good", body="Fine.") + "\n")
+    (tmp_path / "fake.jsonl.gz").write_bytes(b"not gzip at all\n")
+    with beam_pipeline as p:
+        stories, dead = p | ReadArchive([str(tmp_path / "*")], "run", NOW)
+        assert_that(stories | beam.Map(lambda s: s.story_id), equal_to(["g-1"]),
+                    label="stories")
+        assert_that(dead | beam.Map(lambda d: (d.error, d.ref.rsplit("/", 1)[-1],
+                                               "nothing read from it" in d.message)),
+                    equal_to([("NotJSONLines", "fake.jsonl.gz", True)]), label="dead")
+
+
+@pytest.mark.parametrize("module, suffix", [(gzip, "gz"), (bz2, "bz2")])
+def test_an_archive_damaged_midway_keeps_the_lines_before_and_says_where_it_stopped(
+        tmp_path, module, suffix):
+    rng = random.Random(7)
+    words = ["wire", "copy", "minister", "said", "talks", "port", "closed", "market",
+             "shares", "rose", "fell", "court", "ruled", "storm", "north", "coast"]
+    # Random words, so that the damage sits past the first piece a reader
+    # decompresses. (Beam reads 16 MB of compressed data at a time, so in a
+    # run a smaller damaged file is one dead letter with nothing read; the
+    # standard library's readers here go piece by piece.)
+    text = "".join(line(id=f"d-{i}", title=f"Story {i}",
+                        body=" ".join(rng.choice(words) for _ in range(200))) + "\n"
+                   for i in range(3000))
+    packed = bytearray(module.compress(text.encode()))
+    middle = len(packed) * 3 // 4
+    packed[middle:middle + 64] = bytes(64)
+    path = tmp_path / f"damaged.jsonl.{suffix}"
+    path.write_bytes(bytes(packed))
+    with module.open(path, "rb") as handle:
+        items = list(read_archive_lines(handle, str(path), "run", NOW))
+    lines, letters = items[:-1], items[-1:]
+    assert all(isinstance(item, tuple) for item in lines)
+    assert 0 < len(lines) < 3000
+    assert [ref.rsplit(":", 1)[1] for ref, _ in lines] == [str(n) for n in range(1, len(lines) + 1)]
+    (letter,) = letters
+    assert isinstance(letter, DeadLetter) and letter.error == "NotJSONLines"
+    assert f"stops decompressing at line {len(lines) + 1:,} " in letter.message
+    assert f"its first {len(lines):,} line(s) were read, the rest was not" in letter.message
+
+def test_an_io_error_is_not_taken_for_bad_compressed_data():
+    # An error with an errno is the disk or the network: it must fail the
+    # bundle (Beam retries it), not become a dead letter.
+    from transforms.text.archive import decompressed_lines
+
+    def failing():
+        yield b"{}"
+        raise OSError(5, "Input/output error")
+
+    with pytest.raises(OSError):
+        list(decompressed_lines(failing()))

@@ -4,7 +4,9 @@ Each line is one story (contract: id, title, body, url, published, source,
 summary, authors). A line that is not JSON, or has neither title nor body, is
 a dead letter naming its file and line number; the run goes on. So is a line
 over MAX_LINE_BYTES (read past without holding it), and a file that is binary
-rather than text is one dead letter for the whole file. A date no story can
+rather than text is one dead letter for the whole file, and so is a
+compressed file that stops decompressing (the lines before it are read). A
+date no story can
 have (year 0, 9999) is dropped with a logged warning: the story is kept and
 filed under its fetch date, as an undated one is.
 """
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 import json
 import logging
+import lzma
 import re
+import zlib
 from datetime import datetime
 from typing import BinaryIO, Iterable, Iterator, NamedTuple, Union
 
@@ -48,6 +52,34 @@ class OversizedLine(NamedTuple):
     """A line read past: its size in bytes and its first bytes."""
     size: int
     head: bytes
+
+
+class Undecompressable(NamedTuple):
+    """Where a compressed file stopped decompressing, and why."""
+    error: str
+
+
+def _is_decompression_error(err: BaseException) -> bool:
+    """Errors of bad compressed data, as Beam's compressed files raise them
+    (zlib for .gz and .deflate, lzma, bz2's and gzip's OSError, zstd's own),
+    not an I/O error, which carries an errno and should fail the bundle so
+    that it is retried."""
+    if isinstance(err, (zlib.error, lzma.LZMAError, EOFError)):
+        return True
+    if isinstance(err, OSError):
+        return err.errno is None
+    return type(err).__name__ == "ZstdError"
+
+
+def decompressed_lines(lines: Iterable[Union[bytes, OversizedLine]]
+                       ) -> Iterator[Union[bytes, OversizedLine, Undecompressable]]:
+    """The lines, then an Undecompressable where the data stopped decompressing."""
+    try:
+        yield from lines
+    except Exception as err:
+        if not _is_decompression_error(err):
+            raise
+        yield Undecompressable(f"{type(err).__name__}: {err}")
 
 
 def _text_field(record: dict, key: str) -> str | None:
@@ -151,7 +183,8 @@ def binary_kind(first_bytes: bytes) -> str | None:
     return None
 
 
-def numbered_lines(lines: Iterable[Union[str, bytes, OversizedLine]], path: str, run_id: str,
+def numbered_lines(lines: Iterable[Union[str, bytes, OversizedLine, Undecompressable]],
+                   path: str, run_id: str,
                    fetched_at: datetime) -> Iterator[Union[tuple[str, str], DeadLetter]]:
     """(ref, text) of each non-blank line of one archive file, in order, ref
     being "path:number"; a file that is plainly not text, or a line over the
@@ -159,6 +192,13 @@ def numbered_lines(lines: Iterable[Union[str, bytes, OversizedLine]], path: str,
     so the lines of one large file can be spread over workers first."""
     for number, raw in enumerate(lines, start=1):
         ref = f"{path}:{number}"
+        if isinstance(raw, Undecompressable):
+            read = ("nothing read from it" if number == 1
+                    else f"its first {number - 1:,} line(s) were read, the rest was not")
+            yield dead_letter(run_id, STAGE, "NotJSONLines",
+                              f"{path} stops decompressing at line {number:,} "
+                              f"({raw.error}); {read}", ref=path, at=fetched_at)
+            return
         if number == 1 and isinstance(raw, (bytes, OversizedLine)):
             kind = binary_kind(raw.head if isinstance(raw, OversizedLine) else raw)
             if kind:
@@ -193,10 +233,10 @@ def _head_text(raw: Union[bytes, OversizedLine]) -> str:
 def read_archive(handle: BinaryIO, path: str, run_id: str,
                  fetched_at: datetime) -> Iterator[Union[Story, DeadLetter]]:
     """iter_archive over an open binary file, holding one line at a time."""
-    return iter_archive(bounded_lines(handle), path, run_id, fetched_at)
+    return iter_archive(decompressed_lines(bounded_lines(handle)), path, run_id, fetched_at)
 
 
 def read_archive_lines(handle: BinaryIO, path: str, run_id: str, fetched_at: datetime
                        ) -> Iterator[Union[tuple[str, str], DeadLetter]]:
     """numbered_lines over an open binary file, holding one line at a time."""
-    return numbered_lines(bounded_lines(handle), path, run_id, fetched_at)
+    return numbered_lines(decompressed_lines(bounded_lines(handle)), path, run_id, fetched_at)
