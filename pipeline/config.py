@@ -8,6 +8,7 @@ a running pipeline.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -69,9 +70,17 @@ def new_run_id(started_at: datetime) -> str:
     return f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse whose errors ("argument --x: invalid float value: 'abc'")
+    are a ConfigError's one line, not Beam's usage block of every option."""
+
+    def error(self, message: str):
+        raise ConfigError(message)
+
+
 def known_beam_flags() -> argparse.ArgumentParser:
     """A parser that knows every option of every PipelineOptions class loaded."""
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser = _OneLineParser(add_help=False, allow_abbrev=False)
     classes, seen = [PipelineOptions], set()
     while classes:
         cls = classes.pop()
@@ -130,20 +139,18 @@ def _validated(argv: list[str], now: Optional[datetime]) -> RunConfig:
                               "or a glob such as FOLDER/*.jsonl")
     if options.nlp_batch_size < 1:
         raise ConfigError("--nlp_batch_size must be at least 1")
+    _check_number(options, "nlp_story_seconds", minimum=0, inclusive=False)
     nlp_limits = Limits(chunk_chars=options.nlp_chunk_chars, max_chars=options.nlp_max_chars,
                         seconds=options.nlp_story_seconds)
     if nlp_limits.check():
         raise ConfigError(nlp_limits.check())
     for name in ("max_feed_bytes", "fetch_timeout", "fetch_connect_timeout",
-                 "fetch_budget", "fetch_per_host", "fetch_threads"):
-        if getattr(options, name) <= 0:
-            raise ConfigError(f"--{name} must be positive")
+                 "fetch_budget", "fetch_per_host", "fetch_threads", "dedup_retention_days"):
+        _check_number(options, name, minimum=0, inclusive=False)
+    _check_number(options, "fetch_host_gap", minimum=0, inclusive=True)
     if options.reprocess and not (options.replay or articles):
         raise ConfigError("--reprocess rewrites stories read again: give --replay or --articles")
-    if options.dedup_retention_days <= 0:
-        raise ConfigError("--dedup_retention_days must be positive")
-    if options.fetch_host_gap < 0:
-        raise ConfigError("--fetch_host_gap must not be negative")
+    _check_runner(argv)
     try:
         model = resolve_model(options.spacy_model)
     except ModelNotFound as err:
@@ -157,6 +164,9 @@ def _validated(argv: list[str], now: Optional[datetime]) -> RunConfig:
     output = options.output.rstrip("/") or "/"
     raw = None if (options.raw or "").lower() == "none" else (
         options.raw or paths.default_raw_dir(output))
+    _check_folder("--output", output)
+    if raw:
+        _check_folder("--raw", raw)
     return RunConfig(
         feeds=tuple(unique_feeds(feeds)), articles=articles, output=output, model=model,
         run_id=new_run_id(started_at), started_at=started_at, fetch=fetch,
@@ -164,3 +174,38 @@ def _validated(argv: list[str], now: Optional[datetime]) -> RunConfig:
         replay=options.replay, raw=raw, dedup_retention_days=options.dedup_retention_days,
         reprocess=options.reprocess)
 
+
+def _check_number(options, name: str, *, minimum: float, inclusive: bool) -> None:
+    """A finite number above (or from) `minimum`: NaN passes every
+    comparison with False, and an infinite timeout overflows the clocks."""
+    value = getattr(options, name)
+    if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
+        raise ConfigError(f"--{name} must be a finite number "
+                          f"{'of at least' if inclusive else 'above'} {minimum:g}, not {value}")
+
+
+def _check_runner(argv: list[str]) -> None:
+    """Beam's own options that a run would otherwise fail on deep inside
+    Beam, with exit 1 and a line that does not name the option."""
+    from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
+
+    options = PipelineOptions(argv)
+    workers = options.view_as(DirectOptions).direct_num_workers
+    if workers is not None and workers < 0:
+        raise ConfigError("--direct_num_workers must be 0 (one per core) or more, "
+                          f"not {workers}")
+    runner = options.view_as(StandardOptions).runner
+    # Beam's own lookup (runners.runner.create_runner): a known name, with or
+    # without "Runner", any case; or a PipelineRunner's dotted path.
+    known = {name.lower() for name in StandardOptions.KNOWN_RUNNER_NAMES}
+    if runner and "." not in runner and not {runner.lower(), runner.lower() + "runner"} & known:
+        raise ConfigError(f"--runner {runner}: not a runner Beam knows (known: "
+                          f"{', '.join(StandardOptions.KNOWN_RUNNER_NAMES)}; or a "
+                          "PipelineRunner's dotted path)")
+
+
+def _check_folder(flag: str, path: str) -> None:
+    """A local path given as a folder that is a file fails the first write
+    deep inside a run; say so before anything starts."""
+    if "://" not in path and os.path.exists(path) and not os.path.isdir(path):
+        raise ConfigError(f"{flag} {path}: not a folder")

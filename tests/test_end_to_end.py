@@ -120,16 +120,47 @@ def test_rerun_adds_no_story_level_rows_then_a_backfill_dead_letters_bad_lines(s
     (["run", "--articles", "nothing-*.jsonl", "--output", "OUT"], "no file matches"),
     (["run"], "--output is required"),
     (["frobnicate"], "unknown command"),
+    # A value of the wrong type: argparse's line, not Beam's usage block.
+    (["run", "--output", "OUT", "--dedup_retention_days=abc"],
+     "argument --dedup_retention_days: invalid float value: 'abc'"),
+    (["run", "--output", "OUT", "--direct_running_mode=bogus"],
+     "argument --direct_running_mode: invalid choice: 'bogus'"),
+    # NaN passes every comparison; infinity overflows the clocks.
+    (["run", "--output", "OUT", "--fetch_budget=nan"], "--fetch_budget must be a finite number"),
+    (["run", "--output", "OUT", "--fetch_host_gap=inf"], "--fetch_host_gap must be a finite"),
+    (["run", "--output", "OUT", "--nlp_story_seconds=nan"], "--nlp_story_seconds must be a finite"),
+    # Beam's options a run would otherwise fail on deep inside Beam.
+    (["run", "--output", "OUT", "--direct_num_workers=-1"], "--direct_num_workers must be 0"),
+    (["run", "--output", "OUT", "--runner=BogusRunner"], "--runner BogusRunner: not a runner"),
+    # A folder given as a file fails the first write otherwise, with a traceback.
+    (["run", "--output", "FILE"], "--output FILE: not a folder"),
+    (["run", "--output", "OUT", "--raw", "FILE"], "--raw FILE: not a folder"),
 ])
 def test_usage_errors_exit_2_with_one_line(tmp_path, args, message):
-    args = [a.replace("OUT", str(tmp_path / "o")) for a in args]
+    (tmp_path / "a-file").write_text("not a folder")
+    args = [a.replace("OUT", str(tmp_path / "o")).replace("FILE", "a-file") for a in args]
+    message = message.replace("FILE", "a-file")
     done = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
-    errors = [line for line in done.stderr.splitlines() if line.startswith("wirestream:")]
-    assert len(errors) == 1 and message in errors[0], done.stderr
-    assert "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("wirestream:") and message in lines[0], \
+        done.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path):
+    # Root writes anywhere, so the folder is made unwritable by what it is
+    # (a path through a file) rather than by its mode bits.
+    (tmp_path / "a-file").write_text("not a folder")
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "run", "--articles",
+         str(SAMPLE / "archive-with-errors.jsonl"), "--output", "a-file/out"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("wirestream: cannot write to a-file/out: "), \
+        done.stderr
 
 
 def test_usage_lists_every_command_and_help_lists_every_option(capsys):

@@ -109,14 +109,18 @@ def _open(uri: str) -> DeltaTable:
     try:
         return DeltaTable(uri)
     except TableNotFoundError:
+        pass
+    try:
+        create_table_with_add_actions(
+            uri, _SCHEMA, [], mode="error", name="wirestream lease",
+            configuration=_CONFIGURATION,
+            commit_properties=CommitProperties(app_transactions=[Transaction(APP_ID, 0)]))
+    except DeltaError as err:
         try:
-            create_table_with_add_actions(
-                uri, _SCHEMA, [], mode="error", name="wirestream lease",
-                configuration=_CONFIGURATION,
-                commit_properties=CommitProperties(app_transactions=[Transaction(APP_ID, 0)]))
-        except DeltaError:
-            pass  # another run created it first: the same empty lease
-        return DeltaTable(uri)
+            return DeltaTable(uri)  # another run created it first: the same empty lease
+        except TableNotFoundError:
+            raise err from None  # it could not be created: say why (a read-only DIR, ...)
+    return DeltaTable(uri)
 
 
 def _current(table: DeltaTable) -> tuple[int, Optional[Holder]]:
