@@ -93,6 +93,15 @@ def check_output_exists(output: str) -> None:
 
 
 def check_date(flag: str, value: Optional[str]) -> None:
-    """A YYYY-MM-DD option (a partition value), or a usage error."""
-    if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ConfigError(f"{flag} {value}: expected a date, YYYY-MM-DD")
+    """A YYYY-MM-DD option (a partition value) naming a real day, or a
+    usage error: 2024-99-01 reached DuckDB's cast, 2024-02-30 matched nothing."""
+    from datetime import date
+
+    if value is None:
+        return
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{flag} {value}: expected a date, YYYY-MM-DD") from None

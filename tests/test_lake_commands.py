@@ -60,6 +60,13 @@ def test_a_wrong_query_is_one_line_and_exit_2(lake, capsys):
     assert "the following arguments are required: sql" in capsys.readouterr().err
 
 
+def test_a_query_of_a_folder_that_does_not_exist_is_an_error_not_empty_tables(
+        tmp_path, capsys):
+    assert main(["query", "--output", str(tmp_path / "nope"), "select count(*) from stories"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"wirestream: --output {tmp_path / 'nope'}: no such folder"]
+
+
 def test_csv_and_table_formats(lake, capsys):
     assert main(["query", "--output", str(lake), "select source, count(*) as n from stories "
                  "group by source order by source", "--format", "csv"]) == 0
@@ -157,10 +164,17 @@ def test_the_report_is_self_contained_and_every_chart_renders(lake, tmp_path, ca
         assert high - low > 100 and dark > 500, (x, y, width, height)
 
 
-def test_report_rejects_a_bad_date_in_one_line(lake, tmp_path, capsys):
-    assert main(["report", "--output", str(lake), "--html", str(tmp_path / "r.html"),
-                 "--since", "yesterday"]) == 2
-    assert "YYYY-MM-DD" in capsys.readouterr().err
+@pytest.mark.parametrize("command, flag, value", [
+    ("report", "--since", "yesterday"),
+    ("report", "--since", "2024-99-01"),  # reached DuckDB's cast: "ConversionException: ^^^"
+    ("compact", "--before", "2024-02-30"),  # compacted nothing, silently
+])
+def test_report_and_compact_reject_a_date_that_is_no_day_in_one_line(
+        lake, tmp_path, capsys, command, flag, value):
+    extra = ["--html", str(tmp_path / "r.html")] if command == "report" else []
+    assert main([command, "--output", str(lake), *extra, flag, value]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"wirestream: {flag} {value}: expected a date, YYYY-MM-DD"]
 
 
 # --- Compaction while a run appends -----------------------------------------------

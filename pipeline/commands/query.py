@@ -41,6 +41,8 @@ def main(argv: list[str]) -> int:
     args = parse(argv)
     if args is None:
         return errors.OK
+    # A mistyped --output would otherwise read six empty tables and print 0.
+    errors.check_output_exists(args.output)
     import duckdb
 
     from transforms.lake.query import render, run_sql
