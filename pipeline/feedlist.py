@@ -19,7 +19,7 @@ import yaml
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
-from pipeline.errors import ConfigError, one_line
+from pipeline.errors import ConfigError, one_line, say
 from schemas.records import FeedSpec
 
 LIST_KEYS = {"feeds"}
@@ -43,14 +43,17 @@ def load_feed_list(path: str) -> list[FeedSpec]:
     return unique_feeds(specs)
 
 
-def resolve_location(url: str, base: Path) -> str:
+def resolve_location(url: str, base: Path, where: str) -> str:
     """An http(s)/file URL as given; a local path made absolute against the
     feed list's folder, so a list works from any working directory."""
-    scheme = urlparse(url).scheme.lower()
+    try:
+        scheme = urlparse(url).scheme.lower()
+    except ValueError as err:  # "Invalid IPv6 URL"
+        raise ConfigError(f"{where}: invalid URL {url}: {err}") from None
     if scheme in ("http", "https", "file"):
         return url
     if scheme and len(scheme) > 1:
-        raise ConfigError(f"unsupported feed URL scheme {scheme!r}: {url}")
+        raise ConfigError(f"{where}: unsupported URL scheme {scheme!r}: {url}")
     path = Path(url).expanduser()
     return str(path if path.is_absolute() else (base / path).resolve())
 
@@ -115,7 +118,7 @@ def _yaml_feed(file: Path, number: int, item) -> FeedSpec:
     allow_private = item.get("allow_private", False)
     if not isinstance(allow_private, bool):
         raise ConfigError(f"{where}: 'allow_private' must be true or false")
-    return FeedSpec(url=resolve_location(item["url"].strip(), file.parent),
+    return FeedSpec(url=resolve_location(item["url"].strip(), file.parent, where),
                     source=item["source"].strip(),
                     language=language.strip().lower() if language else None,
                     allow_private=allow_private)
@@ -141,6 +144,9 @@ def _from_opml(file: Path) -> list[FeedSpec]:
     for outline in root.iter("outline"):
         url = (outline.get("xmlUrl") or "").strip()
         if not url:
+            if (outline.get("type") or "").strip().lower() in ("rss", "atom"):
+                name = outline.get("title") or outline.get("text") or ""
+                raise ConfigError(f"{file}: outline {name!r} is a feed with no xmlUrl")
             continue  # a folder of feeds, not a feed
         source = (outline.get("title") or outline.get("text") or "").strip() \
             or urlparse(url).netloc or Path(url).stem
@@ -148,17 +154,21 @@ def _from_opml(file: Path) -> list[FeedSpec]:
         allow_private = (outline.get("allowPrivate") or "false").strip().lower()
         if allow_private not in ("true", "false"):
             raise ConfigError(f"{file}: outline {url}: allowPrivate must be true or false")
-        specs.append(FeedSpec(url=resolve_location(url, file.parent), source=source,
+        specs.append(FeedSpec(url=resolve_location(url, file.parent, f"{file}: outline {url}"),
+                              source=source,
                               language=language.strip().lower() if language else None,
                               allow_private=allow_private == "true"))
     return specs
 
 
 def unique_feeds(specs: list[FeedSpec]) -> list[FeedSpec]:
-    """Each URL once: a feed listed twice is fetched once, under its first name."""
-    seen, unique = set(), []
+    """Each URL once: a feed listed twice is fetched once, under its first
+    name; listed under another name too, a line on stderr says which won
+    (several lists may name one feed, so it is no error)."""
+    first: dict[str, FeedSpec] = {}
     for spec in specs:
-        if spec.url not in seen:
-            seen.add(spec.url)
-            unique.append(spec)
-    return unique
+        kept = first.setdefault(spec.url, spec)
+        if kept.source != spec.source:
+            say(f"feed {spec.url} is listed as {kept.source!r} and as {spec.source!r}: "
+                f"fetched once, as {kept.source!r}")
+    return list(first.values())

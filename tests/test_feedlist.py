@@ -24,7 +24,7 @@ def test_bundled_yaml_and_opml_name_the_same_feeds():
     assert all(Path(f.url).is_absolute() and Path(f.url).is_file() for f in from_yaml)
 
 
-def test_yaml_urls_keep_their_scheme_and_language_hint(tmp_path):
+def test_yaml_urls_keep_their_scheme_and_language_hint(tmp_path, capsys):
     path = write(tmp_path, "f.yaml", """
 feeds:
   - url: https://example.org/rss.xml
@@ -39,6 +39,10 @@ feeds:
     assert [(f.url, f.source, f.language) for f in feeds] == [
         ("https://example.org/rss.xml", "example", "en"),
         ("file:///srv/feeds/a.xml", "local", None)]
+    # The second name is not silently dropped: stderr says which one won.
+    assert capsys.readouterr().err.splitlines() == [
+        "wirestream: feed https://example.org/rss.xml is listed as 'example' and as "
+        "'listed-twice': fetched once, as 'example'"]
 
 
 @pytest.mark.parametrize("text, message", [
@@ -47,7 +51,10 @@ feeds:
     ("feeds: [\n", "invalid YAML"),
     ("- url: http://a/x\n", "expected a mapping with one key, 'feeds'"),
     ("feeds: []\n", "names no feeds"),
-    ("feeds:\n  - url: ftp://a/x\n    source: a\n", "unsupported feed URL scheme 'ftp'"),
+    ("feeds:\n  - url: ftp://a/x\n    source: a\n", "feed 1: unsupported URL scheme 'ftp'"),
+    # urlparse's own error, once followed by a hint about gs:// and s3://
+    ("feeds:\n  - url: http://a/x\n    source: a\n  - url: 'http://[::1'\n    source: b\n",
+     "feed 2: invalid URL http://[::1: Invalid IPv6 URL"),
 ])
 def test_bad_yaml_is_one_clear_line(tmp_path, text, message):
     path = write(tmp_path, "feeds.yaml", text)
@@ -69,6 +76,10 @@ def test_bad_opml_and_missing_or_unknown_files(tmp_path):
         load_feed_list(str(tmp_path / "missing.yaml"))
     with pytest.raises(ConfigError, match="must be .yaml, .yml or .opml"):
         load_feed_list(write(tmp_path, "feeds.txt", "x"))
+    # A feed outline whose URL is missing is an error, not a folder skipped.
+    with pytest.raises(ConfigError, match="outline 'Wire' is a feed with no xmlUrl"):
+        load_feed_list(write(tmp_path, "d.opml", '<opml><body><outline type="rss" text="Wire"/>'
+                                                 '</body></opml>'))
 
 
 def test_opml_folders_are_walked_and_titles_become_sources(tmp_path):
