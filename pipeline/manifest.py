@@ -136,13 +136,21 @@ def summary_lines(manifest: dict) -> list[str]:
         lines.append(f"  feeds:        {fetch['replayed']} replayed from raw responses")
     elif fetch["in"]:
         skipped = fetch["skipped_backoff"] + fetch["skipped_dead"]
-        lines.append(f"  feeds:        {fetch['in']} listed, {fetch['fetched']} fetched, "
-                     f"{fetch['not_modified']} not modified, {fetch['failed']} failed, "
+        # FAILING FEEDS lists every fetch_log row with an error: failed and
+        # skipped fetches, and bodies fetched that were no readable feed.
+        unreadable = len(problems.get("failed") or []) - fetch["failed"] - skipped
+        lines.append(f"  feeds:        {fetch['in']} listed, {fetch['fetched']} fetched"
+                     + (f" ({unreadable} of them no readable feed)" if unreadable > 0 else "")
+                     + f", {fetch['not_modified']} not modified, {fetch['failed']} failed, "
                      f"{skipped} skipped")
+    merged = dedup.get("same_id_merged") or 0
     lines += [
         f"  stories:      {dedup['in']} read, {write['stories']} new "
         f"({dedup['canonical']} canonical, {dedup['duplicates']} duplicates), "
-        f"{dedup['already_stored']} already stored",
+        f"{dedup['already_stored']} already stored"
+        # Served twice under one story_id (two feeds, one archive given twice):
+        # one copy is kept, so the line adds up.
+        + (f", {merged} same-id cop{'y' if merged == 1 else 'ies'} merged" if merged else ""),
         f"  dedup:        NLP skipped for {dedup['duplicates']} duplicate(s), "
         f"{_share(dedup['chars_duplicate'], dedup['chars_canonical'])} of the text",
         f"  extracted:    {extract['stories']} stories -> {extract['entities']} entities, "

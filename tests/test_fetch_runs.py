@@ -103,6 +103,32 @@ def test_failing_feeds_come_first_in_the_summary_and_the_run_goes_on(tmp_path, f
     assert_all_conserved(out)
 
 
+def test_the_summary_adds_up_with_a_page_that_is_no_feed_and_a_feed_served_twice(
+        tmp_path, feed_server, capsys):
+    # An HTML page answers 200 (fetched, yet a failing feed), and a mirror
+    # serves world.rss again under another name (its 11 stories share their
+    # story_ids with the original's: one copy of each is kept).
+    feed_server.expect_request("/page.html").respond_with_data(
+        "<html><body>Not a feed</body></html>", content_type="text/html")
+    feed_server.expect_request("/mirror.rss").respond_with_data(
+        (SAMPLE / "wikinews-world.rss").read_bytes(), content_type="application/rss+xml")
+    feeds = feed_list(tmp_path, feed_server, extra=f"""  - url: {feed_server.url_for('/page.html')}
+    source: a-page
+  - url: {feed_server.url_for('/mirror.rss')}
+    source: mirror
+""")
+    out = tmp_path / "out"
+    assert main(["run", "--feeds", feeds, "--output", str(out)]) == 0
+    summary = capsys.readouterr().out.splitlines()
+    assert summary[1] == "  FAILING FEEDS (1):"
+    assert "  feeds:        5 listed, 5 fetched (1 of them no readable feed), " \
+        "0 not modified, 0 failed, 0 skipped" in summary
+    assert "  stories:      35 read, 24 new (21 canonical, 3 duplicates), 0 already stored, " \
+        "11 same-id copies merged" in summary
+    assert rows(out, "stories") == 24
+    assert_all_conserved(out)
+
+
 def test_replay_rebuilds_the_same_tables_without_the_network(tmp_path, feed_server):
     out, rebuilt = tmp_path / "out", tmp_path / "rebuilt"
     assert main(["run", "--feeds", feed_list(tmp_path, feed_server), "--output", str(out)]) == 0
