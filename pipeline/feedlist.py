@@ -29,6 +29,8 @@ FEED_KEYS = {"url", "source", "language", "allow_private"}
 def load_feed_list(path: str) -> list[FeedSpec]:
     """Feeds named by a YAML or OPML file (chosen by extension)."""
     file = Path(path)
+    if file.is_dir():
+        raise ConfigError(f"{path}: is a folder; give a feed list file (.yaml, .yml or .opml)")
     if not file.is_file():
         raise ConfigError(f"feed list not found: {path}")
     suffix = file.suffix.lower()

@@ -15,6 +15,7 @@ from transforms.text.archive import (
     MAX_LINE_BYTES,
     iter_archive,
     parse_archive_line,
+    read_archive,
     read_archive_lines,
 )
 from transforms.text.stories import derive_story_id, utc_from_iso
@@ -155,3 +156,15 @@ def test_an_io_error_is_not_taken_for_bad_compressed_data():
 
     with pytest.raises(OSError):
         list(decompressed_lines(failing()))
+
+
+def test_a_byte_order_mark_before_the_first_line_is_not_a_bad_line(tmp_path):
+    # Windows tools write UTF-8 with a BOM; json.loads refuses it, so the
+    # first story became an InvalidJSON dead letter.
+    path = tmp_path / "from-windows.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + (line(id="w-1", title="First", body="One.") + "\n"
+                                         + line(id="w-2", title="Second", body="Two.")).encode())
+    with open(path, "rb") as handle:
+        records = list(read_archive(handle, str(path), "run", NOW))
+    assert [(type(r).__name__, getattr(r, "story_id", None)) for r in records] == [
+        ("Story", "w-1"), ("Story", "w-2")]

@@ -74,6 +74,8 @@ def test_bad_opml_and_missing_or_unknown_files(tmp_path):
                                                  ' <!ENTITY b "&a;&a;&a;">]><opml>&b;</opml>'))
     with pytest.raises(ConfigError, match="feed list not found"):
         load_feed_list(str(tmp_path / "missing.yaml"))
+    with pytest.raises(ConfigError, match="is a folder; give a feed list file"):
+        load_feed_list(str(tmp_path))
     with pytest.raises(ConfigError, match="must be .yaml, .yml or .opml"):
         load_feed_list(write(tmp_path, "feeds.txt", "x"))
     # A feed outline whose URL is missing is an error, not a folder skipped.

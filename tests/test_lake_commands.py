@@ -164,6 +164,18 @@ def test_the_report_is_self_contained_and_every_chart_renders(lake, tmp_path, ca
         assert high - low > 100 and dark > 500, (x, y, width, height)
 
 
+@pytest.mark.parametrize("html, message", [
+    (".", "is a folder; give a file name"),
+    ("no-such-folder/r.html", "no such folder"),
+])
+def test_report_checks_where_the_page_goes_before_rendering_it(lake, tmp_path, capsys,
+                                                               monkeypatch, html, message):
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--output", str(lake), "--html", html]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"wirestream: --html {html}: {message}")
+
+
 @pytest.mark.parametrize("command, flag, value", [
     ("report", "--since", "yesterday"),
     ("report", "--since", "2024-99-01"),  # reached DuckDB's cast: "ConversionException: ^^^"

@@ -27,6 +27,7 @@ def main(argv: list[str]) -> int:
         return errors.OK
     errors.check_date("--since", args.since)
     errors.check_output_exists(args.output)
+    _check_html_path(args.html)
     from transforms.lake.report import render
 
     with errors.failures("report failed"):
@@ -35,3 +36,15 @@ def main(argv: list[str]) -> int:
             handle.write(page)
     print(f"wrote {args.html} ({len(page) // 1024} KiB)")
     return errors.OK
+
+
+def _check_html_path(html: str) -> None:
+    """Where the page goes must be a file in a folder that exists: found
+    out only after the whole report was rendered, and as exit 1, before."""
+    import os
+
+    if os.path.isdir(html):
+        raise errors.ConfigError(f"--html {html}: is a folder; give a file name")
+    folder = os.path.dirname(os.path.abspath(html))
+    if not os.path.isdir(folder):
+        raise errors.ConfigError(f"--html {html}: no such folder {folder}")

@@ -39,6 +39,7 @@ LOG = logging.getLogger(__name__)
 MAX_LINE_BYTES = 10 * 1024 * 1024
 _CHUNK = 1024 * 1024
 _HEAD = 4096
+_UTF8_BOM = b"\xef\xbb\xbf"
 # Magic numbers of files people hand over instead of JSON Lines.
 _BINARY_MAGIC = {b"\x1f\x8b": "gzip data (name it .gz to have it decompressed)",
                  b"PK\x03\x04": "a zip archive", b"PAR1": "a Parquet file",
@@ -206,6 +207,8 @@ def numbered_lines(lines: Iterable[Union[str, bytes, OversizedLine, Undecompress
                                   f"{path} is {kind}, not JSON Lines; nothing read from it",
                                   ref=path, payload=_head_text(raw), at=fetched_at)
                 return
+        if number == 1 and isinstance(raw, bytes) and raw.startswith(_UTF8_BOM):
+            raw = raw[len(_UTF8_BOM):]  # Windows tools start UTF-8 text with one
         if isinstance(raw, OversizedLine):
             yield dead_letter(run_id, STAGE, "LineTooLong",
                               f"line {number} is {raw.size:,} bytes, over the "
