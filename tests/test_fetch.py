@@ -270,6 +270,19 @@ def test_a_server_that_stalls_mid_body_times_out():
     assert state.consecutive_failures == 1
 
 
+def test_a_closed_port_is_said_in_the_systems_words_not_urllib3s_reprs():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result, state = fetch(f"http://127.0.0.1:{port}/closed.rss")
+    # Was: ConnectionError: _CheckedHTTPPool(host='127.0.0.1', port=...): Max
+    # retries exceeded with url: ... (Caused by NewConnectionError(...)), 280 chars.
+    assert result.outcome == "failed" and result.error == "ConnectionError: Connection refused"
+    assert state.last_error == result.error
+
+
 def test_a_server_that_trickles_is_cut_off_by_the_total_budget():
     config = FetchConfig(**{**QUICK.__dict__, "budget_s": 1.5})
     with stalling_server(RSS[:500], stall_s=0.2, drip=True) as server:

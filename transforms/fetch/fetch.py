@@ -19,6 +19,7 @@ feed's new FeedState. What it does, in order:
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -221,7 +222,7 @@ def _fetch_feed(spec: FeedSpec, state: FeedState, run_id: str, config: FetchConf
         return _failed(base, attempt, err, started), \
             _after_failure(attempt, config, now, str(err), None)
     except requests.RequestException as err:
-        message = f"{type(err).__name__}: {one_line(err, limit=300)}"
+        message = transport_error(err)
         return _failed(base, attempt, message, started), \
             _after_failure(attempt, config, now, message, None)
 
@@ -229,6 +230,24 @@ def _fetch_feed(spec: FeedSpec, state: FeedState, run_id: str, config: FetchConf
     result = dataclasses.replace(result, duration_ms=duration,
                                  bytes=len(result.body) if result.body else 0)
     return result, _after_success(attempt, result, validators, now)
+
+
+# The OS's own words inside urllib3's nested reprs ("... Failed to establish
+# a new connection to 127.0.0.1: [Errno 111] Connection refused"))').
+_OS_ERROR = re.compile(r"\[Errno -?\d+\] ([^'\"()\[\]]+)")
+
+
+def transport_error(err: Exception) -> str:
+    """What went wrong, in the OS's words where it has them: fetch_log.error
+    is read by people, and the row already names the feed's URL, which
+    urllib3's message repeats twice in the reprs of its pool and connection."""
+    text = str(err)
+    found = _OS_ERROR.search(text)
+    if found:
+        return f"{type(err).__name__}: {found.group(1).strip()}"
+    if "Read timed out" in text:
+        return f"{type(err).__name__}: Read timed out"
+    return f"{type(err).__name__}: {one_line(err, limit=300)}"
 
 
 def _failed(base: FetchResult, state: FeedState, error, started: float,
@@ -312,7 +331,7 @@ def _fetch_http(spec: FeedSpec, base: FetchResult, state: FeedState, config: Fet
         except (requests.RequestException, OSError) as err:
             if route.expired:
                 raise _out_of_time(config) from None
-            raise FetchError(f"{type(err).__name__}: {one_line(err, limit=300)}") from None
+            raise FetchError(transport_error(err)) from None
 
 
 def _private_hosts(spec: FeedSpec) -> frozenset[str]:
@@ -451,7 +470,7 @@ def _read_body(response: requests.Response, config: FetchConfig, route: Route) -
         if route.expired:
             raise FetchError(f"time budget of {config.budget_s:.0f} s exhausted "
                              "while reading the body") from None
-        raise FetchError(f"{type(err).__name__}: {one_line(err, limit=300)}") from None
+        raise FetchError(transport_error(err)) from None
     if route.expired:
         # The watchdog's shutdown can look like a body that simply ended.
         raise FetchError(f"time budget of {config.budget_s:.0f} s exhausted "
