@@ -361,7 +361,7 @@ def test_wirestream_run_over_an_archive_with_a_3mb_entry(tmp_path):
     (["--nlp_chunk_chars", "500"], "--nlp_chunk_chars must be between 1000 and 1000000"),
     (["--nlp_chunk_chars", "60000", "--nlp_max_chars", "50000"],
      "--nlp_max_chars must be at least --nlp_chunk_chars"),
-    (["--nlp_story_seconds", "0"], "--nlp_story_seconds must be positive"),
+    (["--nlp_story_seconds", "0"], "--nlp_story_seconds must be a finite number above 0, not 0.0"),
 ])
 def test_limits_that_make_no_sense_exit_2_with_one_line(tmp_path, capsys, flags, line):
     assert main(["run", "--articles", str(SAMPLE / "archive.jsonl"),
