@@ -191,7 +191,7 @@ def test_hostile_values_are_data_in_the_tables_not_paths(hostile_names_run):
     # raw responses are named by hashes of their feed URLs
     raw = sorted((out / "raw").rglob("*" + paths.RAW_SUFFIX))
     assert len(raw) == len(values)
-    assert all(re.fullmatch(r"[0-9a-f]{20}\.feed\.gz", p.name) for p in raw)
+    assert all(re.fullmatch(r"[0-9a-f]{20}-\d{8}T\d{12}Z\.feed\.gz", p.name) for p in raw)
 
 
 # --- 3. Raw files that cannot be read back ----------------------------------------

@@ -109,6 +109,41 @@ def test_a_stream_polls_for_real_and_agrees_with_a_batch_run(tmp_path, feeds, ca
         assert rows(out, name, *columns) == rows(batch, name, *columns), name
 
 
+def test_replaying_a_streams_raw_responses_gives_back_every_story(tmp_path, capsys):
+    # The world feed drops its first item and gains a new one after the first
+    # poll. Each poll's response was saved under one name per feed, so the
+    # second overwrote the first and the replay lost the dropped item.
+    full = (SAMPLE / "wikinews-world.rss").read_bytes()
+    items = ITEM.findall(full)
+    versions = [full.replace(items[-1], b""), full.replace(items[0], b"")]
+    served = []
+
+    def shifting(request):
+        body = versions[min(len(served), 1)]
+        served.append(body)
+        return Response(body, content_type="application/rss+xml")
+
+    server = HTTPServer(threaded=True)
+    server.start()
+    try:
+        server.expect_request("/world.rss").respond_with_handler(shifting)
+        listing = tmp_path / "feeds.yaml"
+        listing.write_text(f"feeds:\n  - url: {server.url_for('/world.rss')}\n    source: world\n")
+        out = tmp_path / "stream"
+        assert main(["stream", "--feeds", str(listing), "--output", str(out),
+                     "--poll-interval", "2", "--window", "600", "--max-polls", "2"]) == 0
+    finally:
+        server.stop()
+    streamed = rows(out, "stories", "story_id")
+    assert len(streamed) == len(items) == 11
+    assert len(list((out / "raw").rglob("*.feed.gz"))) == 2
+    replayed = tmp_path / "replayed"
+    assert main(["run", "--replay", str(out / "raw"), "--output", str(replayed)]) == 0
+    assert rows(replayed, "stories", "story_id") == streamed
+    assert_all_conserved(replayed)
+    capsys.readouterr()
+
+
 def test_a_stream_holds_the_lease_of_its_dir(tmp_path, feeds, capsys):
     listing, _ = feeds
     out = tmp_path / "out"

@@ -56,7 +56,8 @@ class _ShardFetcher:
                    run_date: str):
         result, new_state = fetch_feed(spec, state, self._run_id, self._config, gate=gate)
         if result.body is not None and self._raw_root:
-            path = paths.raw_file(self._raw_root, run_date, self._run_id, result.feed_url)
+            path = paths.raw_file(self._raw_root, run_date, self._run_id, result.feed_url,
+                                  result.fetched_at)
             raw_archive.write(path, result)
             result = dataclasses.replace(result, raw_path=path)
         return result, new_state

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import datetime, timezone
+from typing import Optional
 
 from apache_beam.io.filesystems import FileSystems
 
@@ -128,9 +130,15 @@ def default_raw_dir(output: str) -> str:
     return FileSystems.join(output, RAW_DIR)
 
 
-def raw_file(raw_root: str, run_date: str, run_id: str, feed_url: str) -> str:
-    """One changed fetch's raw response; named by a hash, never by the URL."""
+def raw_file(raw_root: str, run_date: str, run_id: str, feed_url: str,
+             fetched_at: Optional[datetime] = None) -> str:
+    """One changed fetch's raw response; named by a hash, never by the URL,
+    and by the fetch's time: a stream polls a feed many times under one
+    run_id, and each changed response must keep a file of its own for
+    --replay (one name per feed let the last poll overwrite the others)."""
     key = hashlib.sha1(feed_url.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+    if fetched_at is not None:
+        key += f"-{fetched_at.astimezone(timezone.utc):%Y%m%dT%H%M%S%fZ}"
     return FileSystems.join(raw_root, f"run_date={safe_name(run_date)}", safe_name(run_id),
                             key + RAW_SUFFIX)
 
