@@ -111,7 +111,8 @@ COLUMN_TEXT = {
     },
     "dead_letters": {
         "run_id": "The run that could not process the input.",
-        "stage": "fetch, parse, archive or extract.",
+        "stage": ("fetch, parse, archive or extract; in a stream also stream "
+                  "(TooLate: published longer than --allowed-lateness before its poll)."),
         "error": "Kind of failure (InvalidJSON, NotAFeed, FetchFailed, ...).",
         "message": "What went wrong, one line.",
         "ref": "Where the input was: a feed URL, FILE:LINE of an archive, a story_id.",

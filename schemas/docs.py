@@ -16,8 +16,9 @@ Each table is a Delta Lake table of Hive-partitioned Parquet under the output
 folder (`DIR/TABLE/_delta_log/` beside the partition folders). Read a table's
 current snapshot with `wirestream query`, `deltalake.DeltaTable(DIR/TABLE)`, or
 DuckDB over `DeltaTable(...).file_uris()`; a plain glob over
-`DIR/TABLE/**/*.parquet` also works, but between `wirestream compact` and its
-vacuum it sees the replaced files too. Timestamps are `timestamp[us, tz=UTC]`;
+`DIR/TABLE/**/*.parquet` also works, but after `wirestream compact` or a
+`--reprocess` run, until `wirestream compact` vacuums them, it sees the
+replaced files too. Timestamps are `timestamp[us, tz=UTC]`;
 offsets are character offsets into the column `field` names.
 """
 
