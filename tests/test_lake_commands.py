@@ -4,7 +4,9 @@ example queries), `wirestream report` opened in a real browser, and
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -74,6 +76,20 @@ def test_csv_and_table_formats(lake, capsys):
         "source,n", "example-syndicator,3", "wikinews-science,10", "wikinews-world,11"]
     assert main(["query", "--output", str(lake), "select 1 as one"]) == 0
     assert capsys.readouterr().out.splitlines() == ["one", "---", "1", "(1 row)"]
+
+
+def test_a_table_row_is_one_line_and_lists_are_json_in_csv(lake, capsys):
+    # Bodies hold paragraphs: each broke a table row over several lines.
+    sql = ("select body, authors from stories where body like '%' || chr(10) || '%' "
+           "and len(authors) > 0 order by story_id limit 2")
+    assert main(["query", "--output", str(lake), sql]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 + 2 + 1 and "\\n" in lines[2], lines
+    assert main(["query", "--output", str(lake), sql, "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))[1:]
+    # A list column is JSON, as --format json writes it, not Python's repr.
+    assert all(json.loads(authors) and isinstance(json.loads(authors), list)
+               for _body, authors in rows)
 
 
 def test_example_top_entities_per_day(lake, capsys):

@@ -74,6 +74,23 @@ def _plain(value):
     return value
 
 
+def _csv_cell(value):
+    """A list or struct as JSON (what the json format writes), not Python's repr."""
+    value = _plain(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+def _table_cell(value) -> str:
+    """One line a row: a body's line breaks and tabs shown as \\n and \\t."""
+    if value is None:
+        return ""
+    text = str(_csv_cell(value))
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r") \
+        .replace("\t", "\\t")
+
+
 def render(columns: list[str], rows: list[tuple], fmt: str) -> str:
     """Rows as an aligned text table, CSV or JSON Lines (one object a row)."""
     if fmt == "json":
@@ -83,10 +100,9 @@ def render(columns: list[str], rows: list[tuple], fmt: str) -> str:
         sink = io.StringIO()
         writer = csv.writer(sink, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([[_plain(v) for v in row] for row in rows])
+        writer.writerows([[_csv_cell(v) for v in row] for row in rows])
         return sink.getvalue()
-    cells = [[str(c) for c in columns]] + [["" if v is None else str(_plain(v)) for v in row]
-                                           for row in rows]
+    cells = [[str(c) for c in columns]] + [[_table_cell(v) for v in row] for row in rows]
     widths = [min(max(len(r[i]) for r in cells), 60) for i in range(len(columns))]
     lines = ["  ".join(cell[:60].ljust(w) for cell, w in zip(row, widths)).rstrip()
              for row in cells]
