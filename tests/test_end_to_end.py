@@ -187,6 +187,13 @@ def test_usage_lists_every_command_and_help_lists_every_option(capsys):
     options = [flag for action in parser._actions for flag in action.option_strings]
     assert len(options) > 10 and all(flag in run_help for flag in options)
 
+    # stream's help lists the same options but those it refuses.
+    from pipeline.commands.stream import RUN_ONLY
+    assert main(["stream", "--help"]) == 0
+    stream_help = capsys.readouterr().out
+    assert all((flag in stream_help) != flag.startswith(RUN_ONLY) for flag in options)
+    assert "--poll-interval" in stream_help
+
 
 @pytest.mark.parametrize("raised, line", [
     # On a remote worker Beam reports the worker's traceback as the message.

@@ -35,7 +35,8 @@ with DAG(
             "temp_location": "gs://my-bucket/tmp",
         },
         runner="DataflowRunner",
-        py_requirements=["wirestream"],
+        # wirestream is not on PyPI: install the checkout the DAG points at.
+        py_requirements=[REPO],
         py_system_site_packages=False,
     )
 

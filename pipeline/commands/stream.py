@@ -22,6 +22,10 @@ streaming, Flink: --runner ...). On the local runner the polls happen in real
 time, but extraction and the commits run once the last poll is done."""
 
 
+# Options of `run` that a stream, which polls feeds, has no use for.
+RUN_ONLY = ("--articles", "--replay", "--reprocess")
+
+
 def stream_flags() -> argparse.ArgumentParser:
     parser = errors.ArgumentParser(prog="wirestream stream", add_help=False)
     parser.add_argument("--poll-interval", type=float, default=300.0, metavar="S",
@@ -47,6 +51,9 @@ def print_help() -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[stream_flags()])
     WirestreamOptions._add_argparse_args(parser)
+    for action in parser._actions:
+        if set(action.option_strings) & set(RUN_ONLY):
+            action.help = argparse.SUPPRESS  # `parse` refuses them
     parser.print_help()
 
 
@@ -60,7 +67,7 @@ def parse(argv: list[str]):
         raise errors.ConfigError("--poll-interval and --window must be positive")
     if flags.max_polls is not None and flags.max_polls < 1:
         raise errors.ConfigError("--max-polls must be at least 1")
-    if any(a.startswith(("--articles", "--replay", "--reprocess")) for a in rest):
+    if any(a.startswith(RUN_ONLY) for a in rest):
         raise errors.ConfigError("stream polls feeds: --articles, --replay and "
                                  "--reprocess are for `wirestream run`")
     config = parse_run_args(rest + ["--streaming"])
