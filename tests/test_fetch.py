@@ -1,5 +1,6 @@
 """Fetching against real HTTP servers on loopback that misbehave on purpose."""
 
+import dataclasses
 import gzip
 import threading
 import time
@@ -337,6 +338,30 @@ class FakeClock:
 
     def sleep(self, seconds: float) -> None:
         self.now += seconds
+
+
+def test_fetch_log_times_start_when_the_host_lets_the_request_go(httpserver):
+    # Three feeds of one host, 1 s apart by politeness: each row's fetched_at
+    # is when its request went (1 s apart) and duration_ms its own time, not
+    # the wait behind the others (which made them 4, 1002 and 2000 ms).
+    from concurrent.futures import ThreadPoolExecutor
+
+    for name in ("a", "b", "c"):
+        httpserver.expect_request(f"/{name}.rss").respond_with_data(
+            RSS, content_type="application/rss+xml")
+    config = dataclasses.replace(QUICK, host_gap_s=1.0)
+    gate = HostGate(config.per_host, config.host_gap_s)
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(
+            lambda name: fetch_feed(FeedSpec(httpserver.url_for(f"/{name}.rss"), name, "en"),
+                                    None, "run", config, gate=gate,
+                                    now=datetime.now(timezone.utc))[0],
+            ("a", "b", "c")))
+    assert all(r.outcome == "fetched" and r.duration_ms < 700 for r in results), \
+        [r.duration_ms for r in results]
+    starts = sorted(r.fetched_at for r in results)
+    gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:])]
+    assert all(0.8 < gap < 1.5 for gap in gaps), gaps
 
 
 def test_host_gate_spaces_starts_to_one_host_and_holds_no_other_back(monkeypatch):

@@ -200,34 +200,34 @@ def _fetch_feed(spec: FeedSpec, state: FeedState, run_id: str, config: FetchConf
             error=f"skipped: backing off until {state.next_fetch_after:%Y-%m-%dT%H:%M:%SZ} "
                   f"after {state.consecutive_failures} failure(s): {state.last_error}"), state
 
-    started = time.monotonic()
+    clock = _Clock(now)
     attempt = dataclasses.replace(state, last_attempt=now)
     try:
         if _is_file(spec.url):
             result, validators = _fetch_file(base, attempt, config.max_bytes)
         else:
             result, validators = _fetch_http(spec, base, attempt, config,
-                                             gate or HostGate(config.per_host, 0.0))
+                                             gate or HostGate(config.per_host, 0.0), clock)
     except _Gone as err:
-        return _failed(base, attempt, err, started, dead=True), \
+        return _failed(base, attempt, err, clock, dead=True), \
             dataclasses.replace(attempt, dead=True, last_status=410, last_error=str(err))
     except _Throttled as err:
-        failed = _failed(base, attempt, err, started, status=err.status)
+        failed = _failed(base, attempt, err, clock, status=err.status)
         return failed, _after_failure(attempt, config, now, str(err), err.status,
                                       retry_after=err.retry_after)
     except FetchError as err:
-        return _failed(base, attempt, err, started, status=err.status), \
+        return _failed(base, attempt, err, clock, status=err.status), \
             _after_failure(attempt, config, now, str(err), err.status)
     except AddressRefused as err:
-        return _failed(base, attempt, err, started), \
+        return _failed(base, attempt, err, clock), \
             _after_failure(attempt, config, now, str(err), None)
     except requests.RequestException as err:
         message = transport_error(err)
-        return _failed(base, attempt, message, started), \
+        return _failed(base, attempt, message, clock), \
             _after_failure(attempt, config, now, message, None)
 
-    duration = int((time.monotonic() - started) * 1000)
-    result = dataclasses.replace(result, duration_ms=duration,
+    result = dataclasses.replace(result, duration_ms=clock.elapsed_ms(),
+                                 fetched_at=clock.started_at(),
                                  bytes=len(result.body) if result.body else 0)
     return result, _after_success(attempt, result, validators, now)
 
@@ -250,11 +250,32 @@ def transport_error(err: Exception) -> str:
     return f"{type(err).__name__}: {one_line(err, limit=300)}"
 
 
-def _failed(base: FetchResult, state: FeedState, error, started: float,
+class _Clock:
+    """When a fetch was asked for, and when the host's gate let its first
+    request go: fetch_log's fetched_at and duration_ms count from the latter
+    (docs: when the fetch started, how long it took), not from the wait
+    behind the same host's other feeds (1 s a feed by default)."""
+
+    def __init__(self, now: datetime):
+        self._asked, self._now = time.monotonic(), now
+        self._sent: Optional[float] = None
+
+    def sent(self) -> None:
+        if self._sent is None:
+            self._sent = time.monotonic()
+
+    def started_at(self) -> datetime:
+        return self._now + timedelta(seconds=(self._sent or self._asked) - self._asked)
+
+    def elapsed_ms(self) -> int:
+        return int((time.monotonic() - (self._sent or self._asked)) * 1000)
+
+
+def _failed(base: FetchResult, state: FeedState, error, clock: _Clock,
             status: Optional[int] = None, dead: bool = False) -> FetchResult:
     return dataclasses.replace(
         base, outcome="failed", error=str(error), status=410 if dead else status,
-        duration_ms=int((time.monotonic() - started) * 1000),
+        duration_ms=clock.elapsed_ms(), fetched_at=clock.started_at(),
         effective_url=state.effective_url or base.feed_url)
 
 
@@ -298,7 +319,7 @@ def _retry_after(value: Optional[str], now: datetime) -> Optional[float]:
 
 
 def _fetch_http(spec: FeedSpec, base: FetchResult, state: FeedState, config: FetchConfig,
-                gate: HostGate) -> tuple[FetchResult, Validators]:
+                gate: HostGate, clock: _Clock) -> tuple[FetchResult, Validators]:
     hops = _Redirects(state.effective_url or base.feed_url)
     host_and_port(hops.url)  # an unsupported scheme fails before any lookup
     headers = _request_headers(config, state)
@@ -307,7 +328,7 @@ def _fetch_http(spec: FeedSpec, base: FetchResult, state: FeedState, config: Fet
                lookup_timeout_s=config.connect_timeout_s) as route:
         try:
             while True:
-                with _request(route, gate, hops.url, headers, config) as response:
+                with _request(route, gate, hops.url, headers, config, clock) as response:
                     if hops.follow(response, config):
                         continue
                     if response.status_code in THROTTLED:
@@ -360,7 +381,7 @@ def _request_headers(config: FetchConfig, state: FeedState) -> dict[str, str]:
 
 @contextmanager
 def _request(route: Route, gate: HostGate, url: str, headers: dict[str, str],
-             config: FetchConfig):
+             config: FetchConfig, clock: _Clock):
     """One GET, its response open (body unread) for as long as the block runs.
 
     The host's gate is held until the response is closed: a body still
@@ -368,6 +389,7 @@ def _request(route: Route, gate: HostGate, url: str, headers: dict[str, str],
     starts once the gate lets its first request go.
     """
     with gate.request(urlparse(url).hostname or ""):
+        clock.sent()
         route.start()
         remaining = route.deadline - time.monotonic()
         if remaining <= 0:
