@@ -2,8 +2,11 @@
 --
 -- DuckDB. {stories} stands for the stories table of an output folder: the
 -- view `wirestream query` and `python examples/show_tables.py DIR --duplicates`
--- give it (its current Delta snapshot), or, between compactions,
---     read_parquet('DIR/stories/**/*.parquet', hive_partitioning=true) Every copy of a story has the same cluster_id, which is the
+-- give it (its current Delta snapshot), or, while no file has been replaced
+-- (see the README's "Reading it"),
+--     read_parquet('DIR/stories/**/*.parquet', hive_partitioning=true)
+--
+-- Every copy of a story has the same cluster_id, which is the
 -- story_id of its canonical copy (duplicate_of is null there). A story's time
 -- is published_at, else fetched_at for undated items. The lag of a copy is its
 -- time minus the canonical's: 0 for the canonical itself, and negative when a

@@ -60,6 +60,10 @@ def test_a_wrong_query_is_one_line_and_exit_2(lake, capsys):
     assert len(err) == 1 and "nope" in err[0]
     assert main(["query", "--output", str(lake)]) == 2
     assert "the following arguments are required: sql" in capsys.readouterr().err
+    # Two statements: DuckDB ran both and printed only the second's rows.
+    assert main(["query", "--output", str(lake), "select 1; select count(*) from stories"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "wirestream: query: 2 SQL statements given; query runs exactly one"]
 
 
 def test_a_query_of_a_folder_that_does_not_exist_is_an_error_not_empty_tables(

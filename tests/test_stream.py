@@ -309,6 +309,9 @@ def test_each_window_is_committed_as_a_run_with_its_manifest_and_feed_states(tmp
     manifest = json.loads((out / "_manifests" / "run-w20261101T122000.json").read_text())
     assert manifest["table_versions"]["stories"] == 1
     assert (manifest["duplicates"], manifest["fetches_failed"]) == (0, 0)
+    # Rows carry the stream's run_id: the manifest says which, to join them.
+    assert manifest["stream_run_id"] == "run"
+    assert {r["run_id"] for r in stories.to_pyarrow_table().to_pylist()} == {"run"}
     assert [s.etag for s in read_states(state_file)] == ['"10"']
 
 

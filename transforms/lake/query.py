@@ -59,6 +59,11 @@ def connect(output: str, tables: dict[str, TableSpec] = TABLES,
 def run_sql(output: str, sql: str) -> tuple[list[str], list[tuple]]:
     """(column names, rows) of one statement over OUTPUT's tables."""
     con = connect(output)
+    count = len(con.extract_statements(sql))
+    if count != 1:
+        # DuckDB would run them all and return the last one's rows.
+        raise duckdb.InvalidInputException(
+            f"{count} SQL statements given; query runs exactly one")
     cursor = con.execute(sql)
     columns = [d[0] for d in cursor.description] if cursor.description else []
     return columns, cursor.fetchall()

@@ -154,7 +154,8 @@ class _CommitWindow(beam.DoFn):
                          window.start.to_utc_datetime().strftime("%Y-%m-%d"))
         if states:
             merge_states(self._state_file, states, window_id)
-        manifest = window_manifest(self._output, window_id, window, staged)
+        manifest = window_manifest(self._output, window_id, window, staged,
+                                   stream_run_id=self._run_id)
         write_bytes(paths.manifest_file(self._output, window_id),
                     json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
         LOG.info("%s", window_line(manifest))

@@ -27,7 +27,8 @@ def _count(staged, table: str, column: str) -> int:
     return total
 
 
-def window_manifest(output: str, window_id: str, window, staged) -> dict:
+def window_manifest(output: str, window_id: str, window, staged, *,
+                    stream_run_id: str) -> dict:
     rows: dict[str, int] = {}
     for f in staged:
         rows[f.table] = rows.get(f.table, 0) + f.rows
@@ -35,6 +36,9 @@ def window_manifest(output: str, window_id: str, window, staged) -> dict:
         "duplicates": _count(staged, "stories", "duplicate_of"),
         "fetches_failed": _count(staged, "fetch_log", "error"),
         "run_id": window_id,
+        # The run_id the window's rows carry (stories, fetch_log, ...): the
+        # stream's, the same in every window; the window's own is its commits'.
+        "stream_run_id": stream_run_id,
         "window": {"start": window.start.to_utc_datetime().isoformat(),
                    "end": window.end.to_utc_datetime().isoformat()},
         "committed_at": datetime.now(timezone.utc).isoformat(),
