@@ -170,8 +170,8 @@ class Lease:
                                 f"{holder.since}, run_id {holder.run_id} (host {holder.host}, "
                                 f"pid {holder.pid}, until {holder.until})")
             if reason != "released":
+                # Returned, not logged: the command says it, once, on stderr.
                 taken_over = f"took over the lease of run {holder.run_id}: {reason}"
-                LOG.warning("%s", taken_over)
         self._since = now.isoformat()
         if not _commit(table, generation, self._me(now)):
             table.update_incremental()
