@@ -19,7 +19,7 @@ from typing import Optional
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.errors import ConfigError, one_line
+from pipeline.errors import ArgumentParser, ConfigError, one_line
 from pipeline.feedlist import load_feed_list, unique_feeds
 from pipeline.options import ViewCachingOptions, WirestreamOptions
 from schemas.records import FeedSpec
@@ -70,17 +70,12 @@ def new_run_id(started_at: datetime) -> str:
     return f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    """argparse whose errors ("argument --x: invalid float value: 'abc'")
-    are a ConfigError's one line, not Beam's usage block of every option."""
-
-    def error(self, message: str):
-        raise ConfigError(message)
-
-
-def known_beam_flags() -> argparse.ArgumentParser:
-    """A parser that knows every option of every PipelineOptions class loaded."""
-    parser = _OneLineParser(add_help=False, allow_abbrev=False)
+def known_beam_flags(command: str = "run") -> argparse.ArgumentParser:
+    """A parser that knows every option of every PipelineOptions class
+    loaded; a value it cannot read is the command's one-line usage error,
+    not Beam's usage block of every option."""
+    parser = ArgumentParser(prog=f"wirestream {command}", add_help=False,
+                            allow_abbrev=False)
     classes, seen = [PipelineOptions], set()
     while classes:
         cls = classes.pop()
@@ -95,9 +90,11 @@ def known_beam_flags() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_run_args(argv: list[str], *, now: Optional[datetime] = None) -> RunConfig:
-    """Validate `wirestream run` arguments; raise ConfigError with one line."""
-    _, unknown = known_beam_flags().parse_known_args(argv)
+def parse_run_args(argv: list[str], *, now: Optional[datetime] = None,
+                   command: str = "run") -> RunConfig:
+    """Validate `wirestream run` arguments (or those `stream` shares with it);
+    raise ConfigError with one line."""
+    _, unknown = known_beam_flags(command).parse_known_args(argv)
     if unknown:
         raise ConfigError(f"unknown option(s): {' '.join(unknown)}")
     # s3:// and friends need their options (credentials, endpoint) before
@@ -150,7 +147,7 @@ def _validated(argv: list[str], now: Optional[datetime]) -> RunConfig:
     _check_number(options, "fetch_host_gap", minimum=0, inclusive=True)
     if options.reprocess and not (options.replay or articles):
         raise ConfigError("--reprocess rewrites stories read again: give --replay or --articles")
-    _check_runner(argv)
+    _check_runner(options)
     try:
         model = resolve_model(options.spacy_model)
     except ModelNotFound as err:
@@ -184,12 +181,11 @@ def _check_number(options, name: str, *, minimum: float, inclusive: bool) -> Non
                           f"{'of at least' if inclusive else 'above'} {minimum:g}, not {value}")
 
 
-def _check_runner(argv: list[str]) -> None:
+def _check_runner(options: PipelineOptions) -> None:
     """Beam's own options that a run would otherwise fail on deep inside
     Beam, with exit 1 and a line that does not name the option."""
     from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
 
-    options = PipelineOptions(argv)
     workers = options.view_as(DirectOptions).direct_num_workers
     if workers is not None and workers < 0:
         raise ConfigError("--direct_num_workers must be 0 (one per core) or more, "

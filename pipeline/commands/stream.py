@@ -70,7 +70,7 @@ def parse(argv: list[str]):
     if any(a.startswith(RUN_ONLY) for a in rest):
         raise errors.ConfigError("stream polls feeds: --articles, --replay and "
                                  "--reprocess are for `wirestream run`")
-    config = parse_run_args(rest + ["--streaming"])
+    config = parse_run_args(rest + ["--streaming"], command="stream")
     stream = StreamConfig(flags.poll_interval, flags.window, flags.max_polls,
                           flags.duration, flags.allowed_lateness)
     return stream, config
