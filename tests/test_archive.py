@@ -1,5 +1,6 @@
 import bz2
 import gzip
+import io
 import json
 import random
 from datetime import datetime, timezone
@@ -148,14 +149,14 @@ def test_an_archive_damaged_midway_keeps_the_lines_before_and_says_where_it_stop
 def test_an_io_error_is_not_taken_for_bad_compressed_data():
     # An error with an errno is the disk or the network: it must fail the
     # bundle (Beam retries it), not become a dead letter.
-    from transforms.text.archive import decompressed_lines
+    from transforms.text.archive import bounded_lines
 
-    def failing():
-        yield b"{}"
-        raise OSError(5, "Input/output error")
+    class FailingDisk(io.BytesIO):
+        def read(self, size=-1):
+            raise OSError(5, "Input/output error")
 
     with pytest.raises(OSError):
-        list(decompressed_lines(failing()))
+        list(bounded_lines(FailingDisk(b"{}\n")))
 
 
 def test_a_byte_order_mark_before_the_first_line_is_not_a_bad_line(tmp_path):

@@ -72,17 +72,6 @@ def _is_decompression_error(err: BaseException) -> bool:
     return type(err).__name__ == "ZstdError"
 
 
-def decompressed_lines(lines: Iterable[Union[bytes, OversizedLine]]
-                       ) -> Iterator[Union[bytes, OversizedLine, Undecompressable]]:
-    """The lines, then an Undecompressable where the data stopped decompressing."""
-    try:
-        yield from lines
-    except Exception as err:
-        if not _is_decompression_error(err):
-            raise
-        yield Undecompressable(f"{type(err).__name__}: {err}")
-
-
 def _text_field(record: dict, key: str) -> str | None:
     value = record.get(key)
     if value is None or isinstance(value, str):
@@ -144,13 +133,20 @@ def _archive_story(record: dict, ref: str, run_id: str, fetched_at: datetime) ->
         run_id=run_id)
 
 
-def bounded_lines(handle: BinaryIO,
-                  limit: int = MAX_LINE_BYTES) -> Iterator[Union[bytes, OversizedLine]]:
+def bounded_lines(handle: BinaryIO, limit: int = MAX_LINE_BYTES
+                  ) -> Iterator[Union[bytes, OversizedLine, Undecompressable]]:
     """The lines of a binary file, each at most `limit` bytes; a longer one
-    is read past in chunks and comes out as an OversizedLine."""
+    is read past in chunks and comes out as an OversizedLine. A compressed
+    file whose data stops decompressing ends in an Undecompressable."""
     pending, skipped, head = b"", 0, b""
     while True:
-        chunk = handle.read(_CHUNK)
+        try:
+            chunk = handle.read(_CHUNK)
+        except Exception as err:
+            if not _is_decompression_error(err):
+                raise
+            yield Undecompressable(f"{type(err).__name__}: {err}")
+            return
         if not chunk:
             break
         lines = (pending + chunk).split(b"\n") if not skipped else chunk.split(b"\n")
@@ -236,10 +232,10 @@ def _head_text(raw: Union[bytes, OversizedLine]) -> str:
 def read_archive(handle: BinaryIO, path: str, run_id: str,
                  fetched_at: datetime) -> Iterator[Union[Story, DeadLetter]]:
     """iter_archive over an open binary file, holding one line at a time."""
-    return iter_archive(decompressed_lines(bounded_lines(handle)), path, run_id, fetched_at)
+    return iter_archive(bounded_lines(handle), path, run_id, fetched_at)
 
 
 def read_archive_lines(handle: BinaryIO, path: str, run_id: str, fetched_at: datetime
                        ) -> Iterator[Union[tuple[str, str], DeadLetter]]:
     """numbered_lines over an open binary file, holding one line at a time."""
-    return numbered_lines(decompressed_lines(bounded_lines(handle)), path, run_id, fetched_at)
+    return numbered_lines(bounded_lines(handle), path, run_id, fetched_at)
