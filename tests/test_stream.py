@@ -1,7 +1,10 @@
 """`wirestream stream`: a real stream against feeds that change between
 polls, its agreement with a batch run, and the streaming logic driven the
-Beam way (TestStream on the BundleBasedDirectRunner, which runs keyed state
-and watermark timers)."""
+Beam way: TestStream on the BundleBasedDirectRunner, which runs keyed state
+and watermark timers, for polling and windows; timestamped polls on the
+FnApiRunner for dedup, whose stages pass each poll on from timer to timer
+(the BundleBasedDirectRunner does not hold the watermark for a timer's
+output, see DeduplicateStream)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing import test_stream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import FixedWindows, TimestampedValue
@@ -25,7 +29,7 @@ from pipeline.cli import main
 from schemas.records import FeedSpec
 from tests.conftest import SAMPLE
 from tests.helpers import assert_all_conserved
-from tests.test_dedup import WIRE, story
+from tests.test_dedup import WIRE, story, trimmed
 from transforms.dedup import DeduplicateStream
 from transforms.fetch import FetchConfig, PollFeeds
 from transforms.fetch.feed_state import Backoff
@@ -187,6 +191,14 @@ def at(minutes: float) -> float:
     return (T0 + timedelta(minutes=minutes)).timestamp()
 
 
+def polls(p, *arrivals):
+    """Stories as a stream's polls deliver them: (minutes, [stories]) pairs."""
+    return (p
+            | "Polls" >> beam.Create([(story, at(minutes))
+                                      for minutes, stories in arrivals for story in stories])
+            | "PollTime" >> beam.MapTuple(TimestampedValue))
+
+
 def test_dedup_keeps_its_state_across_windows(tmp_path):
     original = story("a", WIRE, hours=0)
     other = story("b", "A completely different story about a football match in Lisbon "
@@ -195,17 +207,11 @@ def test_dedup_keeps_its_state_across_windows(tmp_path):
     old = story("old", "An archive story published three years before it was fetched, "
                        "about the harvest of a vineyard in the hills of Tuscany. " * 3,
                 hours=-3 * 365 * 24)
-    events = (test_stream.TestStream()
-              .add_elements([TimestampedValue(original, at(0)), TimestampedValue(other, at(0))])
-              .advance_watermark_to(at(5))
-              # A later poll: a copy of a, and a again under its own story_id.
-              .add_elements([TimestampedValue(copy, at(10)), TimestampedValue(original, at(10))])
-              .advance_watermark_to(at(15))
-              .add_elements([TimestampedValue(old, at(20))])
-              .advance_watermark_to(at(25))
-              .advance_watermark_to_infinity())
-    with streaming_pipeline() as p:
-        stories, index = (p | events | DeduplicateStream(str(tmp_path), T0, 7.0))
+    with beam.Pipeline(runner=FnApiRunner()) as p:
+        # A later poll brings a copy of a, and a again under its own story_id.
+        stories, index = (polls(p, (0, [original, other]), (10, [copy, original]),
+                                (20, [old]), (30, [copy, old]))
+                          | DeduplicateStream(str(tmp_path), T0, 7.0))
         found = (stories
                  | beam.WindowInto(FixedWindows(600))
                  | beam.Map(lambda s, w=beam.DoFn.WindowParam: (
@@ -216,8 +222,27 @@ def test_dedup_keeps_its_state_across_windows(tmp_path):
             ("a-copy", "a", "a", 600),
             # a story published long before it arrives is kept, in its own window
             ("old", "old", None, 1200)]))
-        assert_that(index | beam.Map(lambda e: e.story_id),
-                    equal_to(["a", "b", "a-copy", "old"]), label="index")
+        assert_that(index | beam.Map(lambda e: (e.story_id, e.indexed_at)),
+                    equal_to([("a", T0), ("b", T0), ("a-copy", T0 + timedelta(minutes=10)),
+                              ("old", T0 + timedelta(minutes=20))]), label="index")
+
+
+@pytest.mark.parametrize("retention_days, late_cluster", [(7.0, "a"), (1.0, "a-late")])
+def test_copies_join_a_stored_cluster_within_the_retention_only(
+        tmp_path, retention_days, late_cluster):
+    original = story("a", WIRE, hours=0)
+    full_copy = dataclasses.replace(story("a-copy", WIRE + " Reuters", hours=1), source="outlet")
+    teaser = dataclasses.replace(story("a-teaser", trimmed(WIRE, 0.7), hours=1), source="site")
+    late = dataclasses.replace(story("a-late", WIRE + " AP", hours=40), source="late")
+    with beam.Pipeline(runner=FnApiRunner()) as p:
+        # Two copies in one poll meet the stored story and each other; the
+        # last one arrives two days after the others were indexed.
+        stories, _index = (polls(p, (0, [original]), (60, [full_copy, teaser]),
+                                 (48 * 60, [late]))
+                           | DeduplicateStream(str(tmp_path), T0, retention_days))
+        assert_that(stories | beam.Map(lambda s: (s.story_id, s.cluster_id)),
+                    equal_to([("a", "a"), ("a-copy", "a"), ("a-teaser", "a"),
+                              ("a-late", late_cluster)]))
 
 
 def test_polling_fetches_on_each_tick_and_a_failing_feed_recovers(tmp_path):
