@@ -73,7 +73,8 @@ def build_manifest(config: RunConfig, counts: dict, state: str, *,
                       "replayed": _get(counts, "feeds_replayed")},
             "parse": {"entries": _get(counts, "entries_seen"),
                       "stories": _get(counts, "entries_parsed")},
-            "archive": {"lines": _get(counts, "archive_lines")},
+            "archive": {"lines": _get(counts, "archive_lines"),
+                        "repaired_lines": _get(counts, "archive_lines_repaired")},
             "dedup": {"in": _get(counts, "stories_in"),
                       "already_stored": _get(counts, "stories_already_stored"),
                       "same_id_merged": _get(counts, "stories_same_id_merged"),
@@ -143,6 +144,10 @@ def summary_lines(manifest: dict) -> list[str]:
                      + (f" ({unreadable} of them no readable feed)" if unreadable > 0 else "")
                      + f", {fetch['not_modified']} not modified, {fetch['failed']} failed, "
                      f"{skipped} skipped")
+    repaired = stages.get("archive", {}).get("repaired_lines")
+    if repaired:
+        lines.append(f"  archive:      {repaired} line(s) not valid UTF-8, "
+                     "their stray bytes read as windows-1252")
     merged = dedup.get("same_id_merged") or 0
     lines += [
         f"  stories:      {dedup['in']} read, {write['stories']} new "

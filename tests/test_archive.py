@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 
 import apache_beam as beam
 import pytest
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.util import assert_that, equal_to
 
 from schemas.records import DeadLetter, Story
@@ -140,7 +142,7 @@ def test_an_archive_damaged_midway_keeps_the_lines_before_and_says_where_it_stop
     lines, letters = items[:-1], items[-1:]
     assert all(isinstance(item, tuple) for item in lines)
     assert 0 < len(lines) < 3000
-    assert [ref.rsplit(":", 1)[1] for ref, _ in lines] == [str(n) for n in range(1, len(lines) + 1)]
+    assert [n.ref.rsplit(":", 1)[1] for n in lines] == [str(n) for n in range(1, len(lines) + 1)]
     (letter,) = letters
     assert isinstance(letter, DeadLetter) and letter.error == "NotJSONLines"
     assert f"stops decompressing at line {len(lines) + 1:,} " in letter.message
@@ -169,3 +171,20 @@ def test_a_byte_order_mark_before_the_first_line_is_not_a_bad_line(tmp_path):
         records = list(read_archive(handle, str(path), "run", NOW))
     assert [(type(r).__name__, getattr(r, "story_id", None)) for r in records] == [
         ("Story", "w-1"), ("Story", "w-2")]
+
+
+def test_lines_that_are_not_utf8_are_repaired_and_counted(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(line(id="u-1", title="Zürich", body="One.").encode() + b"\n"
+                     + b'{"id": "c-2", "title": "Z\xfcrich \x96 Caf\xe9", "body": "Two."}\n')
+    with open(path, "rb") as handle:
+        numbered = list(read_archive_lines(handle, str(path), "run", NOW))
+    assert [(n.ref.rsplit(":", 1)[1], n.repaired) for n in numbered] == [
+        ("1", False), ("2", True)]
+    pipeline = beam.Pipeline(runner=FnApiRunner())
+    stories, _dead = pipeline | ReadArchive([str(path)], "run", NOW)
+    assert_that(stories | beam.Map(lambda s: s.title), equal_to(["Zürich", "Zürich \u2013 Café"]))
+    result = pipeline.run()
+    result.wait_until_finish()
+    repaired = result.metrics().query(MetricsFilter().with_name("archive_lines_repaired"))
+    assert [c.committed for c in repaired["counters"]] == [1]

@@ -231,12 +231,18 @@ def test_a_trimmed_copy_arriving_in_a_later_run_joins_the_stored_cluster(tmp_pat
             "url": "https://outlet.example.org/republished", "published": "2030-01-01T00:00:00Z",
             "source": "outlet"}
     archive = tmp_path / "copy.jsonl"
-    archive.write_text(json.dumps(copy) + "\n")
+    # Written by a Windows tool: the outlet's name is windows-1252, not UTF-8.
+    archive.write_bytes(json.dumps(copy).replace('"outlet"', '"outl\u00e9t"', 1)
+                        .encode("cp1252") + b"\n")
     capsys.readouterr()
     assert main(["run", "--articles", str(archive), "--output", str(out)]) == 0
     assert sql(out, "select cluster_id, duplicate_of from {stories} where story_id = 'outlet-copy-1'") == [
         (cluster_id, cluster_id)]
     # Entities are not extracted again for the copy.
     assert sql(out, "select count(*) from {entities} where story_id = 'outlet-copy-1'") == [(0,)]
-    assert "NLP skipped for 1 duplicate(s)" in capsys.readouterr().out
+    summary = capsys.readouterr().out
+    assert "NLP skipped for 1 duplicate(s)" in summary
+    assert "archive:      1 line(s) not valid UTF-8" in summary
+    assert sql(out, "select source from {stories} where story_id = 'outlet-copy-1'") == [
+        ("outlét",)]
     assert_all_conserved(out)

@@ -332,11 +332,13 @@ def test_utf16_feed_reads_right():
     assert not dead and [s.title for s in stories] == ["Zürich café talks"]
 
 
-def test_invalid_utf8_in_an_archive_line_becomes_replacement_characters():
-    data = b'{"id": "enc-1", "title": "Caf\xe9 \xff ok", "body": "na\xc3\xafve"}\n'
+def test_invalid_utf8_in_an_archive_line_is_read_as_windows_1252():
+    # A line written by a Windows tool (or a latin-1 archive) among UTF-8
+    # ones: its stray bytes are windows-1252 text, not U+FFFD.
+    data = b'{"id": "enc-1", "title": "Caf\xe9 \x93ok\x94", "body": "na\xc3\xafve"}\n'
     (story,) = read_archive(io.BytesIO(data), "a.jsonl", "run", NOW)
     assert isinstance(story, Story)
-    assert (story.title, story.body) == ("Caf\ufffd \ufffd ok", "naïve")
+    assert (story.title, story.body) == ("Café \u201cok\u201d", "naïve")
 
 
 # --- 5. NULs and control characters ---------------------------------------------

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import BinaryIO, Iterable, Iterator, NamedTuple, Union
 
 from schemas.records import DeadLetter, Story, dead_letter
+from transforms.text.feed_bytes import STRAY_CP1252
 from transforms.text.stories import (
     DateOutOfRange,
     InvalidStory,
@@ -180,13 +181,32 @@ def binary_kind(first_bytes: bytes) -> str | None:
     return None
 
 
+class NumberedLine(NamedTuple):
+    """A line of an archive file: ref is "path:number"; repaired when some
+    of its bytes were not UTF-8 and were read as windows-1252."""
+
+    ref: str
+    text: str
+    repaired: bool = False
+
+
+def decode_line(raw: bytes) -> tuple[str, bool]:
+    """(text, repaired): UTF-8, with each byte that is not read as
+    windows-1252, as a feed's stray bytes are (Windows tools write it, and a
+    latin-1 archive reads right that way), rather than as U+FFFD."""
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors=STRAY_CP1252), True
+
+
 def numbered_lines(lines: Iterable[Union[str, bytes, OversizedLine, Undecompressable]],
                    path: str, run_id: str,
-                   fetched_at: datetime) -> Iterator[Union[tuple[str, str], DeadLetter]]:
-    """(ref, text) of each non-blank line of one archive file, in order, ref
-    being "path:number"; a file that is plainly not text, or a line over the
-    limit, is a dead letter instead. Parsing is left to `parse_archive_line`,
-    so the lines of one large file can be spread over workers first."""
+                   fetched_at: datetime) -> Iterator[Union[NumberedLine, DeadLetter]]:
+    """Each non-blank line of one archive file, in order; a file that is
+    plainly not text, or a line over the limit, is a dead letter instead.
+    Parsing is left to `parse_archive_line`, so the lines of one large file
+    can be spread over workers first."""
     for number, raw in enumerate(lines, start=1):
         ref = f"{path}:{number}"
         if isinstance(raw, Undecompressable):
@@ -211,9 +231,9 @@ def numbered_lines(lines: Iterable[Union[str, bytes, OversizedLine, Undecompress
                               f"{MAX_LINE_BYTES:,}-byte limit of an archive line",
                               ref=ref, payload=_head_text(raw), at=fetched_at)
             continue
-        line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        line, repaired = decode_line(raw) if isinstance(raw, bytes) else (raw, False)
         if line.strip():
-            yield ref, line
+            yield NumberedLine(ref, line, repaired)
 
 
 def iter_archive(lines: Iterable[Union[str, bytes, OversizedLine]], path: str, run_id: str,
@@ -221,7 +241,7 @@ def iter_archive(lines: Iterable[Union[str, bytes, OversizedLine]], path: str, r
     """Stories and dead letters of one archive file's lines, in order."""
     for item in numbered_lines(lines, path, run_id, fetched_at):
         yield parse_archive_line(item[1], item[0], run_id, fetched_at) \
-            if isinstance(item, tuple) else item
+            if isinstance(item, NumberedLine) else item
 
 
 def _head_text(raw: Union[bytes, OversizedLine]) -> str:
@@ -236,6 +256,6 @@ def read_archive(handle: BinaryIO, path: str, run_id: str,
 
 
 def read_archive_lines(handle: BinaryIO, path: str, run_id: str, fetched_at: datetime
-                       ) -> Iterator[Union[tuple[str, str], DeadLetter]]:
+                       ) -> Iterator[Union[NumberedLine, DeadLetter]]:
     """numbered_lines over an open binary file, holding one line at a time."""
     return numbered_lines(bounded_lines(handle), path, run_id, fetched_at)

@@ -53,7 +53,7 @@ _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 _XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:-]+)", re.I)
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _UTF8_NAMES = ("utf-8", "utf8")
-_STRAY = "wirestream.stray-cp1252"
+STRAY_CP1252 = "wirestream.stray-cp1252"
 
 
 def _read_as_cp1252(err: UnicodeDecodeError):
@@ -62,7 +62,7 @@ def _read_as_cp1252(err: UnicodeDecodeError):
     return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad), err.end
 
 
-codecs.register_error(_STRAY, _read_as_cp1252)
+codecs.register_error(STRAY_CP1252, _read_as_cp1252)
 
 
 class Repaired(ValueError):
@@ -180,7 +180,7 @@ def repair_stray_bytes(body: bytes, content_type: str | None) -> tuple[bytes, in
     stray = len(_HIGH_BYTE.findall(body)) - in_sequences
     if in_sequences < stray:
         return body, 0  # a single-byte feed: feedparser's fallback reads it right
-    return body.decode("utf-8", errors=_STRAY).encode("utf-8"), stray
+    return body.decode("utf-8", errors=STRAY_CP1252).encode("utf-8"), stray
 
 
 def parse_bytes(body: bytes, content_type: str | None):

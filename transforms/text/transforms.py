@@ -75,6 +75,7 @@ class _ArchiveLinesFn(beam.DoFn):
 
     def setup(self):
         self._lines = counter("archive_lines")
+        self._repaired = counter("archive_lines_repaired")
         self._dead = counter("archive_dead")
 
     def process(self, readable: fileio.ReadableFile):
@@ -86,7 +87,8 @@ class _ArchiveLinesFn(beam.DoFn):
                     self._dead.inc()
                     yield beam.pvalue.TaggedOutput("dead_letters", item)
                 else:
-                    yield item
+                    self._repaired.inc(int(item.repaired))
+                    yield item.ref, item.text
 
 
 class _ParseArchiveLineFn(beam.DoFn):
