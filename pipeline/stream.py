@@ -76,7 +76,7 @@ def build_stream(p: beam.Pipeline, config: RunConfig, stream: StreamConfig):
     lateness = (timedelta(seconds=stream.allowed_lateness_s)
                 if stream.allowed_lateness_s is not None else None)
     timely, too_late = stories | "Lateness" >> DropTooLate(config.run_id, lateness)
-    clustered, index_entries = timely | "Dedup" >> DeduplicateStream(
+    clustered, index_entries, dropped = timely | "Dedup" >> DeduplicateStream(
         config.output, config.started_at, config.dedup_retention_days)
 
     def windowed(pcoll, label):
@@ -96,4 +96,5 @@ def build_stream(p: beam.Pipeline, config: RunConfig, stream: StreamConfig):
         "dead_letters": (windowed(dead, "WindowDead"), nlp_dead) | "AllDead" >> beam.Flatten(),
         "dedup_index": windowed(index_entries, "WindowIndex"),
         "feed_states": windowed(feed_states, "WindowStates"),
+        "dedup_dropped": windowed(dropped, "WindowDropped"),
     } | "Write" >> WriteTables(config.output, config.run_id, None, state_file=state_file)

@@ -148,10 +148,11 @@ def test_a_stream_reads_stored_ids_only_from_the_days_of_its_stories(tmp_path, h
                     for r in (stored[-1], record("fresh", last, 999)))
     now = float(int(datetime.now(timezone.utc).timestamp()))
     with beam.Pipeline(runner=FnApiRunner()) as p:
-        stories, _index = (p
-                           | beam.Create([again, fresh])
-                           | beam.Map(TimestampedValue, now)
-                           | DeduplicateStream(str(out), datetime.now(timezone.utc), 7.0))
+        stories, _index, _dropped = (p
+                                     | beam.Create([again, fresh])
+                                     | beam.Map(TimestampedValue, now)
+                                     | DeduplicateStream(str(out), datetime.now(timezone.utc),
+                                                         7.0))
         assert_that(stories | beam.Map(lambda s: s.story_id), equal_to(["fresh"]))
 
 

@@ -9,6 +9,7 @@ output, see DeduplicateStream)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import threading
 from datetime import datetime, timedelta, timezone
@@ -86,6 +87,12 @@ def test_a_stream_polls_for_real_and_agrees_with_a_batch_run(tmp_path, feeds, ca
                  "--poll-interval", "2", "--window", "600", "--max-polls", "3"]) == 0
     printed = capsys.readouterr().out
     assert "window(s) committed" in printed
+    # Every story a window's polls parsed is a row or was dropped as seen.
+    assert "counts reconcile" in printed and "COUNTS DO NOT RECONCILE" not in printed
+    windows = [json.loads(path.read_text()) for path in (out / "_manifests").glob("*-w*.json")]
+    assert windows and all(w["reconciliation"]["stories"]["ok"] for w in windows)
+    assert sum(w["reconciliation"]["stories"]["in"] for w in windows) == 10 + 21 + 10 + 10
+    assert sum(w["dedup"]["already_stored"] for w in windows) == 10 + 20
     # (A window boundary may fall between two polls: one line per window.)
     assert "new stories (0 duplicates)" in printed
     assert re.search(r" 0 of \d+ fetches failed", printed)
@@ -207,11 +214,12 @@ def test_dedup_keeps_its_state_across_windows(tmp_path):
     old = story("old", "An archive story published three years before it was fetched, "
                        "about the harvest of a vineyard in the hills of Tuscany. " * 3,
                 hours=-3 * 365 * 24)
+    mirrored = dataclasses.replace(other, source="mirror", feed_url="https://mirror/rss")
     with beam.Pipeline(runner=FnApiRunner()) as p:
         # A later poll brings a copy of a, and a again under its own story_id.
-        stories, index = (polls(p, (0, [original, other]), (10, [copy, original]),
-                                (20, [old]), (30, [copy, old]))
-                          | DeduplicateStream(str(tmp_path), T0, 7.0))
+        stories, index, dropped = (polls(p, (0, [original, other, mirrored]),
+                                         (10, [copy, original]), (20, [old]), (30, [copy, old]))
+                                   | DeduplicateStream(str(tmp_path), T0, 7.0))
         found = (stories
                  | beam.WindowInto(FixedWindows(600))
                  | beam.Map(lambda s, w=beam.DoFn.WindowParam: (
@@ -225,6 +233,12 @@ def test_dedup_keeps_its_state_across_windows(tmp_path):
         assert_that(index | beam.Map(lambda e: (e.story_id, e.indexed_at)),
                     equal_to([("a", T0), ("b", T0), ("a-copy", T0 + timedelta(minutes=10)),
                               ("old", T0 + timedelta(minutes=20))]), label="index")
+        # What each poll dropped, for its window's reconciliation.
+        assert_that(dropped | beam.Map(lambda n, t=beam.DoFn.TimestampParam: (
+                        *n, int(t) - int(at(0)))),
+                    equal_to([("same_id_merged", 1, 0), ("already_stored", 1, 600),
+                              ("already_stored", 1, 1800), ("already_stored", 1, 1800)]),
+                    label="dropped")
 
 
 @pytest.mark.parametrize("retention_days, late_cluster", [(7.0, "a"), (1.0, "a-late")])
@@ -237,9 +251,9 @@ def test_copies_join_a_stored_cluster_within_the_retention_only(
     with beam.Pipeline(runner=FnApiRunner()) as p:
         # Two copies in one poll meet the stored story and each other; the
         # last one arrives two days after the others were indexed.
-        stories, _index = (polls(p, (0, [original]), (60, [full_copy, teaser]),
-                                 (48 * 60, [late]))
-                           | DeduplicateStream(str(tmp_path), T0, retention_days))
+        stories, _index, _dropped = (polls(p, (0, [original]), (60, [full_copy, teaser]),
+                                           (48 * 60, [late]))
+                                     | DeduplicateStream(str(tmp_path), T0, retention_days))
         assert_that(stories | beam.Map(lambda s: (s.story_id, s.cluster_id)),
                     equal_to([("a", "a"), ("a-copy", "a"), ("a-teaser", "a"),
                               ("a-late", late_cluster)]))

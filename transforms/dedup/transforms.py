@@ -742,6 +742,7 @@ class _StreamFirstCopyFn(beam.DoFn):
         self._hasher = MinHasher()
         self._stored_days: dict[str, tuple[float, frozenset]] = {}
         self._stored = counter("stories_already_stored")
+        self._merged = counter("stories_same_id_merged")
 
     def process(self, keyed, timestamp=beam.DoFn.TimestampParam,
                 pending=beam.DoFn.StateParam(PENDING), due=beam.DoFn.StateParam(DUE),
@@ -767,10 +768,14 @@ class _StreamFirstCopyFn(beam.DoFn):
         seen.write(True)
         now = _utc(timestamp)
         forget.set(_stamp(now + self._retention + _STATE_SLACK))
+        # Counted per poll as well, for the window's reconciliation.
         if known:
             self._stored.inc(len(copies))
+            yield beam.pvalue.TaggedOutput("dropped", ("already_stored", len(copies)))
             return
-        self._stored.inc(len(copies) - 1)
+        if len(copies) > 1:
+            self._merged.inc(len(copies) - 1)
+            yield beam.pvalue.TaggedOutput("dropped", ("same_id_merged", len(copies) - 1))
         story = first_copy(copies)
         yield story, fingerprints([story], self._hasher)[0], now
 
@@ -1001,7 +1006,8 @@ _Keyed = tuple[str, tuple[str, Any]]
 
 class DeduplicateStream(beam.PTransform):
     """A stream's stories -> (stories with cluster_id/duplicate_of, index
-    entries): the stream's Deduplicate, poll by poll through keyed state
+    entries, (count name, n) of the stories each poll dropped: already
+    stored, or the same story_id as one kept): the stream's Deduplicate, poll by poll through keyed state
     (`stream_state`), so that a story_id is emitted once and a copy joins
     its cluster in whatever window it arrives, and no key holds more than
     one story's, one candidate key's or one poll's worth.
@@ -1038,10 +1044,11 @@ class DeduplicateStream(beam.PTransform):
 
         copies = stories | "ByStoryId" >> beam.Map(
             lambda story: (story.story_id, ("copy", story))).with_output_types(_Keyed)
-        new = (stage("FirstCopy", copies, stored.seen)
-               | "FirstCopy" >> beam.ParDo(_StreamFirstCopyFn(self._output, retention))
-               | "ToStates" >> beam.FlatMap(_new_story_state).with_outputs(
-                   "buckets", "prints", "verify", "clusters"))
+        first = (stage("FirstCopy", copies, stored.seen)
+                 | "FirstCopy" >> beam.ParDo(_StreamFirstCopyFn(self._output, retention))
+                 .with_outputs("dropped", main="new"))
+        new = first.new | "ToStates" >> beam.FlatMap(_new_story_state).with_outputs(
+            "buckets", "prints", "verify", "clusters")
         asks = (stage("Buckets", new.buckets, stored.buckets)
                 | "Buckets" >> beam.ParDo(_StreamBucketFn(retention)))
         answers = (stage("Prints", new.prints, stored.prints, asks)
@@ -1051,4 +1058,4 @@ class DeduplicateStream(beam.PTransform):
         found = (stage("Cluster", new.clusters, stored.clusters, edges)
                  | "Cluster" >> beam.ParDo(_StreamClusterFn(retention)).with_outputs(
                      "index", main="stories"))
-        return found.stories, found.index
+        return found.stories, found.index, first.dropped

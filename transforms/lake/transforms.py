@@ -150,12 +150,15 @@ class _CommitWindow(beam.DoFn):
         window_id = window_run_id(self._run_id, window)
         staged = sorted((f for tag, f in tagged if tag == "file"), key=lambda f: f.final)
         states = [s for tag, s in tagged if tag == "state"]
+        dropped: dict[str, int] = {}
+        for name, count in (c for tag, c in tagged if tag == "dropped"):
+            dropped[name] = dropped.get(name, 0) + count
         delta.commit_run(self._output, window_id, staged,
                          window.start.to_utc_datetime().strftime("%Y-%m-%d"))
         if states:
             merge_states(self._state_file, states, window_id)
         manifest = window_manifest(self._output, window_id, window, staged,
-                                   stream_run_id=self._run_id)
+                                   stream_run_id=self._run_id, dropped=dropped)
         write_bytes(paths.manifest_file(self._output, window_id),
                     json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
         LOG.info("%s", window_line(manifest))
@@ -179,7 +182,9 @@ class WriteTables(beam.PTransform):
     In a stream (`state_file` given, inputs windowed, `feed_states` among
     them, `run_date` None): each window is committed on its own as a run
     would be, under `window_run_id`, and yields its manifest; the feed
-    states of the window's polls are saved after its tables.
+    states of the window's polls are saved after its tables. The optional
+    `dedup_dropped`, (count name, n) of the stories dedup dropped, lets the
+    window's manifest reconcile its stories.
     """
 
     def __init__(self, output: str, run_id: str, run_date: Optional[str],
@@ -221,7 +226,8 @@ class WriteTables(beam.PTransform):
                     _WritePartition(self._output, self._run_id, self._limits)))
         staged = written | "AllFiles" >> beam.Flatten()
         if self._state_file is not None:
-            return self._commit_windows(staged, inputs["feed_states"])
+            return self._commit_windows(staged, inputs["feed_states"],
+                                        inputs.get("dedup_dropped"))
         pipeline = staged.pipeline
         return (
             pipeline
@@ -245,11 +251,14 @@ class WriteTables(beam.PTransform):
             ).with_output_types(keyed[label].element_type)
         return keyed
 
-    def _commit_windows(self, staged, feed_states):
+    def _commit_windows(self, staged, feed_states, dropped=None):
         """A stream: one commit per window, once the window's files exist."""
+        parts = (staged | "TagFiles" >> beam.Map(lambda f: ("file", f)),
+                 feed_states | "TagStates" >> beam.Map(lambda s: ("state", s)))
+        if dropped is not None:
+            parts += (dropped | "TagDropped" >> beam.Map(lambda count: ("dropped", count)),)
         return (
-            (staged | "TagFiles" >> beam.Map(lambda f: ("file", f)),
-             feed_states | "TagStates" >> beam.Map(lambda s: ("state", s)))
+            parts
             | "WindowParts" >> beam.Flatten()
             | "OneKey" >> beam.Map(lambda tagged: (None, tagged))
             | "ByWindow" >> beam.GroupByKey()
