@@ -20,6 +20,7 @@ from transforms.dedup.stream_state import (
     meet_in_bucket,
     merged_asks,
     micros,
+    newest,
     split_due,
 )
 
@@ -133,3 +134,9 @@ def test_a_timer_takes_the_polls_up_to_its_time_and_leaves_later_ones():
     due, later = split_due([(30, "c"), (10, "a"), (20, "b"), (10, "a2")], 20)
     assert due == ["a", "b", "a2"]
     assert later == [(30, "c")]
+
+
+def test_forgetting_keeps_the_members_still_in_their_time():
+    members = [Member(f"s{i}", micros(NOW - timedelta(days=i))) for i in range(5)]
+    kept = newest(members, after=micros(NOW - timedelta(days=2)))
+    assert [m.story_id for m in kept] == ["s1", "s0"]   # oldest first

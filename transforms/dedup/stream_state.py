@@ -98,9 +98,13 @@ def meet_in_bucket(key: str, arrived: Iterable[str], members: Iterable[Member],
         for i, a in enumerate(new):
             asks += [Ask(b, a, exact) for b in sorted(stored)]
             asks += [Ask(b, a, exact) for b in new[i + 1:]]
-    kept = sorted(live + [Member(s, micros(now)) for s in arrived],
+    return asks, newest(live + [Member(s, micros(now)) for s in arrived])
+
+
+def newest(members: Iterable[Member], after: int = -1) -> list[Member]:
+    """The newest MAX_BUCKET + 1 members indexed after `after` (micros)."""
+    return sorted((m for m in members if m.indexed_at > after),
                   key=lambda m: (m.indexed_at, m.story_id))[-(MAX_BUCKET + 1):]
-    return asks, kept
 
 
 def merged_asks(asks: Iterable[tuple[str, bool]]) -> dict[str, bool]:

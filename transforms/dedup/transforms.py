@@ -84,6 +84,7 @@ from transforms.dedup.stream_state import (
     meet_in_bucket,
     merged_asks,
     micros,
+    newest,
     split_due,
     verified_edges,
 )
@@ -854,9 +855,18 @@ class _StreamBucketFn(beam.DoFn):
                        due=beam.DoFn.StateParam(DUE), loaded=beam.DoFn.StateParam(LOADED),
                        members=beam.DoFn.StateParam(MEMBERS),
                        forget=beam.DoFn.TimerParam(FORGET)):
-        if not _polls_held(timestamp, due, forget):
-            loaded.clear()
-            members.clear()
+        if _polls_held(timestamp, due, forget):
+            return
+        # Members loaded from the index set this timer one by one, the last
+        # one processed winning: forget only those past their time.
+        slack = _stamp_span(self._retention + _STATE_SLACK)
+        kept = newest((members.read() or []) + list(loaded.read()),
+                      after=(timestamp - slack).micros)
+        loaded.clear()
+        members.clear()
+        if kept:
+            members.write(kept)
+            forget.set(Timestamp(micros=kept[-1].indexed_at) + slack)
 
 
 class _StreamPrintsFn(beam.DoFn):
