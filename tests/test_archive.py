@@ -188,3 +188,27 @@ def test_lines_that_are_not_utf8_are_repaired_and_counted(tmp_path):
     result.wait_until_finish()
     repaired = result.metrics().query(MetricsFilter().with_name("archive_lines_repaired"))
     assert [c.committed for c in repaired["counters"]] == [1]
+
+
+@pytest.mark.parametrize("module, suffix", [(None, ""), (gzip, ".gz")])
+def test_a_file_cut_short_says_so_at_its_last_line(tmp_path, module, suffix):
+    text = "".join(line(id=f"c-{i}", title=f"Story {i}", body="Words. " * 40) + "\n"
+                   for i in range(300)).encode()
+    data = text if module is None else module.compress(text)
+    path = tmp_path / f"cut.jsonl{suffix}"
+    path.write_bytes(data[:len(data) * 2 // 3])   # a download that stopped
+    pipeline = beam.Pipeline(runner=FnApiRunner())
+    stories, dead = pipeline | ReadArchive([str(path)], "run", NOW)
+    assert_that(stories | beam.combiners.Count.Globally(),
+                equal_to([pytest.approx(200, abs=25)]))
+    assert_that(dead | beam.Map(lambda d: (d.error, d.message.split(" ends the file")[1])),
+                equal_to([("InvalidJSON", " without a line end and is not whole JSON: "
+                                          "the file was cut short")]), label="dead")
+    pipeline.run().wait_until_finish()
+
+
+def test_a_last_line_without_a_line_end_is_read_when_whole():
+    data = (line(id="w-1", title="One", body="One.") + "\n"
+            + line(id="w-2", title="Two", body="Two.")).encode()
+    records = list(read_archive(io.BytesIO(data), "a.jsonl", "run", NOW))
+    assert [getattr(r, "story_id", None) for r in records] == ["w-1", "w-2"]

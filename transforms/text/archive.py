@@ -56,6 +56,10 @@ class OversizedLine(NamedTuple):
     head: bytes
 
 
+class LastLine(bytes):
+    """The file's last line when the file does not end with a line end."""
+
+
 class Undecompressable(NamedTuple):
     """Where a compressed file stopped decompressing, and why."""
     error: str
@@ -168,7 +172,7 @@ def bounded_lines(handle: BinaryIO, limit: int = MAX_LINE_BYTES
     if skipped:
         yield OversizedLine(skipped, head)
     elif pending:
-        yield pending
+        yield LastLine(pending)
 
 
 def binary_kind(first_bytes: bytes) -> str | None:
@@ -224,7 +228,8 @@ def numbered_lines(lines: Iterable[Union[str, bytes, OversizedLine, Undecompress
                                   ref=path, payload=_head_text(raw), at=fetched_at)
                 return
         if number == 1 and isinstance(raw, bytes) and raw.startswith(_UTF8_BOM):
-            raw = raw[len(_UTF8_BOM):]  # Windows tools start UTF-8 text with one
+            # Windows tools start UTF-8 text with one.
+            raw = type(raw)(raw[len(_UTF8_BOM):])
         if isinstance(raw, OversizedLine):
             yield dead_letter(run_id, STAGE, "LineTooLong",
                               f"line {number} is {raw.size:,} bytes, over the "
@@ -232,8 +237,23 @@ def numbered_lines(lines: Iterable[Union[str, bytes, OversizedLine, Undecompress
                               ref=ref, payload=_head_text(raw), at=fetched_at)
             continue
         line, repaired = decode_line(raw) if isinstance(raw, bytes) else (raw, False)
-        if line.strip():
+        if isinstance(raw, LastLine) and line.strip() and not _is_json(line):
+            # A download cut short or a file still being written (a
+            # compressed one that stops early reads as if it had ended).
+            yield dead_letter(run_id, STAGE, "InvalidJSON",
+                              f"line {number:,} ends the file without a line end and is "
+                              f"not whole JSON: the file was cut short",
+                              ref=ref, payload=line[:_HEAD], at=fetched_at)
+        elif line.strip():
             yield NumberedLine(ref, line, repaired)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
 
 
 def iter_archive(lines: Iterable[Union[str, bytes, OversizedLine]], path: str, run_id: str,
