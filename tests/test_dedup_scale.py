@@ -14,7 +14,9 @@ from pathlib import Path
 
 import apache_beam as beam
 import pytest
-from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner
+from apache_beam.testing import test_stream
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms.window import TimestampedValue
 
@@ -23,14 +25,9 @@ from tests.helpers import assert_all_conserved, sql
 from tests.test_dedup import OTHER, WIRE, story, trimmed
 from transforms.dedup import Deduplicate, DeduplicateStream
 from transforms.dedup.clusters import assign_by_component, assign_clusters
-from transforms.dedup.fingerprints import candidate_keys, fingerprints, verified_containment
+from transforms.dedup.fingerprints import fingerprints, verified_containment
 from transforms.dedup.minhash import MinHasher
-from transforms.dedup.stream_state import (
-    cluster_poll,
-    meet_in_bucket,
-    merged_asks,
-    verified_edges,
-)
+from transforms.dedup.stream_index import StreamIndex
 from transforms.dedup.transforms import COMPONENT_ROUNDS, _Components
 
 DAYS = [f"2026-10-{day:02d}" for day in range(1, 9)]
@@ -147,12 +144,15 @@ def test_a_stream_reads_stored_ids_only_from_the_days_of_its_stories(tmp_path, h
     again, fresh = (dataclasses.replace(story(r["id"], r["body"]), published_at=published)
                     for r in (stored[-1], record("fresh", last, 999)))
     now = float(int(datetime.now(timezone.utc).timestamp()))
-    with beam.Pipeline(runner=FnApiRunner()) as p:
-        stories, _index, _dropped = (p
-                                     | beam.Create([again, fresh])
-                                     | beam.Map(TimestampedValue, now)
-                                     | DeduplicateStream(str(out), datetime.now(timezone.utc),
-                                                         7.0))
+    events = (test_stream.TestStream()
+              .add_elements([TimestampedValue(again, now), TimestampedValue(fresh, now)])
+              .advance_watermark_to(now + 60)   # the poll is done: its timer fires
+              .advance_watermark_to_infinity())
+    options = PipelineOptions([])
+    options.view_as(StandardOptions).streaming = True
+    with beam.Pipeline(runner=BundleBasedDirectRunner(), options=options) as p:
+        stories, _index, _dropped = (p | events
+                           | DeduplicateStream(str(out), datetime.now(timezone.utc), 7.0))
         assert_that(stories | beam.Map(lambda s: s.story_id), equal_to(["fresh"]))
 
 
@@ -199,35 +199,14 @@ def test_clustering_component_by_component_is_clustering_at_once():
     assert assign_by_component(members, edges) == assign_clusters(members, edges)
 
 
-def one_stream_poll(new: list) -> list:
-    """A stream's stages (stream_state) in plain Python, for one poll over
-    an empty store: (story, index entry) of each new story."""
-    now, retention = new[0].fetched_at, timedelta(days=7)
-    prints = {f.story_id: f for f in fingerprints(new, MinHasher())}
-    buckets: dict[str, list[str]] = {}
-    for s in new:
-        for key, _ in candidate_keys(s, prints[s.story_id]):
-            buckets.setdefault(key, []).append(s.story_id)
-    asks: dict[str, list] = {}
-    for key, arrived in buckets.items():
-        for holder, asker, exact in meet_in_bucket(key, arrived, [], now, retention)[0]:
-            asks.setdefault(holder, []).append((asker, exact))
-    answers: dict[str, list] = {}
-    for holder, held in asks.items():
-        for asker, exact in merged_asks(held).items():
-            answers.setdefault(asker, []).append((prints[holder], exact))
-    edges = [edge for asker, others in answers.items()
-             for edge in verified_edges(prints[asker], others)]
-    return cluster_poll([(s, prints[s.story_id]) for s in new], edges, {}, now, retention)[0]
-
-
 def test_clusters_per_component_match_clustering_every_edge_at_once(beam_pipeline):
-    """The batch clusters one component per key; the stream clusters all
-    of a poll's edges in one call: on a chain longer than the component
-    rounds reach, two near-copy clusters and unrelated stories, they agree
-    story for story."""
+    """The batch clusters one component per key; the stream's StreamIndex
+    clusters all its edges in one call: on a chain longer than the
+    component rounds reach, two near-copy clusters and unrelated stories,
+    they agree story for story."""
     new = chain_and_copies()
-    found = one_stream_poll(new)
+    found = StreamIndex(timedelta(days=7)).add(
+        list(zip(new, fingerprints(new, MinHasher()))), new[0].fetched_at)
     at_once = [(s.story_id, s.cluster_id) for s, _entry in found]
     assert len({cluster for _, cluster in at_once}) < len(new) - 4   # copies did join
     with beam_pipeline as p:

@@ -24,8 +24,8 @@ except `transforms`):
 `fingerprints` holds what dedup knows of one story (fingerprint, candidate
 keys, index entry), `index` the dedup index kept across runs, and
 `transforms` the Beam composites that wire it all (`Deduplicate` for a
-batch, `DeduplicateStream` for a stream, whose keyed states and what each
-decides are in `stream_state`). The same
+batch, `DeduplicateStream` for a stream, whose keyed state is a
+`stream_index.StreamIndex`). The same
 plain functions run in-process for benchmarks/eval_dedup.py and
 benchmarks/dedup.py.
 """

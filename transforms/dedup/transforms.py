@@ -42,16 +42,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import time
 from datetime import datetime, timedelta
-from typing import Any
 
 import apache_beam as beam
 from apache_beam.coders import PickleCoder
 from apache_beam.io import fileio
-from apache_beam.utils.timestamp import MIN_TIMESTAMP, Duration, Timestamp
 from apache_beam.transforms.timeutil import TimeDomain
-from apache_beam.transforms.window import TimestampedValue
 from apache_beam.transforms.userstate import (
     BagStateSpec,
     ReadModifyWriteStateSpec,
@@ -75,19 +71,7 @@ from transforms.dedup.fingerprints import (
 )
 from transforms.dedup.index import index_files_pattern, read_stored, stored_ids_of_days
 from transforms.dedup.minhash import MAX_BUCKET, MinHasher
-from transforms.dedup.stream_state import (
-    Member,
-    StoredCluster,
-    cluster_poll,
-    first_copy,
-    from_micros,
-    meet_in_bucket,
-    merged_asks,
-    micros,
-    newest,
-    split_due,
-    verified_edges,
-)
+from transforms.dedup.stream_index import StreamIndex
 from transforms.lake import paths
 from transforms.metrics import counter
 
@@ -668,404 +652,90 @@ class Deduplicate(beam.PTransform):
         return finished.stories, finished.index
 
 
-# --- The stream's dedup: five keyed states (see stream_state) ---------------------
+class _StreamDedupFn(beam.DoFn):
+    """Every story of a stream through one keyed state (a StreamIndex): a
+    story_id is emitted once, a copy joins the cluster it belongs to, in
+    whatever window it arrives.
 
-# Keyed state outlives the story it is about by the retention and this much,
-# so that a poll at the edge of the retention still finds it.
-_STATE_SLACK = timedelta(days=1)
-# A stream re-reads a day's stored story_ids this often: stories it wrote
-# itself are in its keyed state until long after their window is committed.
-_STORED_IDS_TTL_S = 3600.0
+    The stories of one poll are clustered together, as a batch run clusters
+    its stories: they wait in a bag until the watermark passes their poll's
+    time (an event-time timer), then go through the index in one batch.
+    """
 
+    INDEX = ReadModifyWriteStateSpec("dedup_index", PickleCoder())
+    ARRIVED = BagStateSpec("arrived", PickleCoder())
+    POLL_DONE = TimerSpec("poll_done", TimeDomain.WATERMARK)
 
-def _utc(stamp: Timestamp) -> datetime:
-    return from_micros(stamp.micros)
-
-
-def _stamp(when: datetime) -> Timestamp:
-    return Timestamp(micros=micros(when))
-
-
-def _stamp_span(span: timedelta) -> Duration:
-    return Duration(micros=span // timedelta(microseconds=1))
-
-
-def _buffer(item, timestamp: Timestamp, pending, due, poll) -> None:
-    """Hold an element until the watermark passes its poll; the timer is
-    always at the earliest poll held, so polls are handled one by one."""
-    pending.add((timestamp.micros, item))
-    first = due.read()
-    if first is None or timestamp.micros < first:
-        due.write(timestamp.micros)
-        poll.set(timestamp)
-
-
-def _take_due(now: Timestamp, pending, due, poll) -> list:
-    """The held elements of polls up to now; later ones wait for their timer."""
-    items, later = split_due(pending.read(), now.micros)
-    pending.clear()
-    due.clear()
-    for held in later:
-        pending.add(held)
-    if later:
-        first = min(stamp for stamp, _ in later)
-        due.write(first)
-        poll.set(Timestamp(micros=first))
-    return items
-
-
-def _polls_held(now: Timestamp, due, forget) -> bool:
-    """Whether a poll before `now` is still held: then forgetting waits
-    until it is handled. A streaming runner fires timers in time order, but
-    a batch one (the local FnApiRunner, its watermark already at the end)
-    fires the timers set so far in one round, a forget beside a poll."""
-    first = due.read()
-    if first is not None and first <= now.micros:
-        forget.set(now)
-        return True
-    return False
-
-
-class _StreamFirstCopyFn(beam.DoFn):
-    """By story_id: the copy a poll keeps, unless the story_id was emitted
-    before or is stored; emitted with its fingerprint."""
-
-    PENDING = BagStateSpec("pending", PickleCoder())
-    DUE = ReadModifyWriteStateSpec("due", PickleCoder())
-    SEEN = ReadModifyWriteStateSpec("seen", PickleCoder())
-    POLL = TimerSpec("poll", TimeDomain.WATERMARK)
-    FORGET = TimerSpec("forget", TimeDomain.WATERMARK)
-
-    def __init__(self, output: str, retention: timedelta):
-        self._output, self._retention = output, retention
+    def __init__(self, output: str, started_at: datetime, retention_days: float):
+        self._output, self._started_at = output, started_at
+        self._retention_days = retention_days
 
     def setup(self):
         self._hasher = MinHasher()
-        self._stored_days: dict[str, tuple[float, frozenset]] = {}
         self._stored = counter("stories_already_stored")
         self._merged = counter("stories_same_id_merged")
-
-    def process(self, keyed, timestamp=beam.DoFn.TimestampParam,
-                pending=beam.DoFn.StateParam(PENDING), due=beam.DoFn.StateParam(DUE),
-                seen=beam.DoFn.StateParam(SEEN), poll=beam.DoFn.TimerParam(POLL),
-                forget=beam.DoFn.TimerParam(FORGET)):
-        kind, payload = keyed[1]
-        if kind == "stored":
-            seen.write(True)
-            forget.set(_stamp(payload + self._retention + _STATE_SLACK))
-        else:
-            _buffer(payload, timestamp, pending, due, poll)
-
-    @on_timer(POLL)
-    def first_copy_of_poll(self, key=beam.DoFn.KeyParam, timestamp=beam.DoFn.TimestampParam,
-                           pending=beam.DoFn.StateParam(PENDING),
-                           due=beam.DoFn.StateParam(DUE), seen=beam.DoFn.StateParam(SEEN),
-                           poll=beam.DoFn.TimerParam(POLL),
-                           forget=beam.DoFn.TimerParam(FORGET)):
-        copies = _take_due(timestamp, pending, due, poll)
-        if not copies:
-            return
-        known = seen.read() or key in self._stored_ids({story_date(s) for s in copies})
-        seen.write(True)
-        now = _utc(timestamp)
-        forget.set(_stamp(now + self._retention + _STATE_SLACK))
-        # Counted per poll as well, for the window's reconciliation.
-        if known:
-            self._stored.inc(len(copies))
-            yield beam.pvalue.TaggedOutput("dropped", ("already_stored", len(copies)))
-            return
-        if len(copies) > 1:
-            self._merged.inc(len(copies) - 1)
-            yield beam.pvalue.TaggedOutput("dropped", ("same_id_merged", len(copies) - 1))
-        story = first_copy(copies)
-        yield story, fingerprints([story], self._hasher)[0], now
-
-    @on_timer(FORGET)
-    def forget_seen(self, timestamp=beam.DoFn.TimestampParam,
-                    due=beam.DoFn.StateParam(DUE), seen=beam.DoFn.StateParam(SEEN),
-                    forget=beam.DoFn.TimerParam(FORGET)):
-        # The story is in the lake by now, where the next copy finds it.
-        if not _polls_held(timestamp, due, forget):
-            seen.clear()
-
-    def _stored_ids(self, days: set[str]) -> frozenset:
-        """The story_ids stored in these published_date partitions (a
-        stored story_id can only be in its date's partition, or in the
-        dedup index, whose ids arrive as "stored"); cached per worker for
-        an hour, so the cache holds the days of the last hour's stories."""
-        found: set[str] = set()
-        clock = time.monotonic()
-        self._stored_days = {day: cached for day, cached in self._stored_days.items()
-                             if clock - cached[0] <= _STORED_IDS_TTL_S}
-        for day in sorted(days):
-            if day in self._stored_days:
-                ids = self._stored_days[day][1]
-            else:
-                ids = frozenset(stored_ids_of_days(self._output, [day]))
-                self._stored_days[day] = (clock, ids)
-            found |= ids
-        return frozenset(found)
-
-
-class _StreamBucketFn(beam.DoFn):
-    """By candidate key: the story_ids under it within the retention; each
-    poll's new stories meet them (`meet_in_bucket`)."""
-
-    PENDING = BagStateSpec("pending", PickleCoder())
-    DUE = ReadModifyWriteStateSpec("due", PickleCoder())
-    LOADED = BagStateSpec("loaded", PickleCoder())
-    MEMBERS = ReadModifyWriteStateSpec("members", PickleCoder())
-    POLL = TimerSpec("poll", TimeDomain.WATERMARK)
-    FORGET = TimerSpec("forget", TimeDomain.WATERMARK)
-
-    def __init__(self, retention: timedelta):
-        self._retention = retention
-
-    def process(self, keyed, timestamp=beam.DoFn.TimestampParam,
-                pending=beam.DoFn.StateParam(PENDING), due=beam.DoFn.StateParam(DUE),
-                loaded=beam.DoFn.StateParam(LOADED), poll=beam.DoFn.TimerParam(POLL),
-                forget=beam.DoFn.TimerParam(FORGET)):
-        kind, payload = keyed[1]
-        if kind == "stored":
-            loaded.add(payload)
-            forget.set(Timestamp(micros=payload.indexed_at) + _stamp_span(
-                self._retention + _STATE_SLACK))
-        else:
-            _buffer(payload, timestamp, pending, due, poll)
-
-    @on_timer(POLL)
-    def meet(self, key=beam.DoFn.KeyParam, timestamp=beam.DoFn.TimestampParam,
-             pending=beam.DoFn.StateParam(PENDING), due=beam.DoFn.StateParam(DUE),
-             loaded=beam.DoFn.StateParam(LOADED), members=beam.DoFn.StateParam(MEMBERS),
-             poll=beam.DoFn.TimerParam(POLL), forget=beam.DoFn.TimerParam(FORGET)):
-        arrived = _take_due(timestamp, pending, due, poll)
-        if not arrived:
-            return
-        now = _utc(timestamp)
-        asks, kept = meet_in_bucket(key, arrived, (members.read() or []) + list(loaded.read()),
-                                    now, self._retention)
-        loaded.clear()
-        members.write(kept)
-        forget.set(_stamp(now + self._retention + _STATE_SLACK))
-        for ask in asks:
-            yield ask.holder, ("ask", (ask.asker, ask.exact))
-
-    @on_timer(FORGET)
-    def forget_members(self, timestamp=beam.DoFn.TimestampParam,
-                       due=beam.DoFn.StateParam(DUE), loaded=beam.DoFn.StateParam(LOADED),
-                       members=beam.DoFn.StateParam(MEMBERS),
-                       forget=beam.DoFn.TimerParam(FORGET)):
-        if _polls_held(timestamp, due, forget):
-            return
-        # Members loaded from the index set this timer one by one, the last
-        # one processed winning: forget only those past their time.
-        slack = _stamp_span(self._retention + _STATE_SLACK)
-        kept = newest((members.read() or []) + list(loaded.read()),
-                      after=(timestamp - slack).micros)
-        loaded.clear()
-        members.clear()
-        if kept:
-            members.write(kept)
-            forget.set(Timestamp(micros=kept[-1].indexed_at) + slack)
-
-
-class _StreamPrintsFn(beam.DoFn):
-    """By story_id: the story's fingerprint for the retention, sent to each
-    new story that asks for it (once per asker, however many keys asked)."""
-
-    PENDING = BagStateSpec("pending", PickleCoder())
-    DUE = ReadModifyWriteStateSpec("due", PickleCoder())
-    PRINT = ReadModifyWriteStateSpec("print", PickleCoder())
-    POLL = TimerSpec("poll", TimeDomain.WATERMARK)
-    FORGET = TimerSpec("forget", TimeDomain.WATERMARK)
-
-    def __init__(self, retention: timedelta):
-        self._retention = retention
-
-    def process(self, keyed, timestamp=beam.DoFn.TimestampParam,
-                pending=beam.DoFn.StateParam(PENDING), due=beam.DoFn.StateParam(DUE),
-                fingerprint=beam.DoFn.StateParam(PRINT), poll=beam.DoFn.TimerParam(POLL),
-                forget=beam.DoFn.TimerParam(FORGET)):
-        kind, payload = keyed[1]
-        if kind == "print":
-            printed, indexed_at = payload
-            fingerprint.write(printed)
-            forget.set(_stamp(indexed_at + self._retention + _STATE_SLACK))
-        else:
-            _buffer(payload, timestamp, pending, due, poll)
-
-    @on_timer(POLL)
-    def answer(self, timestamp=beam.DoFn.TimestampParam,
-               pending=beam.DoFn.StateParam(PENDING), due=beam.DoFn.StateParam(DUE),
-               fingerprint=beam.DoFn.StateParam(PRINT), poll=beam.DoFn.TimerParam(POLL)):
-        asks = _take_due(timestamp, pending, due, poll)
-        printed = fingerprint.read()
-        if printed is None:
-            return  # forgotten at the edge of the retention
-        for asker, exact in sorted(merged_asks(asks).items()):
-            yield asker, ("other", (printed, exact))
-
-    @on_timer(FORGET)
-    def forget_print(self, timestamp=beam.DoFn.TimestampParam,
-                     due=beam.DoFn.StateParam(DUE), fingerprint=beam.DoFn.StateParam(PRINT),
-                     forget=beam.DoFn.TimerParam(FORGET)):
-        if not _polls_held(timestamp, due, forget):
-            fingerprint.clear()
-
-
-class _StreamVerifyFn(beam.DoFn):
-    """By new story_id, for one poll: its candidates verified against it."""
-
-    PENDING = BagStateSpec("pending", PickleCoder())
-    DUE = ReadModifyWriteStateSpec("due", PickleCoder())
-    POLL = TimerSpec("poll", TimeDomain.WATERMARK)
-
-    def process(self, keyed, timestamp=beam.DoFn.TimestampParam,
-                pending=beam.DoFn.StateParam(PENDING), due=beam.DoFn.StateParam(DUE),
-                poll=beam.DoFn.TimerParam(POLL)):
-        _buffer(keyed[1], timestamp, pending, due, poll)
-
-    @on_timer(POLL)
-    def verify(self, timestamp=beam.DoFn.TimestampParam,
-               pending=beam.DoFn.StateParam(PENDING), due=beam.DoFn.StateParam(DUE),
-               poll=beam.DoFn.TimerParam(POLL)):
-        items = _take_due(timestamp, pending, due, poll)
-        own = [payload for kind, payload in items if kind == "own"]
-        others = [payload for kind, payload in items if kind == "other"]
-        if own and others:
-            for edge in verified_edges(own[0], others):
-                yield "poll", ("edge", edge)
-
-
-class _StreamClusterFn(beam.DoFn):
-    """One key: each poll's new stories and verified edges clustered
-    together (`cluster_poll`), against the stored clusters it keeps."""
-
-    PENDING = BagStateSpec("pending", PickleCoder())
-    DUE = ReadModifyWriteStateSpec("due", PickleCoder())
-    LOADED = BagStateSpec("loaded", PickleCoder())
-    CLUSTERS = ReadModifyWriteStateSpec("clusters", PickleCoder())
-    POLL = TimerSpec("poll", TimeDomain.WATERMARK)
-
-    def __init__(self, retention: timedelta):
-        self._retention = retention
-
-    def setup(self):
         self._canonical = counter("stories_canonical")
         self._duplicate = counter("stories_duplicate")
 
-    def process(self, keyed, timestamp=beam.DoFn.TimestampParam,
-                pending=beam.DoFn.StateParam(PENDING), due=beam.DoFn.StateParam(DUE),
-                loaded=beam.DoFn.StateParam(LOADED), poll=beam.DoFn.TimerParam(POLL)):
-        kind, payload = keyed[1]
-        if kind == "stored":
-            loaded.add(payload)
-        else:
-            _buffer((kind, payload), timestamp, pending, due, poll)
+    def _start(self) -> StreamIndex:
+        entries = read_stored(self._output, self._started_at, self._retention_days)
+        return StreamIndex.from_stored(timedelta(days=self._retention_days), entries)
 
-    @on_timer(POLL)
-    def cluster(self, timestamp=beam.DoFn.TimestampParam,
-                pending=beam.DoFn.StateParam(PENDING), due=beam.DoFn.StateParam(DUE),
-                loaded=beam.DoFn.StateParam(LOADED),
-                clusters=beam.DoFn.StateParam(CLUSTERS), poll=beam.DoFn.TimerParam(POLL)):
-        items = _take_due(timestamp, pending, due, poll)
-        stored = dict(clusters.read() or {})
-        stored.update(loaded.read())
-        loaded.clear()
-        found, stored = cluster_poll(
-            [payload for kind, payload in items if kind == "new"],
-            [payload for kind, payload in items if kind == "edge"],
-            stored, _utc(timestamp), self._retention)
-        clusters.write(stored)
+    def process(self, keyed, timestamp=beam.DoFn.TimestampParam,
+                arrived=beam.DoFn.StateParam(ARRIVED),
+                poll_done=beam.DoFn.TimerParam(POLL_DONE)):
+        arrived.add(keyed[1])
+        poll_done.set(timestamp)
+
+    @on_timer(POLL_DONE)
+    def cluster_arrivals(self, arrived=beam.DoFn.StateParam(ARRIVED),
+                         index=beam.DoFn.StateParam(INDEX)):
+        stories = list(arrived.read())
+        arrived.clear()
+        if not stories:
+            return
+        current = index.read() or self._start()
+        days = current.unread_days(stories)
+        if days:
+            # A stored story_id can only be in its date's partition (or the
+            # index, read at the start): each partition is read once, when a
+            # story of its date first arrives.
+            current.add_stored_days(days, stored_ids_of_days(self._output, days))
+        now = max(story.fetched_at for story in stories)
+        stored = sum(story.story_id in current.seen for story in stories)
+        found = current.add(list(zip(stories, fingerprints(stories, self._hasher))), now)
+        index.write(current)
+        # Counted per poll as well, for the window's reconciliation.
+        merged = len(stories) - stored - len(found)
+        self._stored.inc(stored)
+        self._merged.inc(merged)
+        for name, dropped in (("already_stored", stored), ("same_id_merged", merged)):
+            if dropped:
+                yield beam.pvalue.TaggedOutput("dropped", (name, dropped))
         for story, entry in found:
             (self._canonical if story.is_canonical else self._duplicate).inc()
             yield story
             yield beam.pvalue.TaggedOutput("index", entry)
 
 
-def _stored_state(_impulse, output: str, started_at: datetime, retention: timedelta):
-    """What the dedup index holds at the start, for each keyed state; at the
-    earliest timestamp, so every state has it before the first poll."""
-    for entry, title, body in read_stored(output, started_at, retention / timedelta(days=1)):
-        story_id, indexed_at = entry.story_id, entry.indexed_at
-        for tag, element in (
-                ("seen", (story_id, ("stored", indexed_at))),
-                ("prints", (story_id, ("print", (stored_fingerprint(entry, title, body),
-                                                 indexed_at)))),
-                ("clusters", ("poll", ("stored",
-                                       (story_id, StoredCluster(entry.cluster_id, indexed_at)))))):
-            yield beam.pvalue.TaggedOutput(tag, TimestampedValue(element, MIN_TIMESTAMP))
-        for key, _ in stored_candidate_keys(entry):
-            yield beam.pvalue.TaggedOutput("buckets", TimestampedValue(
-                (key, ("stored", Member(story_id, micros(indexed_at)))), MIN_TIMESTAMP))
-
-
-def _new_story_state(found):
-    """A new story, for each keyed state after the first."""
-    story, fingerprint, indexed_at = found
-    story_id = story.story_id
-    for key, _ in candidate_keys(story, fingerprint):
-        yield beam.pvalue.TaggedOutput("buckets", (key, ("new", story_id)))
-    yield beam.pvalue.TaggedOutput("prints", (story_id, ("print", (fingerprint, indexed_at))))
-    yield beam.pvalue.TaggedOutput("verify", (story_id, ("own", fingerprint)))
-    yield beam.pvalue.TaggedOutput("clusters", ("poll", ("new", (story, slim(fingerprint)))))
-
-
-_Keyed = tuple[str, tuple[str, Any]]
-
-
 class DeduplicateStream(beam.PTransform):
     """A stream's stories -> (stories with cluster_id/duplicate_of, index
     entries, (count name, n) of the stories each poll dropped: already
-    stored, or the same story_id as one kept): the stream's Deduplicate, poll by poll through keyed state
-    (`stream_state`), so that a story_id is emitted once and a copy joins
-    its cluster in whatever window it arrives, and no key holds more than
-    one story's, one candidate key's or one poll's worth.
+    stored, or the same story_id as one kept), one poll at a time through
+    keyed state: the stream's Deduplicate.
 
-    Stories must be in the global window (state must outlive windows) and
-    timestamped by their poll; the outputs keep their timestamps for
-    windowing after. The stories of one poll are handled together, as a
-    batch run handles its stories: each stage holds them until the
-    watermark passes their poll (an event-time timer).
-
-    A stage's timer fires once every element of its poll has reached it,
-    which rests on the Beam model's rule that a pending event-time timer
-    holds the stage's output watermark: Dataflow and Flink keep it, and the
-    local FnApiRunner runs each stage to the end before the next. Python's
-    BundleBasedDirectRunner does not hold the watermark for a timer (a TODO
-    in its code) and splits polls: test this composite on the FnApiRunner.
+    Stories must be in the global window (state must outlive windows); the
+    outputs keep their timestamps for windowing after.
     """
 
     def __init__(self, output: str, started_at: datetime, retention_days: float):
         super().__init__()
-        self._output, self._started_at = output, started_at
-        self._retention = timedelta(days=retention_days)
+        self._fn = _StreamDedupFn(output, started_at, retention_days)
 
     def expand(self, stories):
-        retention = self._retention
-        stored = (stories.pipeline
-                  | "Start" >> beam.Impulse()
-                  | "StoredState" >> beam.FlatMap(
-                      _stored_state, self._output, self._started_at, retention)
-                  .with_outputs("seen", "buckets", "prints", "clusters"))
-
-        def stage(label, *parts):
-            return parts | f"{label}In" >> beam.Flatten().with_output_types(_Keyed)
-
-        copies = stories | "ByStoryId" >> beam.Map(
-            lambda story: (story.story_id, ("copy", story))).with_output_types(_Keyed)
-        first = (stage("FirstCopy", copies, stored.seen)
-                 | "FirstCopy" >> beam.ParDo(_StreamFirstCopyFn(self._output, retention))
-                 .with_outputs("dropped", main="new"))
-        new = first.new | "ToStates" >> beam.FlatMap(_new_story_state).with_outputs(
-            "buckets", "prints", "verify", "clusters")
-        asks = (stage("Buckets", new.buckets, stored.buckets)
-                | "Buckets" >> beam.ParDo(_StreamBucketFn(retention)))
-        answers = (stage("Prints", new.prints, stored.prints, asks)
-                   | "Prints" >> beam.ParDo(_StreamPrintsFn(retention)))
-        edges = (stage("Verify", new.verify, answers)
-                 | "Verify" >> beam.ParDo(_StreamVerifyFn()))
-        found = (stage("Cluster", new.clusters, stored.clusters, edges)
-                 | "Cluster" >> beam.ParDo(_StreamClusterFn(retention)).with_outputs(
-                     "index", main="stories"))
-        return found.stories, found.index, first.dropped
+        found = (stories
+                 | "OneKey" >> beam.Map(lambda story: ("all", story))
+                 .with_output_types(tuple[str, Story])
+                 | "Dedup" >> beam.ParDo(self._fn).with_outputs(
+                     "index", "dropped", main="stories"))
+        return found.stories, found.index, found.dropped
