@@ -144,7 +144,7 @@ def summary_lines(manifest: dict) -> list[str]:
                      + (f" ({unreadable} of them no readable feed)" if unreadable > 0 else "")
                      + f", {fetch['not_modified']} not modified, {fetch['failed']} failed, "
                      f"{skipped} skipped")
-    repaired = stages.get("archive", {}).get("repaired_lines")
+    repaired = stages["archive"]["repaired_lines"]
     if repaired:
         lines.append(f"  archive:      {repaired} line(s) not valid UTF-8, "
                      "their stray bytes read as windows-1252")

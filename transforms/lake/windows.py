@@ -19,24 +19,19 @@ from apache_beam.io.filesystems import FileSystems
 from transforms.lake import delta
 
 
-def _count(staged, table: str, column: str) -> int:
-    """Rows of TABLE's committed files of the window where COLUMN is set."""
-    total = 0
-    for f in staged:
-        if f.table == table:
-            with FileSystems.open(f.final) as handle:
-                values = pq.read_table(handle, columns=[column]).column(0)
-            total += len(values) - values.null_count
-    return total
-
-
 def _column(staged, table: str, column: str) -> list:
+    """COLUMN's values in TABLE's committed files of the window."""
     values = []
     for f in staged:
         if f.table == table:
             with FileSystems.open(f.final) as handle:
                 values += pq.read_table(handle, columns=[column]).column(0).to_pylist()
     return values
+
+
+def _count(staged, table: str, column: str) -> int:
+    """Rows of TABLE's committed files of the window where COLUMN is set."""
+    return sum(value is not None for value in _column(staged, table, column))
 
 
 def reconciliation(rows: dict, staged, dropped: dict) -> dict:

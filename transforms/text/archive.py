@@ -237,14 +237,16 @@ def numbered_lines(lines: Iterable[Union[str, bytes, OversizedLine, Undecompress
                               ref=ref, payload=_head_text(raw), at=fetched_at)
             continue
         line, repaired = decode_line(raw) if isinstance(raw, bytes) else (raw, False)
-        if isinstance(raw, LastLine) and line.strip() and not _is_json(line):
+        if not line.strip():
+            continue
+        if isinstance(raw, LastLine) and not _is_json(line):
             # A download cut short or a file still being written (a
             # compressed one that stops early reads as if it had ended).
             yield dead_letter(run_id, STAGE, "InvalidJSON",
                               f"line {number:,} ends the file without a line end and is "
                               f"not whole JSON: the file was cut short",
                               ref=ref, payload=line[:_HEAD], at=fetched_at)
-        elif line.strip():
+        else:
             yield NumberedLine(ref, line, repaired)
 
 
@@ -260,7 +262,7 @@ def iter_archive(lines: Iterable[Union[str, bytes, OversizedLine]], path: str, r
                  fetched_at: datetime) -> Iterator[Union[Story, DeadLetter]]:
     """Stories and dead letters of one archive file's lines, in order."""
     for item in numbered_lines(lines, path, run_id, fetched_at):
-        yield parse_archive_line(item[1], item[0], run_id, fetched_at) \
+        yield parse_archive_line(item.text, item.ref, run_id, fetched_at) \
             if isinstance(item, NumberedLine) else item
 
 
