@@ -19,30 +19,31 @@ from apache_beam.io.filesystems import FileSystems
 from transforms.lake import delta
 
 
-def _column(staged, table: str, column: str) -> list:
-    """COLUMN's values in TABLE's committed files of the window."""
-    values = []
+def _columns(staged, table: str, *columns: str) -> dict[str, list]:
+    """COLUMNS' values in TABLE's committed files of the window, each file
+    read once."""
+    values: dict[str, list] = {column: [] for column in columns}
     for f in staged:
         if f.table == table:
             with FileSystems.open(f.final) as handle:
-                values += pq.read_table(handle, columns=[column]).column(0).to_pylist()
+                read = pq.read_table(handle, columns=list(columns))
+            for column in columns:
+                values[column] += read.column(column).to_pylist()
     return values
 
 
-def _count(staged, table: str, column: str) -> int:
-    """Rows of TABLE's committed files of the window where COLUMN is set."""
-    return sum(value is not None for value in _column(staged, table, column))
+def _set(values: list) -> int:
+    return sum(value is not None for value in values)
 
 
-def reconciliation(rows: dict, staged, dropped: dict) -> dict:
+def reconciliation(rows: dict, parsed: list, dead_letter_stages: list, dropped: dict) -> dict:
     """Every story the window's polls parsed (fetch_log.items) is a new row,
     was dropped by dedup (already stored, or the same story_id as one
     kept), or is a TooLate dead letter."""
-    parsed = sum(n or 0 for n in _column(staged, "fetch_log", "items"))
-    too_late = _column(staged, "dead_letters", "stage").count("stream")
-    out = (rows.get("stories", 0) + too_late + dropped.get("already_stored", 0)
-           + dropped.get("same_id_merged", 0))
-    return {"stories": {"in": parsed, "out": out, "ok": parsed == out}}
+    parsed_total = sum(n or 0 for n in parsed)
+    out = (rows.get("stories", 0) + dead_letter_stages.count("stream")
+           + dropped.get("already_stored", 0) + dropped.get("same_id_merged", 0))
+    return {"stories": {"in": parsed_total, "out": out, "ok": parsed_total == out}}
 
 
 def window_manifest(output: str, window_id: str, window, staged, *,
@@ -50,9 +51,10 @@ def window_manifest(output: str, window_id: str, window, staged, *,
     rows: dict[str, int] = {}
     for f in staged:
         rows[f.table] = rows.get(f.table, 0) + f.rows
+    fetches = _columns(staged, "fetch_log", "error", "items")
     manifest = {
-        "duplicates": _count(staged, "stories", "duplicate_of"),
-        "fetches_failed": _count(staged, "fetch_log", "error"),
+        "duplicates": _set(_columns(staged, "stories", "duplicate_of")["duplicate_of"]),
+        "fetches_failed": _set(fetches["error"]),
         "run_id": window_id,
         # The run_id the window's rows carry (stories, fetch_log, ...): the
         # stream's, the same in every window; the window's own is its commits'.
@@ -68,7 +70,8 @@ def window_manifest(output: str, window_id: str, window, staged, *,
     if dropped is not None:
         manifest["dedup"] = {"already_stored": dropped.get("already_stored", 0),
                              "same_id_merged": dropped.get("same_id_merged", 0)}
-        manifest["reconciliation"] = reconciliation(rows, staged, dropped)
+        stages = _columns(staged, "dead_letters", "stage")["stage"]
+        manifest["reconciliation"] = reconciliation(rows, fetches["items"], stages, dropped)
     return manifest
 
 
