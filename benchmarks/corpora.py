@@ -237,6 +237,32 @@ def iter_reuters(limit: int | None = None) -> Iterator[dict]:
                 return
 
 
+def reuters_pool_sample(count: int = 80) -> list[dict]:
+    """`count` Reuters-21578 stories of 150-700 words, at most 8 % of them
+    numbers, in the order of sha1 of their id, none with the body of a
+    story of eval_quotes' sample or of one chosen before (evaluation only,
+    read in place): fresh 1987 wire copy for judging."""
+    from benchmarks.eval_quotes import reuters_sample
+
+    seen = {" ".join(r["body"].split()) for r in reuters_sample()}
+    candidates = []
+    for record in iter_reuters():
+        words = record["body"].split()
+        numbers = sum(any(c.isdigit() for c in w) for w in words)
+        if 150 <= len(words) <= 700 and numbers <= 0.08 * len(words):
+            candidates.append(record)
+    chosen = []
+    for record in sorted(candidates, key=lambda r: hashlib.sha1(r["id"].encode()).hexdigest()):
+        body = " ".join(record["body"].split())
+        if body in seen:
+            continue
+        seen.add(body)
+        chosen.append({k: v for k, v in record.items() if not k.startswith("_")})
+        if len(chosen) == count:
+            break
+    return chosen
+
+
 # --------------------------------------------------------------------------
 # Helpers shared by corpora
 # --------------------------------------------------------------------------
@@ -353,6 +379,38 @@ def semeval_flat_sample(count: int = 60) -> list[dict]:
     return chosen
 
 
+def semeval_pool_sample(count: int = 80) -> list[dict]:
+    """`count` English articles of the SemEval-2022 Task 8 sample of 150-700
+    words, in the order of sha1 of their id, none of them among or paired
+    with an article of `semeval_news_sample(80)` or `semeval_flat_sample(60)`,
+    nor with one chosen before (evaluation only, read in place): fresh web
+    copy for judging. An article laid out in lines has its first line as the
+    title; one scraped flat is all body, as in `semeval_flat_sample`."""
+    from transforms.text.language import plainly_english
+
+    texts, partners = _english_articles()
+    excluded: set[str] = set()
+    for record in semeval_news_sample(80) + semeval_flat_sample(60):
+        article = record["id"].split("-", 1)[1]
+        excluded |= partners[article] | {article}
+    chosen = []
+    for article in texts:
+        text = texts[article].strip()
+        title, body = "", " ".join(text.split())
+        if "\n" in text:
+            title, _, body = text.partition("\n")
+            title, body = title.strip(), body.strip()
+        if article in excluded or not body or not 150 <= len(body.split()) <= 700 \
+                or not plainly_english(body):
+            continue
+        chosen.append({"id": f"semevalpool-{article}", "title": title, "body": body,
+                       "published": "2020-01-01T00:00:00Z", "source": "semeval2022"})
+        excluded |= partners[article] | {article}
+        if len(chosen) == count:
+            break
+    return chosen
+
+
 # --------------------------------------------------------------------------
 # CoNLL-2003: Reuters newswire of 1996 (RCV1), tokenised
 # --------------------------------------------------------------------------
@@ -439,16 +497,16 @@ def _wire_paragraphs(pieces: list[str]) -> list[str]:
     return paragraphs
 
 
-def conll2003_news_sample(count: int = 60) -> list[dict]:
-    """`count` Reuters stories of 1996 from CoNLL-2003's train split as
-    archive records (evaluation only, read in place): stories with a
+def conll2003_news_sample(count: int = 60, split: str = "train") -> list[dict]:
+    """`count` Reuters stories of 1996 from a CoNLL-2003 split (train unless
+    told) as archive records (evaluation only, read in place): stories with a
     dateline and a body of 150-700 words in which at most 8 % of the
     tokens are numbers and whose headline is not a listing (press digests,
     fixtures, results), in the order of sha1 of their id. The tokenised
     text is put back as the wire wrote it: headline as title, "PLACE, Mon D
     (Reuters) - " before the first sentence, a paragraph per sentence."""
     chosen = []
-    docs = dict(iter_conll2003_docs("train"))
+    docs = dict(iter_conll2003_docs(split))
     for doc_id in sorted(docs, key=lambda d: hashlib.sha1(d.encode()).hexdigest()):
         sentences = docs[doc_id]
         if len(sentences) < 4:

@@ -79,7 +79,9 @@ Labelling guideline (the annotator read every story in full):
   executive X"); planned or denied ones do not. Relations within quotations
   count like any other sentence. Labels are of the body as the pipeline
   stores it: a Reuters company name in angle brackets ("<Ord Minnett Ltd>"),
-  which the stored body drops, is not labelled; titles are not labelled
+  which the stored body dropped when these labels were written, is not
+  labelled (the body keeps it now: eval_relation_precision judges such
+  relations like any other); titles are not labelled
   (GUM's source text leaves its heading out), and rows placed in a title are
   not scored.
 - works_for: a person employed by, holding an office or post in, or
