@@ -166,3 +166,28 @@ def test_a_peoples_adjective_names_its_country(word, country):
                                   "Vatican", "Milan"])
 def test_a_place_a_firm_a_club_or_a_faith_is_no_peoples_adjective(word):
     assert demonym_place(word) is None
+
+
+def test_a_wire_ticker_in_angle_brackets_is_no_part_of_a_name(entities):
+    found = entities("Pennzoil Co <PZL> said it would appeal, and Husky Oil Ltd <HYO.TO> of "
+                     "Canada said nothing.")
+    assert "Pennzoil Co" in found and "Husky Oil Ltd" in found
+    assert not [text for text in found if "PZL" in text or "HYO" in text]
+
+
+def test_a_name_the_model_ended_on_and_runs_on_into_the_next(entities):
+    found = entities("Britain's Cable and Wireless Plc will be given a five pct stake.")
+    assert found["Cable and Wireless Plc"][0] == "ORG"
+
+
+def test_a_former_offices_ex_is_no_part_of_the_body(typed):
+    found = typed("Opposition leaders, including ex-European Council head Donald Tusk, "
+                  "slammed the idea.")
+    assert ("Donald Tusk", "works_for", "European Council") in found
+
+
+def test_a_place_the_model_named_with_a_bodys_word_is_the_body(entities):
+    found = entities("Foreigners can invest through local trusts and the Korea Growth Fund "
+                     "in New York, which the West Bank cannot.")
+    assert found["Korea Growth Fund"][0] == "ORG"
+    assert found["West Bank"][0] in ("GPE", "LOC")

@@ -498,3 +498,105 @@ def test_the_head_of_a_study_or_project_works_for_no_body_it_names(typed):
                      "would take years.")
     assert ("John Smith", "works_for", "Acme") in typed(
         "John Smith, director of the Acme plant in Ohio, said output rose.")
+
+
+def test_a_planned_visit_meeting_or_purchase_is_not_typed(typed):
+    # the judged pool's first errors (benchmarks/eval_relation_precision.py)
+    for sentence in ("Foreign Minister Anna Berg will visit Chile on March 3.",
+                     "Anna Berg would visit Lima for talks next month.",
+                     "Anna Berg planned to meet President Luis Ortega in Lima.",
+                     "Northgate Corp will buy Delta Mining Corp for 40 mln dlrs."):
+        assert not [r for r in typed(sentence) if r[1] in ("visits", "meets", "acquires")], \
+            sentence
+    assert ("Anna Berg", "visits", "Chile") in typed("Anna Berg visited Chile on March 3.")
+    assert ("Northgate Corp", "acquires", "Delta Mining Corp") in typed(
+        "Northgate Corp bought Delta Mining Corp for 40 mln dlrs.")
+
+
+def test_what_is_bought_from_a_company_does_not_acquire_it(typed):
+    found = typed("Northgate Corp bought residual fuel from Delta Mining Corp under a "
+                  "long-term contract.")
+    assert not [r for r in found if r[1] == "acquires"]
+
+
+def test_an_organisation_is_based_where_a_person_would_live(typed):
+    assert ("Korea Growth Fund", "based_in", "New York") in typed(
+        "Foreigners can invest through five local trusts and the Korea Growth Fund "
+        "in New York.")
+
+
+def test_no_country_lies_in_another(typed):
+    found = typed("Read also: the envoy slams attempts to belittle aid to Serbia, Italy "
+                  "as cynical.")
+    assert not [r for r in found if r[1] == "located_in"]
+
+
+def test_a_name_after_a_comma_that_begins_a_clause_is_no_larger_place(typed):
+    for sentence in ("According to BetOnline, Georgia is a 5.5-point favorite.",
+                     "A year after losing the final to Texas, Georgia returns to the bowl."):
+        assert not [r for r in typed(sentence) if r[1] == "located_in"], sentence
+    # after "in" the parse is not trusted that far
+    assert ("Seattle", "located_in", "Washington") in typed(
+        "The Museum of Flight in Seattle, Washington was also proposed as a home.")
+
+
+def test_a_list_of_places_closed_by_a_name_the_model_missed(typed):
+    found = typed("Such requests came from the governors of Piedmont, Apulia and "
+                  "Friuli-Venezia Giulia, he said.")
+    assert not [r for r in found if r[1] == "located_in"]
+
+
+def test_a_champ_has_won_a_title_not_a_home(typed):
+    found = typed("The leaders included former U.S. Open champ Corey Pavin and two others.")
+    assert not [r for r in found if r[0] == "Corey Pavin" and r[1] == "lives_in"]
+
+
+def test_an_apposition_after_two_names_is_the_last_ones(typed):
+    found = typed("Despite warm words from Mr Hansen and Werner Kogler, the Green Party "
+                  "leader, the deal looked awkward.")
+    assert ("Werner Kogler", "works_for", "Green Party") in found
+    assert not [r for r in found if r[0] == "Hansen"]
+
+
+def test_a_politician_from_a_party_is_its_member(typed):
+    found = typed("Hans Weber, a politician from the Free Democratic Party, was elected "
+                  "state premier.")
+    assert ("Hans Weber", "member_of", "Free Democratic Party") in found
+    assert not [r for r in found if r[1] == "works_for"]
+
+
+def test_a_bracketed_acronym_after_a_name_holding_a_place_is_no_credit(typed):
+    for sentence in ("The Alliance for Democracy in Malawi (AFORD) urged the government "
+                     "to act.",
+                     "Outrage grew after a premier won with support from the far-right "
+                     "Alternative for Germany (AfD) on Wednesday."):
+        assert not [r for r in typed(sentence) if r[1] == "based_in"], sentence
+    # (a dateline's credit still is: tests/test_extract.py, "DAYTON, Ohio (AP)")
+
+
+def test_a_word_of_a_name_the_model_missed_is_no_office(typed):
+    found = typed("Police detained dissident Li Wei, the Hong Kong-based pressure group "
+                  "Human Rights in China said on Saturday.")
+    assert not [r for r in found if r[0] == "Li Wei" and r[1] == "lives_in"]
+    assert ("Paul Dewar", "lives_in", "Ottawa") in typed(
+        "Paul Dewar, an Ottawa New Democrat MP, said the lapses raise questions.")
+
+
+def test_a_hall_or_district_a_name_qualifies_is_no_employer(typed):
+    for sentence in ("He spoke at a reception held by President Carlos Menem at Buenos Aires' "
+                     "City Council hall.",
+                     "Ahmed Saleh, a government official in al-Mahwit district, said the "
+                     "rain had stopped."):
+        assert not [r for r in typed(sentence) if r[1] == "works_for"], sentence
+
+
+def test_a_disease_is_no_side_of_a_relation(typed):
+    found = typed("Coronavirus in Poland: schools close as Coronavirus from China spreads.")
+    assert not [r for r in found if "Coronavirus" in (r[0], r[2])]
+
+
+def test_a_company_noun_before_a_name_makes_it_based_not_living_there(typed):
+    found = typed("Spain's financially troubled power company <Electricas del Norte SA> "
+                  "(ELNOSA) may suspend payments, an official said.")
+    assert ("Electricas del Norte SA", "based_in", "Spain") in found
+    assert not [r for r in found if r[1] == "lives_in"]

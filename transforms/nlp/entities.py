@@ -24,9 +24,9 @@ from transforms.nlp.lexicon import (
     PLACE_NOUNS, TITLE_NOUNS)
 from transforms.nlp.mention import Mention
 from transforms.nlp.name_bounds import (
-    given_name_before_particle, join_given_name, join_repeated_names, org_name_completions,
-    orgs_by_noun, people_after_orgs, places_after_known_names, split_at_brackets,
-    unnamed_people)
+    given_name_before_particle, join_given_name, join_names_cut_at_and, join_repeated_names,
+    org_name_completions, orgs_by_noun, people_after_orgs, places_after_known_names,
+    split_at_brackets, unnamed_people)
 from transforms.nlp.names import (
     demonym_place, doc_tokens, entity_id, normalize_name, place_key, recase_name)
 from transforms.nlp.wire_layout import (
@@ -57,7 +57,10 @@ def _trim(doc, start: int, end: int, label: str) -> Optional[tuple[int, int]]:
     trailing "'s", punctuation, or a line break inside it."""
     tokens = doc_tokens(doc)
     while start < end and (tokens[start].lower_ in ("the", "a", "an") or
-                           tokens[start].is_punct or tokens[start].is_space):
+                           tokens[start].is_punct or tokens[start].is_space or
+                           # "ex-European Council head X": a former office's "ex-"
+                           tokens[start].lower_ == "ex" and start + 1 < end and
+                           tokens[start + 1].text == "-"):
         start += 1
     if label == "PERSON":
         while end - start > 1 and (_is_title_token(tokens[start]) or
@@ -105,15 +108,33 @@ def _pieces(doc, start: int, end: int) -> list[tuple[int, int]]:
         # "Cricket - Leicestershire", "Romania - Cosmin Contra": a spaced dash
         or doc[i].text in ("-", "\u2013", "\u2014", "--") and doc[i - 1].whitespace_
         # "Yorkshire at Headingley", "Kent v Surrey"
-        or doc[i].text in ("at", "v", "vs", "vs.", "versus"))]
+        or doc[i].text in ("at", "v", "vs", "vs.", "versus")
+        # "Pennzoil Co <PZL>": the wire's ticker after a company's name (the
+        # model reads its brackets as spaces, `names.model_text`)
+        or doc[i].is_space and "\n" not in doc[i].text)]
     if not cuts:
-        return [(start, end)]
+        return [] if _ticker(doc, start, end) else [(start, end)]
     bounds, last = [], start
     for cut in cuts:
         bounds.append((last, cut))
         last = cut + 1
     bounds.append((last, end))
-    return [b for b in bounds if b[0] < b[1]]
+    return [b for b in bounds if b[0] < b[1] and not _ticker(doc, *b)]
+
+
+_TICKER = re.compile(r"[A-Z0-9.]{1,10}")
+
+
+def _ticker(doc, start: int, end: int) -> bool:
+    """"HYO.TO" of "Husky Oil Ltd <HYO.TO>": a stock code the wire put in
+    brackets after a name, no name of its own."""
+    def bracket(i: int) -> bool:  # `names.model_text` reads "<" and ">" as spaces
+        return 0 <= i < len(doc) and doc[i].is_space and "\n" not in doc[i].text
+
+    while end > start and bracket(end - 1):
+        end -= 1
+    return end - start == 1 and bracket(start - 1) and bracket(end) and \
+        _TICKER.fullmatch(doc[start].text) is not None
 
 
 def _initial_and_surname(doc, start: int, end: int) -> bool:
@@ -679,6 +700,13 @@ _PLACE_UNIT_WORDS = {"parish", "county", "district", "province", "township", "pr
 # Words that end the name of an institution or a site, never a surname.
 _INSTITUTION_WORDS = ORG_HEAD_NOUNS | {"center", "centre", "museum", "gallery", "hospital",
                                        "school", "library", "institution", "laboratory"}
+# Words that end the name of a body, never a place's (unlike "Union",
+# "Front" or "Republic").
+_BODY_WORDS = {"fund", "bank", "party", "university", "institute", "foundation",
+               "association", "ministry", "commission", "committee", "agency", "council",
+               "corporation", "company", "trust"}
+_COMPASS_WORDS = {"west", "east", "north", "south", "western", "eastern", "northern",
+                  "southern", "left", "right"}
 # Portfolios a government names an agency after, in front of the country's
 # name ("Environment Canada", "Statistics Canada", "Sport England").
 _PORTFOLIO_WORDS = {"environment", "statistics", "transport", "health", "parks", "fisheries",
@@ -695,6 +723,10 @@ def _institutions(doc, text: str, mentions: list[Mention]) -> list[Mention]:
         if m.label == "PERSON" and m.end - m.start > 1 and \
                 doc[m.end - 1].lower_ in _INSTITUTION_WORDS:
             m.label, m.cued = "ORG", True
+        if m.label in ("GPE", "LOC") and m.end - m.start > 1 and \
+                doc[m.end - 1].lower_ in _BODY_WORDS and not place_key(m.text) and \
+                doc[m.start].lower_ not in _COMPASS_WORDS:  # "the West Bank" is a place
+            m.label, m.cued = "ORG", True  # "the Korea Fund": a fund, not Korea
         before = doc[m.start - 1] if m.start > 0 else None
         if m.label == "GPE" and before is not None and before.lower_ in _PORTFOLIO_WORDS \
                 and before.text[:1].isupper() and not before.ent_type_ and \
@@ -725,6 +757,7 @@ def find_entities(doc, text: str) -> list[Mention]:
     canonical name, label and id."""
     sides = result_sides(text)  # once per story: three rules read them
     mentions = split_at_brackets(doc, text, _mentions(doc, text, sides))
+    mentions = join_names_cut_at_and(doc, text, mentions)
     mentions = people_after_orgs(doc, text, mentions)
     mentions = join_given_name(doc, text, mentions)
     mentions = given_name_before_particle(doc, text, mentions)

@@ -158,3 +158,8 @@ PRONOUNS = {"he", "she", "they", "i", "we"}
 # Characters between two quotations for the second, unattributed one to be
 # taken as the same speaker going on.
 CONTINUATION_GAP = 120
+# Diseases the model tags as organisations or places ("Coronavirus in
+# Poland"): no side of a typed relation.
+DISEASE_NAMES = {"coronavirus", "covid", "covid-19", "covid19", "sars", "sars-cov-2", "mers",
+                 "ebola", "zika", "hiv", "aids", "h1n1", "h5n1", "influenza", "cholera",
+                 "measles", "malaria", "polio", "monkeypox", "mpox"}

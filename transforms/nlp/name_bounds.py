@@ -310,6 +310,25 @@ def join_repeated_names(doc, text: str, mentions: list[Mention]) -> list[Mention
     return [m for m in mentions if id(m) not in drop] + added
 
 
+def join_names_cut_at_and(doc, text: str, mentions: list[Mention]) -> list[Mention]:
+    """"[Cable and] [Wireless Plc]": a name the model ended on "and" or "&",
+    with the words after it a name, is one organisation's name."""
+    by_start = {m.start: m for m in mentions}
+    drop, added = set(), []
+    for m in mentions:
+        if id(m) in drop or m.end - m.start < 2 or doc[m.end - 1].lower_ not in ("and", "&"):
+            continue
+        nxt = by_start.get(m.end)
+        end = nxt.end if nxt is not None else _name_run(doc, m.end)
+        if end is None or nxt is not None and nxt.label in PLACE_LABELS:
+            continue
+        added.append(Mention.of_tokens(doc, text, m.start, end, "ORG", cued=True))
+        drop.add(id(m))
+        if nxt is not None:
+            drop.add(id(nxt))
+    return [m for m in mentions if id(m) not in drop] + added
+
+
 def places_after_known_names(doc, text: str, mentions: list[Mention]) -> list[Mention]:
     """"Evergreen Aviation & Space Museum of McMinnville" where the story
     also names "Evergreen Aviation & Space Museum" alone: the name the story

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from transforms.nlp.lexicon import (
-    AGENT_LABELS, BASE_VERBS, CONTACT_NOUNS, CONTACT_VERBS, EMPLOY_VERBS, GROUP_NORP_WORDS,
-    KILL_NOUNS, KILL_VERBS, KILLER_NOUNS, LEAD_OFFICES, LIVE_VERBS, NATIVE_NOUNS,
-    OFFICE_BODY_NOUNS, ORG_HEAD_NOUNS, PERSON_HONORIFICS, PLACE_LABELS, PLACE_NOUNS,
-    REPORTING_VERBS, RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
+    AGENT_LABELS, BASE_VERBS, CONTACT_NOUNS, CONTACT_VERBS, DISEASE_NAMES, EMPLOY_VERBS,
+    GROUP_NORP_WORDS, KILL_NOUNS, KILL_VERBS, KILLER_NOUNS, LEAD_OFFICES, LIVE_VERBS,
+    NATIVE_NOUNS, OFFICE_BODY_NOUNS, ORG_HEAD_NOUNS, PERSON_HONORIFICS, PLACE_LABELS,
+    PLACE_NOUNS, REPORTING_VERBS, RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
 from schemas.records import Relation, Story
 from transforms.nlp.mention import Mention
-from transforms.nlp.names import doc_tokens, field_of
+from transforms.nlp.names import doc_tokens, field_of, place_key
 from transforms.nlp.wire_layout import is_known_place
 
 
@@ -48,6 +48,8 @@ def mention_of_token(token, by_token, depth: int = 0) -> Optional[Mention]:
     entity = by_token.get(token.i)
     if entity:
         return entity
+    if token.lemma_.lower() in _VENUE_NOUNS:
+        return None  # "at Buenos Aires' City Council hall": a hall, not the council
     for child in token.children:
         if child.dep_ in ("compound", "flat") and child.i in by_token:
             return by_token[child.i]
@@ -79,6 +81,8 @@ def _relation_type(lemma: str, prep: str, subject: Mention, obj: Mention) -> Opt
     if lemma == "be" and prep == "in" and _is_place(subject) and _is_place(obj):
         return "located_in"
     if lemma in VERB_TYPES and subject.canonical_label in AGENT_LABELS:
+        if VERB_TYPES[lemma] == "acquires" and prep:
+            return None  # "bought fuel from Y": Y sold, it was not bought
         return VERB_TYPES[lemma]
     return None
 
@@ -114,10 +118,12 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
                 obj = mention_of_token(object_token, by_token)
                 if obj and obj.key != subject.key:
                     raw = _verb_relation(lemma, prep, subject, obj, passive_without_agent)
-                    if raw.relation_type in _VERB_TYPE_NAMES and \
-                            _names_a_thing_of(object_token, by_token):
+                    if raw.relation_type in _VERB_TYPE_NAMES and (
+                            _names_a_thing_of(object_token, by_token)
+                            or raw.relation_type in _EVENT_TYPES and _not_done(verb)):
                         # "met IMF requirements", "bought Getty shares": the
-                        # verb is done to the thing, not to its owner
+                        # verb is done to the thing, not to its owner; "will
+                        # visit Y", "planned to meet Y": not (yet) done
                         raw = _RawRelation(raw.subject, raw.predicate, raw.obj, None)
                     yield raw
             if _is_person(subject):
@@ -125,6 +131,8 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
 
 
 _VERB_TYPE_NAMES = frozenset(VERB_TYPES.values())
+# Relations that are events: a planned or denied one is not stated.
+_EVENT_TYPES = frozenset({"meets", "visits", "acquires"})
 # What a party, leader or country that names it stands for: "the BJP
 # government", "the Trump administration", "the Assad regime".
 _RULE_NOUNS = {"government", "administration", "regime"}
@@ -205,6 +213,29 @@ def _took_place(verb) -> bool:
     return verb.dep_ != "xcomp" and not any(
         c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in _NOT_YET or c.lower_ == "to"
         for c in verb.children)
+
+
+# Verbs and words whose "to" clause is still to come: "plans to visit",
+# "agreed to buy", "is due to meet", "a contract to buy".
+_INTENT_WORDS = {"plan", "intend", "want", "hope", "expect", "agree", "seek", "aim", "try",
+                 "prepare", "schedule", "set", "due", "wish", "propose", "offer", "decide",
+                 "threaten", "vow", "promise", "like", "need", "invite", "ask", "urge",
+                 "likely", "able", "ready", "willing", "eager", "scheduled", "expected"}
+
+
+def _not_done(verb) -> bool:
+    """An event not (yet) done: "will visit", "would meet", "did not buy",
+    "planned to meet", "is due to visit", "a contract to buy". A purpose
+    clause of something done was done: "left the White House to visit his
+    wife"."""
+    if any(c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in _NOT_YET for c in verb.children):
+        return True
+    if not any(c.lower_ == "to" for c in verb.children):
+        return False
+    head = verb.head
+    return verb.dep_ == "acl" or verb.dep_ in ("xcomp", "ccomp") and (
+        head.lemma_.lower() in _INTENT_WORDS or head.lower_ in _INTENT_WORDS or
+        any(c.dep_ == "aux" and c.lower_ in _NOT_YET for c in head.children))
 
 
 def _met_each_other(verb, lemma: str, by_token) -> Iterable[_RawRelation]:
@@ -483,7 +514,7 @@ _TEAM_ROLES = {"coach", "goalkeeper", "keeper", "goalie", "captain", "striker", 
 # champion X", "UEFA Cup hopefuls X", "Euro '96 hero X" name a contest,
 # which is neither an employer nor a place; only a nationality adjective
 # right before the noun says something ("Swedish champion X").
-_ACHIEVEMENT_NOUNS = {"champion", "titleholder", "winner", "finalist", "semifinalist",
+_ACHIEVEMENT_NOUNS = {"champion", "champ", "titleholder", "winner", "finalist", "semifinalist",
                       "semi-finalist", "quarterfinalist", "runner-up", "medallist",
                       "medalist", "hopeful", "hero", "laureate"}
 # (callers pass the word as written, so plurals too: "UEFA Cup hopefuls")
@@ -520,8 +551,9 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
     """The organisation or place an office noun names: "chairman of Y",
     "a Y official", "Y's chief executive", "a native of Z"."""
     word = office.lemma_.lower().rstrip(".")
-    if word in _NO_OFFICE_NOUNS:
-        return
+    if word in _NO_OFFICE_NOUNS or office.tag_.startswith("VB") or \
+            _word_of_a_missed_name(office, by_token):
+        return  # "Russia Is Helping X's Campaign"; "X, the group Human Rights in China"
     if word in KILLER_NOUNS:
         yield from _victims_of(person, office, by_token)
         return
@@ -547,6 +579,10 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
                 continue
             if pobj.i not in by_token and pobj.lemma_.lower() in _UNDERTAKING_NOUNS:
                 continue  # "Director of the National X study": a study, no body
+            if pobj.i not in by_token and pobj.lemma_.lower() in _VENUE_NOUNS | PLACE_NOUNS:
+                # "President X at Buenos Aires City Council hall", "an
+                # official in al-Qatn district": a place a name qualifies
+                continue
             yield from _office_target(person, word, f"{word} {prep.lower_}", target, office)
     for child in office.children:
         if word in _KIN_NOUNS:
@@ -564,6 +600,26 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
                     target = mention_of_token(grand, by_token) if grand.i < child.i else None
                     if target is not None and target is not person:
                         yield from _office_target(person, word, f"{word} of", target, child)
+
+
+# Places and occasions a name only qualifies ("the City Council hall", "the
+# Labour Party conference"): where someone is, not whom they work for.
+_VENUE_NOUNS = {"hall", "building", "stadium", "arena", "auditorium", "conference", "summit",
+                "ceremony", "reception", "rally", "forum", "event", "meeting", "dinner",
+                "luncheon", "convention", "congress"}
+
+
+def _word_of_a_missed_name(office, by_token) -> bool:
+    """A capitalised word that is no office word, after another capitalised
+    word no name holds: part of a name the model did not tag ("the pressure
+    group Human Rights in China"), not a title ("American Businesswoman X")
+    or an abbreviated one ("MP")."""
+    doc = office.doc
+    before = doc[office.i - 1] if office.i > 0 else None
+    return office.pos_ == "PROPN" and office.text[:1].isupper() and not office.text.isupper() \
+        and before is not None and before.pos_ == "PROPN" and before.text[:1].isupper() \
+        and before.i not in by_token and not before.is_sent_start \
+        and office.lemma_.lower().rstrip(".") not in TITLE_NOUNS | LEAD_OFFICES | RESIDENT_NOUNS
 
 
 def _is_group_name(target: Mention) -> bool:
@@ -635,9 +691,16 @@ def _office_target(person: Mention, word: str, predicate: str,
         kind = "works_for"
         if word == "member" and target.canonical.split()[-1].lower() not in OFFICE_BODY_NOUNS:
             kind = "member_of"  # of a party, alliance or club, not an office
+        elif _is_party(target) and word not in TITLE_NOUNS:
+            kind = "member_of"  # "a politician from the Free Democratic Party"
         yield _RawRelation(person, predicate, target, kind)
     elif _is_place(target) or target.canonical_label == "NORP":
         # (a NORP here is a town the model took for a people: "a Memphis native")
+        if word in _COMPANY_NOUNS:
+            # "Helsinki bank X", "Spain's power company X": the model took the
+            # company for a person; it is based there
+            yield _RawRelation(person, predicate, target, "based_in")
+            return
         if word in LEAD_OFFICES and office is not None and _heads(office):
             # "Kenya's President X", "Illinois Gov. X": heads that country
             # or state (and, as its office holder, lives there)
@@ -646,6 +709,13 @@ def _office_target(person: Mention, word: str, predicate: str,
         # one of the top strategists in Israel": the person belongs to
         # (lives in) that place.
         yield _RawRelation(person, predicate, target, "lives_in")
+
+
+# Nouns that say the name after them is a company's, whatever the model
+# labelled it.
+_COMPANY_NOUNS = {"company", "firm", "bank", "corporation", "airline", "utility", "maker",
+                  "producer", "retailer", "brokerage", "insurer", "conglomerate", "carrier",
+                  "lender", "manufacturer", "concern", "subsidiary", "unit"}
 
 
 def _shadow_office(target: Mention) -> bool:
@@ -931,7 +1001,7 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
     """What an apposition says a person is: "X, a farmer from Iowa", "X,
     chairman of Y", "X, one of the top strategists in Israel", "X, a lawyer
     and partner at Y"."""
-    for appos in (c for c in head.children if c.dep_ == "appos"):
+    for appos in _appositions_of(head):
         for prep in (c for c in appos.children if c.dep_ == "prep" and c.lower_ == "from"):
             for place in (by_token.get(g.i) for g in prep.children if g.dep_ == "pobj"):
                 if place is not None and _is_place(place):
@@ -971,6 +1041,23 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
                 yield from _office_relations(person, group, by_token)
         for conj in (c for c in appos.children if c.dep_ == "conj"):
             yield from _office_relations(person, conj, by_token)
+
+
+def _appositions_of(head) -> list:
+    """The appositions that describe this name: in "Mr Kurz and Werner
+    Kogler, the Green Party leader" the parse hangs the apposition on the
+    first name, but it is the last one's, which it follows."""
+    def after_a_conjunct(appos, first) -> bool:
+        return any(first.i < c.i < appos.i for c in first.children if c.dep_ == "conj")
+
+    own = [c for c in head.children if c.dep_ == "appos" and not after_a_conjunct(c, head)]
+    first = head
+    while first.dep_ == "conj" and first.head.i < first.i:
+        first = first.head
+    if first is not head and not any(c.dep_ == "conj" and c.i > head.i for c in head.children):
+        own += [c for c in first.children if c.dep_ == "appos" and c.i > head.i
+                and not any(head.i < c2.i < c.i for c2 in first.children if c2.dep_ == "conj")]
+    return own
 
 
 # Nouns for one person of a people ("an Australian woman", "a Kurdish man").
@@ -1066,9 +1153,20 @@ def _comma_place(doc, place: Mention, by_token) -> Iterable[_RawRelation]:
             _is_place(other) and other.key != place.key and \
             other.text.replace(".", "") != "DC" and \
             not _in_list(doc, place, by_token) and \
+            not _starts_clause(doc, place, other) and \
             not (other.end < len(doc) and doc[other.end].lower_ == "in" and
                  _place_after(doc, other.end + 1, by_token)):
         yield _RawRelation(place, "in", other, "located_in")
+
+
+def _starts_clause(doc, place: Mention, other: Mention) -> bool:
+    """"According to BetOnline, Georgia is the favourite": the name after
+    the comma is the subject of a verb that follows it, not a larger place.
+    After "in" or "at" the parse is not trusted that far ("The Museum of
+    Flight in Seattle, Washington was proposed")."""
+    head, first = doc[other.end - 1], doc[place.end - 1]
+    locative = first.dep_ == "pobj" and first.head.lower_ in ("in", "at", "near", "from")
+    return not locative and head.dep_ in ("nsubj", "nsubjpass") and head.head.i >= other.end
 
 
 def _comma_in_place(doc, named: Mention, by_token) -> Iterable[_RawRelation]:
@@ -1231,11 +1329,26 @@ def _credit_relations(doc, ents: list[Mention]) -> Iterable[_RawRelation]:
                 "\n" not in doc[line_start - 1].whitespace_ and \
                 doc[line_start - 1].text not in (".", "--", "-"):
             line_start -= 1
-        if ent.start - line_start > 12:
+        if ent.start - line_start > 12 or not _dateline_words(doc, line_start, ent.start - 1, ents):
             continue
         for other in ents:
             if line_start <= other.start < ent.start and _is_place(other):
                 yield _RawRelation(ent, "report from", other, "based_in")
+
+
+_MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct",
+           "nov", "dec", "january", "february", "march", "april", "june", "july", "august",
+           "september", "october", "november", "december"}
+
+
+def _dateline_words(doc, start: int, end: int, ents: list[Mention]) -> bool:
+    """Whether doc[start:end] reads as a dateline: places, a date, commas
+    ("Sofia, February 15"), not a name that holds a place ("the Rally for
+    ... Democracy in Rwanda (RDR)", "Alternative for Germany (AfD)")."""
+    in_place = {i for m in ents if _is_place(m) for i in range(m.start, m.end)}
+    return any(i in in_place for i in range(start, end)) and all(
+        i in in_place or doc[i].is_punct or doc[i].like_num or doc[i].is_space
+        or doc[i].lower_.rstrip(".") in _MONTHS for i in range(start, end))
 
 
 def _places_in(token, by_token, not_this: Mention, modifiers_only: bool = False):
@@ -1293,7 +1406,10 @@ def _listed(doc, entity: Mention, by_token, items_after: int) -> bool:
     # Southwest, United and US Air"); before, only one that leads to a place
     after = doc[entity.end] if entity.end < len(doc) else None
     if after is not None and (after.dep_ == "cc" or after.lower_ in ("and", "or")):
-        return items_after >= 2 or _place_after(doc, entity.end + 1, by_token)
+        # ("Piedmont, Apulia and Friuli-Venezia Giulia": a name the model
+        # missed closes the list as well)
+        return items_after >= 2 or _place_after(doc, entity.end + 1, by_token) or \
+            items_after == 1 and _name_after(doc, entity.end + 1)
     if after is not None and after.text == "," and entity.end + 1 < len(doc):
         if doc[entity.end + 1].lower_ in ("and", "or"):  # "Syria, and Yemen"
             return items_after >= 2 or _place_after(doc, entity.end + 2, by_token)
@@ -1301,6 +1417,11 @@ def _listed(doc, entity: Mention, by_token, items_after: int) -> bool:
         if following and following.start == entity.end + 1:
             return _listed(doc, following, by_token, items_after + 1)
     return False
+
+
+def _name_after(doc, i: int) -> bool:
+    """Whether a capitalised name, known to the model or not, starts at token i."""
+    return i < len(doc) and doc[i].pos_ == "PROPN" and doc[i].text[:1].isupper()
 
 
 def _place_after(doc, i: int, by_token) -> bool:
@@ -1414,11 +1535,32 @@ def _closure(relations: list[_RawRelation]) -> list[_RawRelation]:
 _PARTIES = {"meets": (("PERSON",), ("PERSON",))}
 
 
+# A type said of the wrong kind of subject, and the type it means: an
+# organisation is based where a person lives or a place lies ("the Korea
+# Fund in New York").
+_ORG_TYPES = {"lives_in": "based_in", "located_in": "based_in"}
+
+
+def _retyped(raw: _RawRelation) -> _RawRelation:
+    if raw.relation_type in _ORG_TYPES and raw.subject.canonical_label == "ORG":
+        return _RawRelation(raw.subject, raw.predicate, raw.obj, _ORG_TYPES[raw.relation_type])
+    return raw
+
+
+def _country(mention: Mention) -> bool:
+    return (place_key(mention.canonical) or "").startswith("iso3166:")
+
+
 def _fits_type(raw: _RawRelation) -> bool:
     """Whether a typed relation's sides are what its type relates; a social
-    media handle ("@ChelseaFC") is an account, never a side."""
+    media handle ("@ChelseaFC") is an account, a disease ("Coronavirus")
+    an illness, never a side."""
     if raw.subject.canonical.startswith("@") or raw.obj.canonical.startswith("@"):
         return False
+    if raw.subject.canonical.lower() in DISEASE_NAMES or raw.obj.canonical.lower() in DISEASE_NAMES:
+        return False
+    if raw.relation_type == "located_in" and _country(raw.subject) and _country(raw.obj):
+        return False  # "aid to Serbia, Italy": a list; no country lies in another
     subjects, objects = _PARTIES.get(raw.relation_type, (None, None))
     return (subjects is None or raw.subject.canonical_label in subjects) and \
         (objects is None or raw.obj.canonical_label in objects)
@@ -1449,7 +1591,7 @@ def find_relations(story: Story, doc, mentions: list[Mention], by_token) -> list
     found += _closure(found)
     relations = {}
     cased = _cased(doc)
-    for raw in found:
+    for raw in map(_retyped, found):
         if raw.subject.key == raw.obj.key:
             continue
         if raw.relation_type and (_common_phrase(raw.subject, cased) or
