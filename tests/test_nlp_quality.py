@@ -1,6 +1,6 @@
 """Quality floors of the extraction, measured on the evaluation corpora by the
 benchmark scripts (benchmarks/eval_ner.py, eval_relations.py, eval_coref.py,
-eval_quotes.py, eval_news_relations.py):
+eval_quotes.py, eval_news_relations.py, eval_relation_precision.py):
 each runs the real `wirestream run --articles` on an archive made from the
 corpus and scores the tables it wrote.
 
@@ -92,9 +92,10 @@ def test_typed_relations_on_hand_labelled_news_stories():
     assert original["dev"]["overall"]["r"] >= 0.76
     assert original["heldout"]["overall"]["p"] >= 0.72
     assert original["heldout"]["overall"]["r"] >= 0.43
-    # measured on the 81 bundled Wikinews stories (174 labels): dev P 0.894
-    # R 0.581 (0.864 / 0.527 before the entity rules), held-out P 0.710
-    # R 0.480 (0.705 / 0.460 before them)
+    # measured on the 81 bundled Wikinews stories (174 labels): dev P 0.913
+    # R 0.581 (0.894 / 0.581 before the judged pool's rules, 0.864 / 0.527
+    # before the entity rules), held-out P 0.804 R 0.490 (0.726 / 0.490
+    # before the pool's rules, 0.705 / 0.460 before the entity rules)
     assert wikinews["dev"]["overall"]["p"] >= 0.84
     assert wikinews["dev"]["overall"]["r"] >= 0.54
     assert wikinews["heldout"]["overall"]["p"] >= 0.68
@@ -102,7 +103,8 @@ def test_typed_relations_on_hand_labelled_news_stories():
     # measured on 80 SemEval-2022 articles as sites published them (194
     # labels), each batch of 40 first scored blind: P 0.806 R 0.319 and
     # P 0.571 R 0.330. After the rules tuned on its dev half: dev P 0.853
-    # R 0.381, held-out P 0.625 R 0.318
+    # R 0.381, held-out P 0.625 R 0.318; after the judged pool's rules dev
+    # P 0.914 R 0.417, held-out P 0.667 R 0.309
     assert semeval["dev"]["overall"]["p"] >= 0.82
     assert semeval["dev"]["overall"]["r"] >= 0.36
     assert semeval["heldout"]["overall"]["p"] >= 0.60
@@ -121,12 +123,34 @@ def test_typed_relations_on_hand_labelled_news_stories():
     # held-out P 0.667 R 0.465). After the rules tuned on its dev half (a
     # title won is no office, a relative's office is not the person's,
     # results named by a noun, "X and Y met") and one label given its
-    # written-out name: dev P 0.891 R 0.393, held-out P 0.683 R 0.477
+    # written-out name: dev P 0.891 R 0.393, held-out P 0.683 R 0.477 (P
+    # 0.695 after the judged pool's rules)
     assert conll["dev"]["overall"]["p"] >= 0.85
     assert conll["dev"]["overall"]["r"] >= 0.36
     assert conll["heldout"]["overall"]["p"] >= 0.64
     assert conll["heldout"]["overall"]["r"] >= 0.44
-    # all groups, held-out: P 0.703 R 0.416 (0.706 / 0.402 before the
+    # all groups, held-out: P 0.732 R 0.414 (0.706 / 0.416 before the rules
+    # tuned on the judged pool's dev half, 0.703 / 0.416 before the
     # CoNLL-2003 group), short of issue 13's 0.80 at 0.40
-    assert results["heldout"]["overall"]["p"] >= 0.68
+    assert results["heldout"]["overall"]["p"] >= 0.71
     assert results["heldout"]["overall"]["r"] >= 0.39
+
+
+def test_typed_relation_precision_on_the_judged_pool_of_fresh_news():
+    shared_data("reuters21578", "sgm-data")
+    shared_data("semeval2022-sample", "training_set.csv")
+    shared_data("conll2003", "valid.txt")
+    from benchmarks.eval_relation_precision import evaluate
+
+    pool = evaluate()["all"]
+    dev, heldout = pool["dev"]["*"], pool["heldout"]["*"]
+    # measured on 240 fresh stories, every predicted triple judged by two
+    # annotators (296 of 300 alike): dev P 0.703 (97/138) and held-out
+    # P 0.728 (118/162) before the rules tuned on the dev half's errors;
+    # after them dev P 0.897 (105/117), held-out P 0.753 (119/158)
+    for split, counts, floor in (("dev", dev, 0.87), ("heldout", heldout, 0.72)):
+        judged = counts["right"] + counts["wrong"]
+        # a rule change that writes new triples leaves them unjudged: judge
+        # them (eval_relation_precision --dump) before trusting the figure
+        assert counts["unjudged"] <= 0.1 * judged, f"{split}: judge the new triples"
+        assert counts["right"] / judged >= floor, split
