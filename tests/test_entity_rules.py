@@ -191,3 +191,18 @@ def test_a_place_the_model_named_with_a_bodys_word_is_the_body(entities):
                      "in New York, which the West Bank cannot.")
     assert found["Korea Growth Fund"][0] == "ORG"
     assert found["West Bank"][0] in ("GPE", "LOC")
+
+
+def test_a_companys_name_enumerating_partners_is_one_name(entities):
+    found = entities("Before joining the Treasury in May, Miller was a partner at the firm "
+                     "of Hart and Co and formerly headed Baxter, Lyons and Grant Securities "
+                     "Corp.")
+    assert found["Baxter, Lyons and Grant Securities Corp."][0] == "ORG"
+    found = entities("Paris-based Union de Banques Arabes et Francaises (UBAF) led the credit.")
+    assert found["Union de Banques Arabes et Francaises"][0] == "ORG"
+
+
+def test_a_ticker_before_a_comma_is_no_name_either(entities):
+    found = entities("The ministry said Pacificorp <PPW>, a Portland, Ore., holding company, "
+                     "owns 90 pct of Nerco.")
+    assert "Pacificorp" in found and "PPW" not in found

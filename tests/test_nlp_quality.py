@@ -124,12 +124,12 @@ def test_typed_relations_on_hand_labelled_news_stories():
     # title won is no office, a relative's office is not the person's,
     # results named by a noun, "X and Y met") and one label given its
     # written-out name: dev P 0.891 R 0.393, held-out P 0.683 R 0.477 (P
-    # 0.695 after the judged pool's rules)
+    # 0.690 R 0.465 after the judged pool's rules)
     assert conll["dev"]["overall"]["p"] >= 0.85
     assert conll["dev"]["overall"]["r"] >= 0.36
     assert conll["heldout"]["overall"]["p"] >= 0.64
     assert conll["heldout"]["overall"]["r"] >= 0.44
-    # all groups, held-out: P 0.732 R 0.414 (0.706 / 0.416 before the rules
+    # all groups, held-out: P 0.731 R 0.411 (0.706 / 0.416 before the rules
     # tuned on the judged pool's dev half, 0.703 / 0.416 before the
     # CoNLL-2003 group), short of issue 13's 0.80 at 0.40
     assert results["heldout"]["overall"]["p"] >= 0.71
@@ -145,10 +145,12 @@ def test_typed_relation_precision_on_the_judged_pool_of_fresh_news():
     pool = evaluate()["all"]
     dev, heldout = pool["dev"]["*"], pool["heldout"]["*"]
     # measured on 240 fresh stories, every predicted triple judged by two
-    # annotators (296 of 300 alike): dev P 0.703 (97/138) and held-out
-    # P 0.728 (118/162) before the rules tuned on the dev half's errors;
-    # after them dev P 0.897 (105/117), held-out P 0.753 (119/158)
-    for split, counts, floor in (("dev", dev, 0.87), ("heldout", heldout, 0.72)):
+    # annotators (296 of 300 alike): dev P 0.703 (97/138), held-out P 0.728
+    # (118/162) before the rules tuned on the dev half's errors, dev 0.897,
+    # held-out 0.753 after them. 196 more stories, judged blind under those
+    # rules (230 of 231 alike): dev 0.632, held-out 0.769. All 436 after the
+    # second round of rules: dev P 0.852 (179/210), held-out 0.763 (209/274)
+    for split, counts, floor in (("dev", dev, 0.82), ("heldout", heldout, 0.73)):
         judged = counts["right"] + counts["wrong"]
         # a rule change that writes new triples leaves them unjudged: judge
         # them (eval_relation_precision --dump) before trusting the figure

@@ -600,3 +600,33 @@ def test_a_company_noun_before_a_name_makes_it_based_not_living_there(typed):
                   "(ELNOSA) may suspend payments, an official said.")
     assert ("Electricas del Norte SA", "based_in", "Spain") in found
     assert not [r for r in found if r[1] == "lives_in"]
+
+
+def test_a_long_list_of_places_is_no_chain_of_larger_ones(typed):
+    found = typed("The curfew applied in Ankara as well as Adana, Antalya, Aydin, Balikesir, "
+                  "Bursa, Van and Zonguldak.")
+    assert not [r for r in found if r[1] == "located_in"]
+    found = typed("He was born in Evansville, Indiana, United States.")
+    assert ("Evansville", "located_in", "Indiana") in found
+    assert ("Indiana", "located_in", "United States") in found
+
+
+def test_a_bodys_common_noun_alone_names_no_body(typed):
+    for sentence in ("Committee Chairman William Proxmire said he agreed.",
+                     "Party leader Ciriaco De Mita told reporters he would wait.",
+                     "At this week's session the Council elected Philip Sparkes as "
+                     "vice-chairman."):
+        assert not typed(sentence), sentence
+
+
+def test_a_seat_on_a_board_is_an_office_and_a_states_office_a_partys_member(typed):
+    assert ("Johann Gaddum", "works_for", "Bundesbank") in typed(
+        "Johann Gaddum, a member of the Bundesbank board, said rates would stay.")
+    found = typed("Christian Democratic Party Senator Anna Ruiz voted against it.")
+    assert ("Anna Ruiz", "member_of", "Christian Democratic Party") in found
+    assert not [r for r in found if r[1] == "works_for"]
+
+
+def test_a_possessive_peoples_word_is_a_company_no_nationality(typed):
+    assert not [r for r in typed("Under the order, the bank lent to American's chairman "
+                                 "John Kerr.") if r[1] == "nationality"]

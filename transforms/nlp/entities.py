@@ -24,9 +24,9 @@ from transforms.nlp.lexicon import (
     PLACE_NOUNS, TITLE_NOUNS)
 from transforms.nlp.mention import Mention
 from transforms.nlp.name_bounds import (
-    given_name_before_particle, join_given_name, join_names_cut_at_and, join_repeated_names,
-    org_name_completions, orgs_by_noun, people_after_orgs, places_after_known_names,
-    split_at_brackets, unnamed_people)
+    given_name_before_particle, join_enumerated_company, join_given_name, join_names_cut_at_and,
+    join_repeated_names, org_name_completions, orgs_by_noun, people_after_orgs,
+    places_after_known_names, split_at_brackets, unnamed_people)
 from transforms.nlp.names import (
     demonym_place, doc_tokens, entity_id, normalize_name, place_key, recase_name)
 from transforms.nlp.wire_layout import (
@@ -99,12 +99,27 @@ _NAME_SUFFIXES = {"inc", "ltd", "llc", "plc", "co", "corp", "jr", "sr", "ag", "s
                   "nv", "bv", "gmbh", "lp", "llp", "ii", "iii", "iv", "spa", "ab"}
 
 
-def _pieces(doc, start: int, end: int) -> list[tuple[int, int]]:
+def _enumerated_name(doc, start: int, end: int, label: str) -> bool:
+    """"Donaldson, Lufkin and Jenrette Securities Corp.", "the Ministry for
+    Refugees, Labour, Health and Social Affairs": an organisation named by
+    an enumeration, its commas closed by "and", ending in a company's suffix
+    or opening with a body's word."""
+    if label != "ORG":
+        return False
+    words = [t.lower_.rstrip(".") for t in doc[start:end]]
+    commas = [i for i, w in enumerate(words) if w == ","]
+    return bool(commas) and any(w in ("and", "&") for w in words[commas[-1]:]) and (
+        words[-1] in _NAME_SUFFIXES or words[0] in ORG_HEAD_NOUNS)
+
+
+def _pieces(doc, start: int, end: int, label: str = "") -> list[tuple[int, int]]:
     """A span cut at its commas ("Grace Road, Leicestershire" is two
     places), unless what follows the comma is a suffix of the name
-    ("Acme, Inc.", "Smith, Jr.")."""
+    ("Acme, Inc.", "Smith, Jr.") or the commas enumerate one name."""
+    enumerated = _enumerated_name(doc, start, end, label)
     cuts = [i for i in range(start + 1, end - 1) if (
-        doc[i].text == "," and doc[i + 1].lower_.rstrip(".") not in _NAME_SUFFIXES
+        doc[i].text == "," and not enumerated and
+        doc[i + 1].lower_.rstrip(".") not in _NAME_SUFFIXES
         # "Cricket - Leicestershire", "Romania - Cosmin Contra": a spaced dash
         or doc[i].text in ("-", "\u2013", "\u2014", "--") and doc[i - 1].whitespace_
         # "Yorkshire at Headingley", "Kent v Surrey"
@@ -133,7 +148,8 @@ def _ticker(doc, start: int, end: int) -> bool:
 
     while end > start and bracket(end - 1):
         end -= 1
-    return end - start == 1 and bracket(start - 1) and bracket(end) and \
+    closed = bracket(end) or doc[end - 1].whitespace_ and (end == len(doc) or doc[end].is_punct)
+    return end - start == 1 and bracket(start - 1) and closed and \
         _TICKER.fullmatch(doc[start].text) is not None
 
 
@@ -202,7 +218,7 @@ def _mentions(doc, text: str, sides: set[tuple[int, int]]) -> list[Mention]:
     for span in doc.ents:
         if span.label_ not in NAMED_LABELS:
             continue
-        for piece in _pieces(doc, span.start, span.end):
+        for piece in _pieces(doc, span.start, span.end, span.label_):
             if doc[piece[1] - 1].idx < slug_end:
                 continue
             bounds = _trim(doc, piece[0], piece[1], span.label_)
@@ -758,6 +774,7 @@ def find_entities(doc, text: str) -> list[Mention]:
     sides = result_sides(text)  # once per story: three rules read them
     mentions = split_at_brackets(doc, text, _mentions(doc, text, sides))
     mentions = join_names_cut_at_and(doc, text, mentions)
+    mentions = join_enumerated_company(doc, text, mentions)
     mentions = people_after_orgs(doc, text, mentions)
     mentions = join_given_name(doc, text, mentions)
     mentions = given_name_before_particle(doc, text, mentions)

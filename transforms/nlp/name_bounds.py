@@ -311,12 +311,15 @@ def join_repeated_names(doc, text: str, mentions: list[Mention]) -> list[Mention
 
 
 def join_names_cut_at_and(doc, text: str, mentions: list[Mention]) -> list[Mention]:
-    """"[Cable and] [Wireless Plc]": a name the model ended on "and" or "&",
-    with the words after it a name, is one organisation's name."""
+    """"[Cable and] [Wireless Plc]", "[Union de Banques Arabes et]
+    Francaises": a name the model ended on "and" or "&" (or a French,
+    German or Spanish "and"), with the words after it a name, is one
+    organisation's name."""
     by_start = {m.start: m for m in mentions}
     drop, added = set(), []
     for m in mentions:
-        if id(m) in drop or m.end - m.start < 2 or doc[m.end - 1].lower_ not in ("and", "&"):
+        if id(m) in drop or m.end - m.start < 2 or \
+                doc[m.end - 1].lower_ not in ("and", "&", "et", "und", "y"):
             continue
         nxt = by_start.get(m.end)
         end = nxt.end if nxt is not None else _name_run(doc, m.end)
@@ -326,6 +329,29 @@ def join_names_cut_at_and(doc, text: str, mentions: list[Mention]) -> list[Menti
         drop.add(id(m))
         if nxt is not None:
             drop.add(id(nxt))
+    return [m for m in mentions if id(m) not in drop] + added
+
+
+_COMPANY_SUFFIXES = {"inc", "ltd", "llc", "plc", "co", "corp", "ag", "sa", "nv", "gmbh", "lp",
+                     "llp", "spa", "ab", "securities", "partners", "associates"}
+
+
+def join_enumerated_company(doc, text: str, mentions: list[Mention]) -> list[Mention]:
+    """"[Donaldson], [Lufkin and Jenrette Securities Corp.]": a name, a
+    comma, then a company's name that enumerates partners with "and" and
+    ends in a company's suffix, are one company's name."""
+    by_start = {m.start: m for m in mentions}
+    drop, added = set(), []
+    for m in mentions:
+        nxt = by_start.get(m.end + 1)
+        if id(m) in drop or nxt is None or m.end >= len(doc) or doc[m.end].text != "," or \
+                m.label in PLACE_LABELS or nxt.label != "ORG":
+            continue
+        words = [t.lower_.rstrip(".") for t in doc[nxt.start:nxt.end]]
+        if not ({"and", "&"} & set(words) and words[-1] in _COMPANY_SUFFIXES):
+            continue
+        added.append(Mention.of_tokens(doc, text, m.start, nxt.end, "ORG", cued=True))
+        drop.update((id(m), id(nxt)))
     return [m for m in mentions if id(m) not in drop] + added
 
 

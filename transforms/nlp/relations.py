@@ -583,7 +583,11 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
                 # "President X at Buenos Aires City Council hall", "an
                 # official in al-Qatn district": a place a name qualifies
                 continue
-            yield from _office_target(person, word, f"{word} {prep.lower_}", target, office)
+            # "a member of the Bundesbank board": a seat on a body, an office
+            seat = word == "member" and pobj.i not in by_token and \
+                pobj.lemma_.lower() in OFFICE_BODY_NOUNS
+            yield from _office_target(person, "board member" if seat else word,
+                                      f"{word} {prep.lower_}", target, office)
     for child in office.children:
         if word in _KIN_NOUNS:
             break
@@ -600,6 +604,12 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
                     target = mention_of_token(grand, by_token) if grand.i < child.i else None
                     if target is not None and target is not person:
                         yield from _office_target(person, word, f"{word} of", target, child)
+
+
+# Offices of a state, not of the party named with them ("SPD Chancellor X").
+_STATE_OFFICES = {"chancellor", "president", "premier", "governor", "gov", "mayor", "senator",
+                  "sen", "minister", "congressman", "congresswoman", "rep", "representative",
+                  "lawmaker", "mp", "legislator", "deputy"}
 
 
 # Places and occasions a name only qualifies ("the City Council hall", "the
@@ -674,7 +684,11 @@ def _office_target(person: Mention, word: str, predicate: str,
     if target.canonical_label == "NORP" and not (word in NATIVE_NOUNS and
                                                  not _adjective_shaped(target)):
         before_office = office is not None and target.end <= office.i
-        if (target.start < person.start or before_office) and predicate.endswith(" of"):
+        # "American's chairman X": a company's short name, no people
+        possessed = office is not None and target.end < len(office.doc) and \
+            office.doc[target.end].tag_ == "POS"
+        if (target.start < person.start or before_office) and predicate.endswith(" of") \
+                and not possessed:
             # "Kenyan President X" (a nationality), "Democratic Senator X",
             # "Sunni cleric X" (a party, a faith): a group adjective is
             # never a place
@@ -691,8 +705,10 @@ def _office_target(person: Mention, word: str, predicate: str,
         kind = "works_for"
         if word == "member" and target.canonical.split()[-1].lower() not in OFFICE_BODY_NOUNS:
             kind = "member_of"  # of a party, alliance or club, not an office
-        elif _is_party(target) and word not in TITLE_NOUNS:
-            kind = "member_of"  # "a politician from the Free Democratic Party"
+        elif _is_party(target) and (word not in TITLE_NOUNS or word in _STATE_OFFICES):
+            # "a politician from the Free Democratic Party"; "SPD Chancellor
+            # X" holds the country's office, and belongs to the party
+            kind = "member_of"
         yield _RawRelation(person, predicate, target, kind)
     elif _is_place(target) or target.canonical_label == "NORP":
         # (a NORP here is a town the model took for a people: "a Memphis native")
@@ -1152,7 +1168,7 @@ def _comma_place(doc, place: Mention, by_token) -> Iterable[_RawRelation]:
     if other and doc[after].text == "," and other.start == after + 1 and \
             _is_place(other) and other.key != place.key and \
             other.text.replace(".", "") != "DC" and \
-            not _in_list(doc, place, by_token) and \
+            not _in_list(doc, place, by_token) and not _long_list(doc, place.end) and \
             not _starts_clause(doc, place, other) and \
             not (other.end < len(doc) and doc[other.end].lower_ == "in" and
                  _place_after(doc, other.end + 1, by_token)):
@@ -1419,6 +1435,20 @@ def _listed(doc, entity: Mention, by_token, items_after: int) -> bool:
     return False
 
 
+def _long_list(doc, i: int) -> bool:
+    """Whether the words from token i run on as a list: two or more
+    capitalised names after commas, then "and" ("Adana, Antalya, Aydin,
+    ..., Van and Zonguldak", whether the model knew every name or not), as
+    a chain of larger places ("Evansville, Indiana, United States") does not."""
+    items = 0
+    while i + 1 < len(doc) and doc[i].text == "," and _name_after(doc, i + 1):
+        i += 1
+        while i < len(doc) and (_name_after(doc, i) or doc[i].text == "-"):
+            i += 1
+        items += 1
+    return items >= 2 and i < len(doc) and doc[i].lower_ in ("and", "or")
+
+
 def _name_after(doc, i: int) -> bool:
     """Whether a capitalised name, known to the model or not, starts at token i."""
     return i < len(doc) and doc[i].pos_ == "PROPN" and doc[i].text[:1].isupper()
@@ -1532,7 +1562,9 @@ def _closure(relations: list[_RawRelation]) -> list[_RawRelation]:
 # What each side of a verb-typed relation must be named as: a meeting is
 # between people ("met the faithful on New Year's Eve in St. Peter's Square"
 # names a time and a place, not the people met).
-_PARTIES = {"meets": (("PERSON",), ("PERSON",))}
+_PARTIES = {"meets": (("PERSON",), ("PERSON",)),
+            # "Coface, the French export credit agency": an agency has no nationality
+            "nationality": (("PERSON",), None)}
 
 
 # A type said of the wrong kind of subject, and the type it means: an
@@ -1547,6 +1579,14 @@ def _retyped(raw: _RawRelation) -> _RawRelation:
     return raw
 
 
+# A body's common noun written alone, capitalised as the story's own
+# shorthand: it does not name which one ("Committee Chairman X").
+_BARE_BODY_WORDS = {"party", "committee", "council", "bank", "administration", "ministry",
+                    "department", "government", "court", "commission", "board", "agency",
+                    "bureau", "company", "group", "fund", "institute", "association", "union",
+                    "federation", "league", "club", "team", "corporation", "authority"}
+
+
 def _country(mention: Mention) -> bool:
     return (place_key(mention.canonical) or "").startswith("iso3166:")
 
@@ -1559,6 +1599,9 @@ def _fits_type(raw: _RawRelation) -> bool:
         return False
     if raw.subject.canonical.lower() in DISEASE_NAMES or raw.obj.canonical.lower() in DISEASE_NAMES:
         return False
+    if raw.subject.canonical.lower() in _BARE_BODY_WORDS or \
+            raw.obj.canonical.lower() in _BARE_BODY_WORDS:
+        return False  # "Party leader X", "the Council elected X": which party?
     if raw.relation_type == "located_in" and _country(raw.subject) and _country(raw.obj):
         return False  # "aid to Serbia, Italy": a list; no country lies in another
     subjects, objects = _PARTIES.get(raw.relation_type, (None, None))
