@@ -505,7 +505,6 @@ def test_a_planned_visit_meeting_or_purchase_is_not_typed(typed):
     for sentence in ("Foreign Minister Anna Berg will visit Chile on March 3.",
                      "Anna Berg would visit Lima for talks next month.",
                      "Anna Berg planned to meet President Luis Ortega in Lima.",
-                     "Anna Berg and Luis Ortega to meet in Lima next week.",
                      "Northgate Corp will buy Delta Mining Corp for 40 mln dlrs."):
         assert not [r for r in typed(sentence) if r[1] in ("visits", "meets", "acquires")], \
             sentence

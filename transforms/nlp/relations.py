@@ -176,7 +176,7 @@ def _contact_relations(doc, by_token) -> Iterable[_RawRelation]:
                   if prep.dep_ == "prep" and prep.lower_ in _CONTACT_TIME_PREPS
                   for noun in prep.children
                   if noun.dep_ == "pobj" and noun.lower_ in CONTACT_NOUNS]
-        if lemma in _RECIPROCAL_VERBS and not _not_done(verb):
+        if lemma in _RECIPROCAL_VERBS and _took_place(verb):
             yield from _met_each_other(verb, lemma, by_token)
         if not heads:
             continue
@@ -207,6 +207,14 @@ _RECIPROCAL_VERBS = {"meet", "talk", "confer", "consult"}
 _NOT_YET = {"will", "would", "shall", "may", "might", "could", "should", "can", "must"}
 
 
+def _took_place(verb) -> bool:
+    """Not a meeting planned, wished or denied: "will meet", "plan to
+    meet", "did not meet"."""
+    return verb.dep_ != "xcomp" and not any(
+        c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in _NOT_YET or c.lower_ == "to"
+        for c in verb.children)
+
+
 # Verbs and words whose "to" clause is still to come: "plans to visit",
 # "agreed to buy", "is due to meet", "a contract to buy".
 _INTENT_WORDS = {"plan", "intend", "want", "hope", "expect", "agree", "seek", "aim", "try",
@@ -217,8 +225,7 @@ _INTENT_WORDS = {"plan", "intend", "want", "hope", "expect", "agree", "seek", "a
 
 def _not_done(verb) -> bool:
     """An event not (yet) done: "will visit", "would meet", "did not buy",
-    "planned to meet", "is due to visit", "a contract to buy", "X and Y to
-    meet". A purpose
+    "planned to meet", "is due to visit", "a contract to buy". A purpose
     clause of something done was done: "left the White House to visit his
     wife"."""
     if any(c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in _NOT_YET for c in verb.children):
@@ -226,8 +233,7 @@ def _not_done(verb) -> bool:
     if not any(c.lower_ == "to" for c in verb.children):
         return False
     head = verb.head
-    # ("Weizman and Netanyahu to meet": a headline's bare "to" is the future)
-    return verb.dep_ in ("acl", "ROOT") or verb.dep_ in ("xcomp", "ccomp") and (
+    return verb.dep_ == "acl" or verb.dep_ in ("xcomp", "ccomp") and (
         head.lemma_.lower() in _INTENT_WORDS or head.lower_ in _INTENT_WORDS or
         any(c.dep_ == "aux" and c.lower_ in _NOT_YET for c in head.children))
 
