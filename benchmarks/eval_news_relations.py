@@ -162,7 +162,7 @@ from typing import Optional
 from benchmarks import eval_quotes
 from benchmarks.corpora import conll2003_news_sample, semeval_flat_sample, semeval_news_sample
 from benchmarks.eval_quotes import split_of
-from benchmarks.harness import REPO, canonical_stories, f1, read_table, run_on_records, run_script
+from benchmarks.harness import REPO, f1, run_script, stories_and_table
 
 LABELS = REPO / "benchmarks" / "labels" / "relations_news.jsonl"
 WIKINEWS_LABELS = REPO / "benchmarks" / "labels" / "relations_wikinews.jsonl"
@@ -347,12 +347,7 @@ def evaluate(keep: Optional[str] = None, stored: Optional[str] = None,
              show_errors: bool = False, heldout_errors: bool = False) -> dict:
     records, sources, groups = load_corpus()
     labels = load_labels()
-    if stored:
-        output = Path(stored)
-        stories, rows = canonical_stories(output), read_table(output, "relations")
-    else:
-        with run_on_records(records, keep) as output:
-            stories, rows = canonical_stories(output), read_table(output, "relations")
+    stories, rows = stories_and_table(records, "relations", keep, stored)
     story_ids = {r["id"] for r in records}
     predicted = predicted_triples(rows, story_ids)
     print(f"corpus: {len(records)} stories ({sum(split_of(s) == 'dev' for s in story_ids)} dev); "

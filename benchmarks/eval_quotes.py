@@ -85,7 +85,7 @@ from pathlib import Path
 from typing import Optional
 
 from benchmarks.corpora import data_path, iter_reuters
-from benchmarks.harness import REPO, canonical_stories, read_table, run_on_records, run_script
+from benchmarks.harness import REPO, run_script, stories_and_table
 
 LABELS = REPO / "benchmarks" / "labels"
 REUTERS_SEED = 21578
@@ -311,12 +311,7 @@ def evaluate(keep: Optional[str] = None, stored: Optional[str] = None,
              only: Optional[set] = None) -> dict:
     records, sources = load_corpus()
     labels = load_labels()
-    if stored:
-        output = Path(stored)
-        stories, rows = canonical_stories(output), read_table(output, "quotes")
-    else:
-        with run_on_records(records, keep) as output:
-            stories, rows = canonical_stories(output), read_table(output, "quotes")
+    stories, rows = stories_and_table(records, "quotes", keep, stored)
     if show_dump:
         dump(records, sources, rows, stories, only)
     n_reuters = sum(1 for r in records if r["id"].startswith("reuters-"))

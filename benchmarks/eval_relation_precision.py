@@ -68,7 +68,7 @@ from typing import Optional
 from benchmarks.corpora import conll2003_news_sample, reuters_pool_sample, semeval_pool_sample
 from benchmarks.eval_news_relations import TYPES, _context, predicted_triples
 from benchmarks.eval_quotes import split_of
-from benchmarks.harness import REPO, canonical_stories, read_table, run_on_records, run_script
+from benchmarks.harness import REPO, run_script, stories_and_table
 
 JUDGED = REPO / "benchmarks" / "labels" / "relations_judged.jsonl"
 GROUPS = ("conll2003_valid", "semeval_pool", "reuters_pool")
@@ -131,12 +131,7 @@ def evaluate(keep: Optional[str] = None, stored: Optional[str] = None,
              errors: bool = False, dump: Optional[str] = None) -> dict:
     records, groups = load_pool()
     judged = load_judged()
-    if stored:
-        output = Path(stored)
-        stories, rows = canonical_stories(output), read_table(output, "relations")
-    else:
-        with run_on_records(records, keep) as output:
-            stories, rows = canonical_stories(output), read_table(output, "relations")
+    stories, rows = stories_and_table(records, "relations", keep, stored)
     story_ids = {r["id"] for r in records}
     predicted = predicted_triples(rows, story_ids)
     print(f"pool: {len(records)} stories ({sum(split_of(s) == 'dev' for s in story_ids)} dev); "

@@ -166,6 +166,16 @@ def canonical_stories(output: Path) -> dict[str, dict]:
             if row["duplicate_of"] is None}
 
 
+def stories_and_table(records: list[dict], table: str, keep: Optional[str] = None,
+                      stored: Optional[str] = None) -> tuple[dict[str, dict], list[dict]]:
+    """(canonical stories, TABLE's rows) of a run on the records, or of the
+    output folder `stored` names, which a run left before (`keep`)."""
+    if stored:
+        return canonical_stories(Path(stored)), read_table(Path(stored), table)
+    with run_on_records(records, keep) as output:
+        return canonical_stories(output), read_table(output, table)
+
+
 # --------------------------------------------------------------------------
 # Scoring
 # --------------------------------------------------------------------------
