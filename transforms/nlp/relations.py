@@ -579,7 +579,7 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
                 continue
             if pobj.i not in by_token and pobj.lemma_.lower() in _UNDERTAKING_NOUNS:
                 continue  # "Director of the National X study": a study, no body
-            if pobj.i not in by_token and pobj.lemma_.lower() in _VENUE_NOUNS | PLACE_NOUNS:
+            if pobj.i not in by_token and pobj.lemma_.lower() in _QUALIFIED_NOUNS:
                 # "President X at Buenos Aires City Council hall", "an
                 # official in al-Qatn district": a place a name qualifies
                 continue
@@ -617,6 +617,11 @@ _STATE_OFFICES = {"chancellor", "president", "premier", "governor", "gov", "mayo
 _VENUE_NOUNS = {"hall", "building", "stadium", "arena", "auditorium", "conference", "summit",
                 "ceremony", "reception", "rally", "forum", "event", "meeting", "dinner",
                 "luncheon", "convention", "congress"}
+# What a name only qualifies, so no employer: a venue or a place's noun
+# ("an official in al-Qatn district").
+_QUALIFIED_NOUNS = frozenset(_VENUE_NOUNS | PLACE_NOUNS)
+# Words that are an office or a person's role, never part of a missed name.
+_OFFICE_WORDS = frozenset(TITLE_NOUNS | LEAD_OFFICES | RESIDENT_NOUNS)
 
 
 def _word_of_a_missed_name(office, by_token) -> bool:
@@ -629,7 +634,7 @@ def _word_of_a_missed_name(office, by_token) -> bool:
     return office.pos_ == "PROPN" and office.text[:1].isupper() and not office.text.isupper() \
         and before is not None and before.pos_ == "PROPN" and before.text[:1].isupper() \
         and before.i not in by_token and not before.is_sent_start \
-        and office.lemma_.lower().rstrip(".") not in TITLE_NOUNS | LEAD_OFFICES | RESIDENT_NOUNS
+        and office.lemma_.lower().rstrip(".") not in _OFFICE_WORDS
 
 
 def _is_group_name(target: Mention) -> bool:
