@@ -630,3 +630,11 @@ def test_a_seat_on_a_board_is_an_office_and_a_states_office_a_partys_member(type
 def test_a_possessive_peoples_word_is_a_company_no_nationality(typed):
     assert not [r for r in typed("Under the order, the bank lent to American's chairman "
                                  "John Kerr.") if r[1] == "nationality"]
+
+
+def test_a_party_named_by_its_acronym_is_a_party(typed):
+    # "SPD Chancellor X" belongs to the party and holds the country's office
+    found = typed("The adviser later served under former SPD Chancellor Gerhard Kranz, "
+                  "who governed from Bonn.")
+    assert ("Gerhard Kranz", "member_of", "SPD") in found
+    assert ("Gerhard Kranz", "works_for", "SPD") not in found

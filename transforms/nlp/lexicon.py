@@ -60,6 +60,17 @@ CONTACT_NOUNS = {"talks", "talk", "call", "meeting", "conversation", "discussion
 LEAD_OFFICES = {"president", "prime", "premier", "chancellor", "king", "queen", "monarch",
                 "emir", "sultan", "ruler", "leader", "head", "president-elect", "dictator",
                 "governor", "gov", "mayor"}
+# Parties a story names without the word "party", by acronym or short name
+# ("SPD Chancellor X" is a member of the SPD, not its employee). Acronyms
+# that name something else as often in news are left out: DPP (a
+# prosecutor), PTI (a news agency), BNP (a bank), CHP (a highway patrol),
+# CDA (a US law), CSU (universities), PRI (a radio network).
+PARTY_SHORT_NAMES = frozenset({
+    "spd", "cdu", "fdp", "afd", "snp", "dup", "ukip", "sinn fein", "fianna fail",
+    "fine gael", "plaid cymru", "psoe", "podemos", "syriza", "pasok", "new democracy",
+    "forza italia", "vvd", "pvv", "pis", "fidesz", "jobbik", "akp", "mhp", "hdp", "likud",
+    "bjp", "pml-n", "awami league", "anc", "zanu-pf", "ldp", "kmt", "kuomintang", "ndp",
+    "united russia", "ovp", "övp", "fpo", "fpö", "spo", "spö"})
 # NORP words that name a party, a faith or a movement rather than a
 # nationality: "Democratic Senator X" is a member of a party, not someone
 # who lives in "Democratic".

@@ -14,8 +14,8 @@ from typing import Iterable, Optional
 from transforms.nlp.lexicon import (
     AGENT_LABELS, BASE_VERBS, CONTACT_NOUNS, CONTACT_VERBS, DISEASE_NAMES, EMPLOY_VERBS,
     GROUP_NORP_WORDS, KILL_NOUNS, KILL_VERBS, KILLER_NOUNS, LEAD_OFFICES, LIVE_VERBS,
-    NATIVE_NOUNS, OFFICE_BODY_NOUNS, ORG_HEAD_NOUNS, PERSON_HONORIFICS, PLACE_LABELS,
-    PLACE_NOUNS, REPORTING_VERBS, RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
+    NATIVE_NOUNS, OFFICE_BODY_NOUNS, ORG_HEAD_NOUNS, PARTY_SHORT_NAMES, PERSON_HONORIFICS,
+    PLACE_LABELS, PLACE_NOUNS, REPORTING_VERBS, RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
 from schemas.records import Relation, Story
 from transforms.nlp.mention import Mention
 from transforms.nlp.names import doc_tokens, field_of, place_key
@@ -645,9 +645,12 @@ def _is_group_name(target: Mention) -> bool:
 
 
 def _is_party(target: Mention) -> bool:
-    """An organisation named as a party ("the Civic Party", "Labour Party")."""
-    words = target.canonical.lower().split()
-    return bool(words) and words[-1] in ("party", "parties")
+    """An organisation named as a party ("the Civic Party", "Labour Party",
+    "the SPD")."""
+    name = target.canonical.lower()
+    words = name.split()
+    return bool(words) and (words[-1] in ("party", "parties") or
+                            name.removeprefix("the ") in PARTY_SHORT_NAMES)
 
 
 def _named_as_a_place(org: Mention) -> bool:
