@@ -638,3 +638,19 @@ def test_a_party_named_by_its_acronym_is_a_party(typed):
                   "who governed from Bonn.")
     assert ("Gerhard Kranz", "member_of", "SPD") in found
     assert ("Gerhard Kranz", "works_for", "SPD") not in found
+
+
+def test_a_person_who_arrived_or_travelled_somewhere_visits_it(typed):
+    assert ("Francis", "visits", "Manila") in typed(
+        "Pope Francis arrived in Manila on Thursday for a five-day visit.")
+    assert ("Mike Pompeo", "visits", "Florida") in typed(
+        "Secretary of State Mike Pompeo traveled to Florida to meet with Governor Ron DeSantis.")
+    assert ("Macron", "visits", "Beijing") in typed(
+        "Macron, who arrived in Beijing on Tuesday, met Xi Jinping.")
+
+
+def test_a_travel_planned_denied_or_a_move_is_no_visit(typed):
+    for sentence in ("Prime Minister Narendra Modi will travel to Washington next week.",
+                     "Emmanuel Macron is due to arrive in Beijing on Tuesday.",
+                     "Maria Lopez arrived in Canada in 1990 as a refugee."):
+        assert not [r for r in typed(sentence) if r[1] == "visits"], sentence

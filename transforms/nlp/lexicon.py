@@ -48,6 +48,11 @@ VERB_TYPES = {"meet": "meets", "accuse": "accuses", "visit": "visits",
               "acquire": "acquires", "buy": "acquires", "attack": "attacks",
               "support": "supports", "endorse": "supports", "arrest": "arrests",
               "defeat": "defeats", "beat": "defeats"}
+# Verbs of a person's travel that say they went to a place, with the word
+# that introduces it: "X arrived in Manila", "X flew to Kyiv", "X toured
+# the flooded region" (a visit, as the guideline counts "traveled to").
+TRAVEL_VERBS = {"arrive": ("in", "at"), "travel": ("to",), "fly": ("to",),
+                "journey": ("to",), "tour": ("",)}
 # Contacts between two people that analysts read as a meeting: "X spoke
 # with Y", "X held talks with Y", "X had a phone call with Y", "during a
 # news conference with Y, X said".

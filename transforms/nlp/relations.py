@@ -15,7 +15,8 @@ from transforms.nlp.lexicon import (
     AGENT_LABELS, BASE_VERBS, CONTACT_NOUNS, CONTACT_VERBS, DISEASE_NAMES, EMPLOY_VERBS,
     GROUP_NORP_WORDS, KILL_NOUNS, KILL_VERBS, KILLER_NOUNS, LEAD_OFFICES, LIVE_VERBS,
     NATIVE_NOUNS, OFFICE_BODY_NOUNS, ORG_HEAD_NOUNS, PARTY_SHORT_NAMES, PERSON_HONORIFICS,
-    PLACE_LABELS, PLACE_NOUNS, REPORTING_VERBS, RESIDENT_NOUNS, TITLE_NOUNS, VERB_TYPES, WORK_VERBS)
+    PLACE_LABELS, PLACE_NOUNS, REPORTING_VERBS, RESIDENT_NOUNS, TITLE_NOUNS, TRAVEL_VERBS,
+    VERB_TYPES, WORK_VERBS)
 from schemas.records import Relation, Story
 from transforms.nlp.mention import Mention
 from transforms.nlp.names import doc_tokens, field_of, place_key
@@ -73,6 +74,9 @@ def _relation_type(lemma: str, prep: str, subject: Mention, obj: Mention) -> Opt
         if lemma == "move" and prep != "to":
             return None
         return "lives_in"
+    if lemma in TRAVEL_VERBS and _is_person(subject) and _is_place(obj) and \
+            prep in TRAVEL_VERBS[lemma]:
+        return "visits"
     if lemma in BASE_VERBS and _is_place(obj) and prep in ("in", "at", "near", "outside", ""):
         if _is_org(subject):
             return "based_in"
@@ -120,7 +124,8 @@ def _verb_relations(doc, by_token) -> Iterable[_RawRelation]:
                     raw = _verb_relation(lemma, prep, subject, obj, passive_without_agent)
                     if raw.relation_type in _VERB_TYPE_NAMES and (
                             _names_a_thing_of(object_token, by_token)
-                            or raw.relation_type in _EVENT_TYPES and _not_done(verb)):
+                            or raw.relation_type in _EVENT_TYPES and _not_done(verb)
+                            or raw.relation_type == "visits" and _came_to_stay(verb)):
                         # "met IMF requirements", "bought Getty shares": the
                         # verb is done to the thing, not to its owner; "will
                         # visit Y", "planned to meet Y": not (yet) done
@@ -136,6 +141,20 @@ _EVENT_TYPES = frozenset({"meets", "visits", "acquires"})
 # What a party, leader or country that names it stands for: "the BJP
 # government", "the Trump administration", "the Assad regime".
 _RULE_NOUNS = {"government", "administration", "regime"}
+
+
+def _came_to_stay(verb) -> bool:
+    """An arrival that is a move, not a visit: "arrived in Canada in 1990
+    as a refugee" (a year, or the role the person came in)."""
+    if verb.lemma_.lower() not in TRAVEL_VERBS:
+        return False
+    for prep in (c for c in verb.children if c.dep_ == "prep"):
+        if prep.lower_ == "as":
+            return True
+        if prep.lower_ == "in" and any(
+                g.like_num and len(g.text) == 4 and g.text.isdigit() for g in prep.children):
+            return True
+    return False
 
 
 def _names_a_thing_of(token, by_token) -> bool:
