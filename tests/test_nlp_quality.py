@@ -129,11 +129,12 @@ def test_typed_relations_on_hand_labelled_news_stories():
     assert conll["dev"]["overall"]["r"] >= 0.36
     assert conll["heldout"]["overall"]["p"] >= 0.64
     assert conll["heldout"]["overall"]["r"] >= 0.44
-    # all groups, held-out: P 0.731 R 0.411 (0.706 / 0.416 before the rules
-    # tuned on the judged pool's dev half, 0.703 / 0.416 before the
-    # CoNLL-2003 group), short of issue 13's 0.80 at 0.40
+    # all groups, held-out: P 0.735 R 0.420 (0.731 / 0.411 before the
+    # travel verbs, 0.706 / 0.416 before the rules tuned on the judged
+    # pool's dev half, 0.703 / 0.416 before the CoNLL-2003 group), short of
+    # issue 13's 0.80 at 0.40
     assert results["heldout"]["overall"]["p"] >= 0.71
-    assert results["heldout"]["overall"]["r"] >= 0.39
+    assert results["heldout"]["overall"]["r"] >= 0.40
 
 
 def test_typed_relation_precision_on_the_judged_pool_of_fresh_news():
