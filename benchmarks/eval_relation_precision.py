@@ -42,7 +42,8 @@ calls between leaders ... give no meets" is a fault). Triples a later rule
 change wrote were judged the same way by another annotator
 ("adjudicated": "judged after a rule change"). The three triples the
 party and travel rules of 2026-12-05 wrote were judged by the rules'
-author, as no annotator answered; each says so.
+author, as no annotator answered in time; an annotator's late answer
+agreed on the two party triples. Each says so.
 
 It is split into halves by eval_quotes' sha1-of-id rule: rules may be
 tuned on the dev half's wrong triples; the held-out half's are not read.
