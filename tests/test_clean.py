@@ -201,6 +201,32 @@ def test_story_paragraphs_like_captions_stay():
     assert clean_wire_body(body) == (body, None, None)
 
 
+def test_a_video_player_and_photo_buttons_leave_the_body():
+    # USA Today network pages: the player's headline and its CLOSE button
+    # before the story, on lines of their own or run into its first line.
+    on_lines = ("Mayor vows to reopen the bridge by spring\nCLOSE\n\n"
+                "Mayor Ann Lee said on Tuesday the bridge would reopen in March.\n\n"
+                "Buy Photo\n\nCrews began work last week.")
+    assert clean_wire_body(on_lines)[0] == (
+        "Mayor vows to reopen the bridge by spring\n\n"
+        "Mayor Ann Lee said on Tuesday the bridge would reopen in March.\n\n"
+        "Crews began work last week.")
+    run_in = ("Mayor's bridge plan: 'no delays' before spring CLOSE Buy Photo "
+              "Gov. Ann Lee said on Tuesday the bridge would reopen in March.")
+    assert clean_wire_body(run_in)[0] == (
+        "Mayor's bridge plan: 'no delays' before spring\n\n"
+        "Gov. Ann Lee said on Tuesday the bridge would reopen in March.")
+
+
+@pytest.mark.parametrize("body", [
+    "U.S. STOCKS CLOSE HIGHER ON RATE HOPES\n\nStocks rose on Monday.",
+    "Traders said markets would CLOSE Friday.",
+    "Shares rose.\n\nAnalysts expect the index to CLOSE Above its average this week.",
+])
+def test_close_in_a_headline_or_a_sentence_stays(body):
+    assert clean_wire_body(body) == (body, None, None)
+
+
 def test_a_photo_credit_never_names_the_agency():
     # A Getty or AFP photo on a Reuters story does not make it AFP copy.
     body = ("Ministers met in Brussels on Monday.\n\n"

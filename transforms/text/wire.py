@@ -209,6 +209,8 @@ _FURNITURE = re.compile(
     r"|(?:Advertisement|ADVERTISEMENT|Advertising|Sponsored|Related(?: Articles| Stories| coverage)?"
     r"|(?:Read more|READ MORE|Read More|Related|See also|Watch|Listen)(?:[:.\u2014-] [^\n]{0,120})?"
     r"|Share this(?: article| story)?|Share|Tweet|Email|Print"
+    # a video player's and a photo's buttons (USA Today network pages)
+    r"|CLOSE|Buy Photo"
     r"|Follow (?:us|[A-Z][\w ]{0,40}) on (?:Twitter|X|Facebook|Instagram)[^\n]{0,80}"
     r"|Sign up for[^\n]{0,120}|Subscribe[^\n]{0,120}|Click here[^\n]{0,120}"
     r"|(?:Our|The) Standards: The Thomson Reuters Trust Principles\.?"
@@ -266,6 +268,18 @@ _PHOTO_CREDIT_WORDS = re.compile(
     r"\b(?:Photos?|Photograph(?:er|y)?|Pictures?|Getty|Images|Shutterstock|Pool|EPA|Collage)\b|/File\b")
 
 
+# A video player run into the text, as USA Today network pages flatten:
+# "<video's headline> CLOSE <its caption or the story>". The button goes
+# and the headline becomes a line of its own, so that no name runs across
+# it ("... on gaming CLOSE Gov. Jane Roe said": CLOSE is no organisation).
+# Only at the start of the body, where the player sits. A headline has no
+# sentence end and is not set in capitals ("U.S. STOCKS CLOSE HIGHER" is a
+# headline, not a player); what follows starts a sentence of some words.
+_INLINE_PLAYER = re.compile(
+    r"\A(\s*(?=[^\n]{0,200}?[a-z])[^\n]{10,200}?[^\s.!?]) CLOSE(?: Buy Photo)? "
+    r"(?=[\"'\u201c\u2018]?[A-Z][a-z]*\.?(?: [^\s.!?]+){2})")
+
+
 def _drop(pattern: re.Pattern, body: str) -> str:
     if pattern.search(body):
         return normalize_text(pattern.sub("", body))
@@ -282,6 +296,7 @@ def clean_wire_body(body: str) -> tuple[str, Optional[str], Optional[str]]:
     now at its start ("BRUSSELS (Reuters) -", "Paris (AFP) \u2013") goes to the
     dateline column, and the agency it names comes before a credit line's.
     """
+    body = _INLINE_PLAYER.sub("\\1\n\n", body)
     body = _drop(_CAPTION, body)
     credit = _CREDIT.search(body[:400]) or _CREDIT.search(body[-400:])
     agency = agency_name(credit.group("agency")) if credit else None
