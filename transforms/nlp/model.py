@@ -13,6 +13,7 @@ records.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import threading
 import time
@@ -152,6 +153,23 @@ def _replace_ruler_and_lemmatizer(nlp) -> None:
     nlp.select_pipes(disable=["attribute_ruler", "lemmatizer"])
 
 
+def _freeze_the_heap() -> None:
+    """Keep the cyclic garbage collector off what is loaded so far: the
+    model, its vocabulary and the rules' lists live as long as the worker.
+
+    The collector otherwise walks those objects on every full collection,
+    and once more when the worker process exits: 0.45 s a worker with the
+    model loaded, against 0.09 s frozen. Beam's local runner stops its
+    worker processes one after the other and waits for each to exit, so
+    that exit is paid once per worker at the end of every multi-process run.
+    Freezing frees nothing early nor late: objects still go when their last
+    reference does; only garbage cycles among them would stay, and one
+    collection first clears those that loading left.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 class SpacyModelHandler(ModelHandler[Story, PredictionResult, Any]):
     """Stories in, Extraction (or ExtractionFailed, or guard.Warned) out,
     one per story."""
@@ -186,6 +204,7 @@ class SpacyModelHandler(ModelHandler[Story, PredictionResult, Any]):
             nlp.add_pipe(SENTENCE_CAP, before="parser")
         _replace_ruler_and_lemmatizer(nlp)
         warm_caches()
+        _freeze_the_heap()
         return nlp
 
     def run_inference(self, batch: Sequence[Story], model,
