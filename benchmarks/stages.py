@@ -13,7 +13,9 @@ FnApiRunner (`_execute_bundle`, Beam 2.77); it only reads the clock.
 
 With --workers W the run uses the DirectRunner's multi_processing mode with W
 worker processes (as `benchmarks/scaling.py` does); a bundle's time is then
-the wall time of its parallel split, waiting for the slowest worker included.
+the wall time of its parallel split, waiting for the slowest worker included,
+and the time the runner waits for each worker to exit at the end is printed
+too (wrapping SubprocessSdkWorkerHandler.stop_worker; it only reads the clock).
 
 Exits 2 with one line when the corpus or the spaCy model is missing.
 """
@@ -76,6 +78,31 @@ def timed_bundles() -> Iterator[dict]:
         fn_runner.FnApiRunner._execute_bundle = original
 
 
+@contextmanager
+def timed_worker_stops() -> Iterator[list]:
+    """Seconds the runner waits for each worker process to exit at the end
+    of a multi-process run, while in the block (it stops them one after the
+    other; wraps Beam 2.77's SubprocessSdkWorkerHandler.stop_worker)."""
+    from apache_beam.runners.portability.fn_api_runner import worker_handlers
+
+    stops: list = []
+    handler = worker_handlers.SubprocessSdkWorkerHandler
+    original = handler.stop_worker
+
+    def stop_worker(self):
+        start = time.perf_counter()
+        try:
+            return original(self)
+        finally:
+            stops.append(time.perf_counter() - start)
+
+    handler.stop_worker = stop_worker
+    try:
+        yield stops
+    finally:
+        handler.stop_worker = original
+
+
 def by_transform(by_stage: dict) -> dict:
     """Seconds and fused-stage count per top-level transform."""
     totals: dict = defaultdict(lambda: [0.0, 0])
@@ -102,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="wirestream-stages-") as tmp:
         archive = Path(tmp, "reuters.jsonl")
         write_jsonl(records, archive)
-        with timed_bundles() as by_stage:
+        with timed_bundles() as by_stage, timed_worker_stops() as stops:
             start = time.perf_counter()
             status = wirestream(["run", "--articles", str(archive),
                                  "--output", str(Path(tmp, "out"))]
@@ -121,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     outside = wall - in_bundles
     print(f"{'outside bundles':<16} {outside:>8.2f} {outside / wall:>6.1%}"
           "  (recovery, graph, runner plan, manifest)")
+    if stops:
+        print(f"{'worker stops':<16} {sum(stops):>8.2f} {sum(stops) / wall:>6.1%}"
+              f"  (of those outside bundles: waiting for each of {len(stops)} workers "
+              f"to exit, {', '.join(f'{s:.2f}' for s in stops)} s)")
     for name, seconds in sorted(by_stage.items(), key=lambda kv: -kv[1])[:args.slowest]:
         print(f"{seconds:8.2f}  {' + '.join(transforms_of(name))}")
     return 0
