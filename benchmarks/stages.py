@@ -56,26 +56,39 @@ def transforms_of(stage_name: str) -> list[str]:
 
 
 @contextmanager
+def _clocked(owner: type, method: str, record) -> Iterator[None]:
+    """Within the block, every call of `owner.method` is timed and its
+    seconds passed to `record(self, args, seconds)`; it only reads the clock."""
+    original = getattr(owner, method)
+
+    def clocked(self, *args):
+        start = time.perf_counter()
+        try:
+            return original(self, *args)
+        finally:
+            record(self, args, time.perf_counter() - start)
+
+    setattr(owner, method, clocked)
+    try:
+        yield
+    finally:
+        setattr(owner, method, original)
+
+
+@contextmanager
 def timed_bundles() -> Iterator[dict]:
     """Seconds spent in the bundles of each fused stage (by its name), while
     in the block."""
     from apache_beam.runners.portability.fn_api_runner import fn_runner
 
     by_stage: dict = defaultdict(float)
-    original = fn_runner.FnApiRunner._execute_bundle
 
-    def execute(self, context, bundle_manager, bundle_input):
-        start = time.perf_counter()
-        try:
-            return original(self, context, bundle_manager, bundle_input)
-        finally:
-            by_stage[bundle_manager.stage.name] += time.perf_counter() - start
+    def record(_runner, args, seconds):
+        _context, bundle_manager, _bundle_input = args
+        by_stage[bundle_manager.stage.name] += seconds
 
-    fn_runner.FnApiRunner._execute_bundle = execute
-    try:
+    with _clocked(fn_runner.FnApiRunner, "_execute_bundle", record):
         yield by_stage
-    finally:
-        fn_runner.FnApiRunner._execute_bundle = original
 
 
 @contextmanager
@@ -86,21 +99,9 @@ def timed_worker_stops() -> Iterator[list]:
     from apache_beam.runners.portability.fn_api_runner import worker_handlers
 
     stops: list = []
-    handler = worker_handlers.SubprocessSdkWorkerHandler
-    original = handler.stop_worker
-
-    def stop_worker(self):
-        start = time.perf_counter()
-        try:
-            return original(self)
-        finally:
-            stops.append(time.perf_counter() - start)
-
-    handler.stop_worker = stop_worker
-    try:
+    with _clocked(worker_handlers.SubprocessSdkWorkerHandler, "stop_worker",
+                  lambda _handler, _args, seconds: stops.append(seconds)):
         yield stops
-    finally:
-        handler.stop_worker = original
 
 
 def by_transform(by_stage: dict) -> dict:

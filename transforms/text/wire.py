@@ -280,6 +280,15 @@ _INLINE_PLAYER = re.compile(
     r"(?=[\"'\u201c\u2018]?[A-Z][a-z]*\.?(?: [^\s.!?]+){2})")
 
 
+def _split_inline_player(body: str) -> str:
+    """`body` with a run-in video player at its start cut as _INLINE_PLAYER
+    says; one match at the start, not a scan of the whole body."""
+    player = _INLINE_PLAYER.match(body)
+    if player is None:
+        return body
+    return f"{player.group(1)}\n\n{body[player.end():]}"
+
+
 def _drop(pattern: re.Pattern, body: str) -> str:
     if pattern.search(body):
         return normalize_text(pattern.sub("", body))
@@ -296,7 +305,7 @@ def clean_wire_body(body: str) -> tuple[str, Optional[str], Optional[str]]:
     now at its start ("BRUSSELS (Reuters) -", "Paris (AFP) \u2013") goes to the
     dateline column, and the agency it names comes before a credit line's.
     """
-    body = _INLINE_PLAYER.sub("\\1\n\n", body)
+    body = _split_inline_player(body)
     body = _drop(_CAPTION, body)
     credit = _CREDIT.search(body[:400]) or _CREDIT.search(body[-400:])
     agency = agency_name(credit.group("agency")) if credit else None
