@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import random
 import shutil
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -25,7 +28,22 @@ from tests.helpers import assert_all_conserved, sql
 from tests.test_dedup import OTHER, WIRE, story, trimmed
 from transforms.dedup import Deduplicate, DeduplicateStream
 from transforms.dedup.clusters import assign_by_component, assign_clusters
-from transforms.dedup.fingerprints import fingerprints, verified_containment
+from transforms.dedup import candidates
+from transforms.dedup.candidates import (
+    exact_key_shard,
+    key_blocks,
+    key_shards,
+    pairs_in_shard,
+    signature_matrix,
+)
+from transforms.dedup.fingerprints import (
+    candidate_keys,
+    exact_keys,
+    fingerprints,
+    index_entry,
+    stored_candidate_keys,
+    verified_containment,
+)
 from transforms.dedup.minhash import MinHasher
 from transforms.dedup.stream_index import StreamIndex
 from transforms.dedup.transforms import COMPONENT_ROUNDS, _Components
@@ -62,6 +80,7 @@ def story_rows(out: Path, story_id: str) -> list[tuple]:
                     f"where story_id = '{story_id}'")
 
 
+T_INDEXED = datetime(2026, 10, 9, tzinfo=timezone.utc)
 STORED = [record(f"d{i}-{j}", day, 10 * i + j) for i, day in enumerate(DAYS) for j in range(2)]
 
 
@@ -199,11 +218,15 @@ def test_clustering_component_by_component_is_clustering_at_once():
     assert assign_by_component(members, edges) == assign_clusters(members, edges)
 
 
-def test_clusters_per_component_match_clustering_every_edge_at_once(beam_pipeline):
+@pytest.mark.parametrize("stories_per_shard", [candidates.STORIES_PER_KEY_SHARD, 1])
+def test_clusters_per_component_match_clustering_every_edge_at_once(
+        beam_pipeline, monkeypatch, stories_per_shard):
     """The batch clusters one component per key; the stream's StreamIndex
     clusters all its edges in one call: on a chain longer than the
     component rounds reach, two near-copy clusters and unrelated stories,
-    they agree story for story."""
+    they agree story for story. So do they when the candidate keys are
+    spread over as many shards as there are stories."""
+    monkeypatch.setattr(candidates, "STORIES_PER_KEY_SHARD", stories_per_shard)
     new = chain_and_copies()
     found = StreamIndex(timedelta(days=7)).add(
         list(zip(new, fingerprints(new, MinHasher()))), new[0].fetched_at)
@@ -216,3 +239,82 @@ def test_clusters_per_component_match_clustering_every_edge_at_once(beam_pipelin
                       | Deduplicate(stored, index, "/nonexistent", new[0].fetched_at))
         assert_that(stories | beam.Map(lambda s: (s.story_id, s.cluster_id)),
                     equal_to(at_once))
+
+
+def pairs_key_by_key(keyed, max_bucket: int) -> tuple[set, int]:
+    """The reference: every candidate key grouped on its own, as the
+    stream's index and the batch before sharding found pairs."""
+    groups: dict[str, set] = {}
+    for key, member in keyed:
+        groups.setdefault(key, set()).add(member)
+    found, skipped = set(), 0
+    for key, members in groups.items():
+        members = sorted(members)
+        if len(members) < 2 or not any(is_new for _, is_new in members):
+            continue
+        if len(members) > max_bucket:
+            skipped += 1
+            continue
+        found |= {((a, b), not key.startswith("lsh:"))
+                  for i, (a, a_new) in enumerate(members) for b, b_new in members[i + 1:]
+                  if a != b and (a_new or b_new)}
+    return found, skipped
+
+
+@pytest.mark.parametrize("shards", [1, 3, 40])
+def test_shards_find_the_pairs_of_grouping_every_key_on_its_own(shards):
+    """New stories (a chain of excerpts, near copies, unrelated texts, five
+    identical copies) and stored ones, in two batches: the pairs and the
+    crowded keys skipped are those of grouping key by key, however many
+    shards the keys are spread over."""
+    new = chain_and_copies() + [story(f"same{i}", OTHER, hours=i) for i in range(5)]
+    old = [story(f"old{i}", body, hours=-i) for i, body in
+           enumerate([WIRE, trimmed(WIRE, 0.9), OTHER, text(300), "", OTHER])]
+    hasher = MinHasher()
+    new_prints = fingerprints(new, hasher)
+    entries = [index_entry(s, f, s.story_id, T_INDEXED)
+               for s, f in zip(old, fingerprints(old, hasher))]
+    reference_keys = ([k for s, f in zip(new, new_prints) for k in candidate_keys(s, f)]
+                      + [k for e in entries for k in stored_candidate_keys(e)])
+    expected = pairs_key_by_key(reference_keys, max_bucket=4)
+    assert expected[1] > 0 and any(exact for _, exact in expected[0])   # both kinds met
+
+    blocks: dict[int, list] = {}
+    for batch_new, batch_entries in ((new[:9], entries[:2]), (new[9:], entries[2:])):
+        prints = fingerprints(batch_new, hasher)
+        for shard, block in key_blocks(
+                [s.story_id for s in batch_new] + [e.story_id for e in batch_entries],
+                [True] * len(batch_new) + [False] * len(batch_entries),
+                signature_matrix([f.signature for f in prints]
+                                 + [e.signature for e in batch_entries]),
+                [exact_keys(s.content_hash, s.url) for s in batch_new]
+                + [exact_keys(e.content_hash, e.canonical_url) for e in batch_entries],
+                shards).items():
+            blocks.setdefault(shard, []).append(block)
+    found, skipped = set(), 0
+    for shard_blocks in blocks.values():
+        pairs, crowded = pairs_in_shard(shard_blocks, max_bucket=4)
+        assert len(pairs) == len(set(pairs))
+        found |= set(pairs)
+        skipped += crowded
+    assert (found, skipped) == expected
+
+
+def test_candidate_keys_are_sharded_by_the_run_size_the_same_on_every_worker():
+    per_shard = candidates.STORIES_PER_KEY_SHARD
+    assert [key_shards(n) for n in (0, 1, per_shard, per_shard + 1, 10 * per_shard)] == \
+        [1, 1, 1, 2, 10]
+    keys = ["hash:9f86d081", "url:https://wire.example/a"]
+    signature = MinHasher().signature(fingerprints([story("s", WIRE)], MinHasher())[0].shingles)
+    here = ([exact_key_shard(key, 7) for key in keys],
+            key_blocks(["s"], [True], signature[None, :], [keys], 7).keys())
+    # Workers are other processes, each with its own salt for str hashes.
+    script = ("import numpy as np; from transforms.dedup.candidates import exact_key_shard, "
+              "key_blocks; "
+              f"sig = np.array({signature.tolist()}, dtype=np.uint32)[None, :]; "
+              f"print(([exact_key_shard(k, 7) for k in {keys!r}], "
+              f"key_blocks(['s'], [True], sig, [{keys!r}], 7).keys()))")
+    for seed in ("1", "2"):
+        found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                               check=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert found.stdout.strip() == str(here)

@@ -10,6 +10,8 @@ except `transforms`):
 2. `minhash`: the set of hashed word 5-grams of that text (``shingles``),
    its 128 min-hashes (``MinHasher``) and 64 LSH band keys of 2 rows
    (``band_keys``): stories sharing a band key are candidates.
+   `candidates` finds a batch run's pairs in key shards of about 2,000
+   stories' keys each, the same pairs as grouping every key on its own.
 3. `verify`: a candidate pair is one story when the shorter text is at
    least ``C_MIN`` contained in the longer, unknown furniture lines set
    aside; the thresholds and why they have their values are there.

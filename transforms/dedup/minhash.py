@@ -51,7 +51,7 @@ def word_count(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
-def _fmix64(h: np.ndarray) -> np.ndarray:
+def mix64(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finaliser: every input bit reaches every output bit."""
     h = h ^ (h >> _S33)
     h *= _F1
@@ -92,13 +92,13 @@ def shingles(text: str, k: int = K) -> np.ndarray:
         h = np.zeros(1, dtype=np.uint64)
         for value in ids:
             h = h * _M + value
-        return _fmix64(h ^ (np.array([len(ids)], dtype=np.uint64) * _LEN))
+        return mix64(h ^ (np.array([len(ids)], dtype=np.uint64) * _LEN))
     n = len(ids) - k + 1
     h = ids[:n].copy()
     for j in range(1, k):
         h *= _M
         h += ids[j:j + n]
-    return np.unique(_fmix64(h))
+    return np.unique(mix64(h))
 
 
 # --- MinHash ----------------------------------------------------------------------
@@ -236,13 +236,28 @@ def candidate_pairs(signatures: np.ndarray, bands: int = BANDS, rows: int = ROWS
         same = ordered[1:] == ordered[:-1]
         if not same.any():
             continue
-        found.append(_pairs_in_runs(order, same, max_bucket))
+        found.append(pairs_in_runs(order, same, max_bucket))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate(found)
     pairs = np.sort(pairs, axis=1)
     codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
     return np.stack([codes // n, codes % n], axis=1)
+
+
+def band_values(signatures: np.ndarray, bands: int = BANDS, rows: int = ROWS) -> np.ndarray:
+    """The band values of many signatures, shape (len(signatures), bands):
+    two signatures share band b's key (``band_keys``) when their values in
+    column b are equal; with 2 rows (the two min-hashes side by side) only
+    then, with more rows also by a 2**-64 chance."""
+    sig = np.ascontiguousarray(signatures[:, :bands * rows], dtype=np.uint32)
+    return np.stack([_band_values(sig[:, band * rows:(band + 1) * rows])
+                     for band in range(bands)], axis=1)
+
+
+def is_empty(signatures: np.ndarray) -> np.ndarray:
+    """Per signature: made of an empty shingle set (it has no band keys)."""
+    return (np.asarray(signatures) == _EMPTY).all(axis=1)
 
 
 def _band_values(cols: np.ndarray) -> np.ndarray:
@@ -252,11 +267,11 @@ def _band_values(cols: np.ndarray) -> np.ndarray:
         if cols.shape[1] <= 2:
             key = (key << np.uint64(32)) | cols[:, c].astype(np.uint64)
         else:
-            key = _fmix64(key * _M + cols[:, c].astype(np.uint64))
+            key = mix64(key * _M + cols[:, c].astype(np.uint64))
     return key
 
 
-def _pairs_in_runs(order: np.ndarray, same: np.ndarray, max_bucket: int) -> np.ndarray:
+def pairs_in_runs(order: np.ndarray, same: np.ndarray, max_bucket: int) -> np.ndarray:
     """Pairs of positions within runs of equal sorted keys, all at once.
 
     Each element of a run is paired with the elements after it: the element

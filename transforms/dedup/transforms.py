@@ -18,9 +18,11 @@ bundles, workers or runner:
    (see `ReadStoredIds`).
 2. Fingerprints: per new story its cleaned text, shingles and MinHash
    signature, signed in batches.
-3. Candidates: stories meet under keys, GroupByKey'd: LSH band keys and the
-   exact keys (normalised text hash, canonical URL), for this run's stories
-   and the recent stories of the dedup index in OUTPUT/_state/.
+3. Candidates: stories meet under keys: LSH band keys and the exact keys
+   (normalised text hash, canonical URL), for this run's stories and the
+   recent stories of the dedup index in OUTPUT/_state/. The keys cross one
+   shuffle in blocks, grouped by key shard, and meet within their shard
+   (`candidates`).
 4. Verification: each candidate pair meets its two stories' fingerprints
    (joined by story_id, then grouped by pair) and is kept if one text is
    contained in the other (exact keys count as contained).
@@ -58,19 +60,24 @@ from apache_beam.transforms.userstate import (
 from schemas.records import DedupIndexEntry, Story
 from schemas.tables import DEDUP_INDEX, STORIES, story_date
 from transforms.dedup.clusters import assign_clusters
+from transforms.dedup.candidates import (
+    key_blocks,
+    key_shards,
+    pairs_in_shard,
+    signature_matrix,
+)
 from transforms.dedup.fingerprints import (
     StoredStory,
-    candidate_keys,
+    exact_keys,
     fingerprints,
     index_entry,
     pick_one_copy,
     slim,
-    stored_candidate_keys,
     stored_fingerprint,
     verified_containment,
 )
 from transforms.dedup.index import index_files_pattern, read_stored, stored_ids_of_days
-from transforms.dedup.minhash import MAX_BUCKET, MinHasher
+from transforms.dedup.minhash import MinHasher
 from transforms.dedup.stream_index import StreamIndex
 from transforms.lake import paths
 from transforms.metrics import counter
@@ -270,48 +277,46 @@ class _FingerprintFn(beam.DoFn):
     fingerprint) of each new story; the MinHasher is built once per worker.
 
     Every candidate key (tagged "keys") comes out of this one step, a new
-    story's and a stored entry's alike, so the keys go straight into their
-    GroupByKey: keys from two steps would meet in a Flatten, which the local
-    runner writes out and reads back in full (66 keys a story). A slim
-    fingerprint for the new story's index entry (tagged "slim") comes out
-    here too, where story and fingerprint are both at hand.
+    story's and a stored entry's alike, in one block per key shard of the
+    batch (`candidates.key_blocks`). A slim fingerprint for the new story's
+    index entry (tagged "slim") comes out here too, where story and
+    fingerprint are both at hand. `stories` is how many stories and entries
+    the run fingerprints, which sets the number of shards.
     """
 
     def setup(self):
         self._hasher = MinHasher()
 
-    def process(self, batch: list):
-        stories = [record for record in batch if isinstance(record, Story)]
-        for entry in batch:
-            if isinstance(entry, DedupIndexEntry):
-                for keyed in stored_candidate_keys(entry):
-                    yield beam.pvalue.TaggedOutput("keys", keyed)
-        for story, fingerprint in zip(stories, fingerprints(stories, self._hasher)):
+    def process(self, batch: list, stories: int):
+        new = [record for record in batch if isinstance(record, Story)]
+        entries = [record for record in batch if isinstance(record, DedupIndexEntry)]
+        prints = fingerprints(new, self._hasher)
+        for fingerprint in prints:
             yield fingerprint.story_id, fingerprint
             yield beam.pvalue.TaggedOutput("slim", (fingerprint.story_id, slim(fingerprint)))
-            for keyed in candidate_keys(story, fingerprint):
-                yield beam.pvalue.TaggedOutput("keys", keyed)
+        blocks = key_blocks(
+            [s.story_id for s in new] + [e.story_id for e in entries],
+            [True] * len(new) + [False] * len(entries),
+            signature_matrix([f.signature for f in prints] + [e.signature for e in entries]),
+            [exact_keys(s.content_hash, s.url) for s in new]
+            + [exact_keys(e.content_hash, e.canonical_url) for e in entries],
+            key_shards(stories))
+        for shard, block in blocks.items():
+            yield beam.pvalue.TaggedOutput("keys", (shard, block))
 
 
-class _PairsInGroupFn(beam.DoFn):
-    """Candidate pairs of a key group, each with at least one new story."""
+class _PairsInShardFn(beam.DoFn):
+    """A key shard's blocks -> candidate pairs ((a, b), exact) that share a
+    key and hold a new story."""
 
     def setup(self):
         self._skipped = counter("dedup_key_groups_skipped")
 
     def process(self, grouped):
-        key, members = grouped
-        members = sorted(set(members))
-        if len(members) < 2 or not any(is_new for _, is_new in members):
-            return
-        if len(members) > MAX_BUCKET:
-            self._skipped.inc()
-            return
-        exact = not key.startswith("lsh:")
-        for i, (a, a_new) in enumerate(members):
-            for b, b_new in members[i + 1:]:
-                if a != b and (a_new or b_new):
-                    yield (a, b), exact
+        _shard, blocks = grouped
+        pairs, skipped = pairs_in_shard(blocks)
+        self._skipped.inc(skipped)
+        yield from pairs
 
 
 class _VerifyFn(beam.DoFn):
@@ -375,30 +380,32 @@ class _KeepNewStories(beam.PTransform):
 
 class _FingerprintStories(beam.PTransform):
     """{"new": new stories, "index": index entries} -> "prints" (story_id,
-    fingerprint) of the new stories, "keys" (key, (story_id, is_new)) of
-    both and "slim" (story_id, slim fingerprint) of the new (steps 2 and 3)."""
+    fingerprint) of the new stories, "keys" (key shard, KeyBlock) of both
+    and "slim" (story_id, slim fingerprint) of the new (steps 2 and 3)."""
 
     def __init__(self, batch_size: int):
         super().__init__()
         self._batch_size = batch_size
 
     def expand(self, inputs):
-        return ((inputs["new"], inputs["index"])
-                | "NewAndIndexed" >> beam.Flatten()
+        both = (inputs["new"], inputs["index"]) | "NewAndIndexed" >> beam.Flatten()
+        count = both | "Count" >> beam.combiners.Count.Globally()
+        return (both
                 | "Batch" >> beam.BatchElements(min_batch_size=16,
                                                 max_batch_size=self._batch_size)
-                | "Fingerprint" >> beam.ParDo(_FingerprintFn()).with_outputs(
+                | "Fingerprint" >> beam.ParDo(
+                    _FingerprintFn(), stories=beam.pvalue.AsSingleton(count)).with_outputs(
                     "keys", "slim", main="prints"))
 
 
 class _CandidatePairs(beam.PTransform):
-    """(key, (story_id, is_new)) of new and stored stories -> ((a, b), exact)
+    """(key shard, KeyBlock) of new and stored stories -> ((a, b), exact)
     for each pair that shares a key and holds a new story (step 3)."""
 
-    def expand(self, keys):
-        return (keys
-                | "ByKey" >> beam.GroupByKey()
-                | "PairsInGroup" >> beam.ParDo(_PairsInGroupFn())
+    def expand(self, blocks):
+        return (blocks
+                | "ByShard" >> beam.GroupByKey()
+                | "PairsInShard" >> beam.ParDo(_PairsInShardFn())
                 | "ByPair" >> beam.GroupByKey()
                 | "AnyExact" >> beam.MapTuple(_any_exact))
 
