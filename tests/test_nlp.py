@@ -102,3 +102,18 @@ def test_the_model_is_loaded_by_the_first_batch_not_by_setup(monkeypatch):
     assert results[0].inference.story_id == "s1"
     list(handler.run_inference([story("s2", "Satya Nadella runs Microsoft.")], model))
     assert len(loads) == 1
+
+
+def test_the_rules_children_table_is_spacys_children(nlp):
+    """The rules read a token's children from one table per Doc
+    (`names.children`): it must give spaCy's children, in spaCy's order,
+    for every token, and be dropped with the Doc's token list."""
+    from transforms.nlp.names import children, forget_tokens
+
+    doc = nlp("Officials said on Tuesday that the finance ministers of France and "
+              "Germany, who met in Brussels, agreed to extend the fund. \"It is done,\" "
+              "said Jean Dupont, a spokesman for the presidency.")
+    assert any(len(list(t.children)) > 2 for t in doc)
+    assert [[c.i for c in children(t)] for t in doc] == [[c.i for c in t.children] for t in doc]
+    forget_tokens(doc)
+    assert not any(key.startswith("wirestream_") for key in doc.user_data)

@@ -28,7 +28,7 @@ from transforms.nlp.name_bounds import (
     join_repeated_names, org_name_completions, orgs_by_noun, people_after_orgs,
     places_after_known_names, split_at_brackets, unnamed_people)
 from transforms.nlp.names import (
-    demonym_place, doc_tokens, entity_id, normalize_name, place_key, recase_name)
+    children, demonym_place, doc_tokens, entity_id, normalize_name, place_key, recase_name)
 from transforms.nlp.wire_layout import (
     INITIAL, as_team, city_names, competitor_names, crosses_side, followed_by_country,
     in_a_table, is_dateline_place, is_known_place, is_name_shape, is_place_name,
@@ -193,7 +193,7 @@ def _person_cues(doc, start: int, end: int) -> bool:
     if start > 0 and doc[start - 1].lower_.rstrip(".") in PERSON_HONORIFICS:
         return True
     head = doc[end - 1]
-    for child in head.children:
+    for child in children(head):
         if child.dep_ != "appos" or child.i < end:
             continue
         if child.like_num and child.text.isdigit() and 1 <= int(child.text) <= 110 and \
@@ -570,7 +570,7 @@ def _people_by_group(doc, text: str, mentions: list[Mention]) -> list[Mention]:
     for conj in tokens:
         if conj.dep_ != "conj" or conj.i not in group_at or \
                 conj.tag_ not in ("NNPS", "NNS") or \
-                not any(c.dep_ == "amod" and c.lower_ == "other" for c in conj.children):
+                not any(c.dep_ == "amod" and c.lower_ == "other" for c in children(conj)):
             continue
         head = conj.head
         m = by_end.get(head.i + 1)
@@ -694,12 +694,12 @@ def _places_by_noun(doc, mentions: list[Mention]) -> None:
         if m.label not in ("PERSON", "ORG", "NORP"):
             continue
         head = doc[m.end - 1]
-        apposed = [c for c in head.children if c.dep_ == "appos" and
+        apposed = [c for c in children(head) if c.dep_ == "appos" and
                    c.lemma_.lower() in PLACE_NOUNS and
-                   any(d.dep_ == "det" for d in c.children)]
+                   any(d.dep_ == "det" for d in children(c))]
         named = head.dep_ == "pobj" and head.head.lower_ == "of" and \
             head.head.head.lemma_.lower() in PLACE_NOUNS and \
-            any(d.lower_ == "the" for d in head.head.head.children)
+            any(d.lower_ == "the" for d in children(head.head.head))
         unit = m.label in ("PERSON", "NORP") and m.end - m.start > 1 and \
             head.lower_ in _PLACE_UNIT_WORDS | _STREET_WORDS
         if apposed or named or unit:
@@ -763,7 +763,7 @@ def _people_by_office(doc, mentions: list[Mention]) -> None:
                 head.head.i in range(m.start, m.end):
             continue
         office = head.head
-        words = {office.lower_} | {c.lower_ for c in office.children if c.dep_ == "conj"}
+        words = {office.lower_} | {c.lower_ for c in children(office) if c.dep_ == "conj"}
         if words & TITLE_NOUNS and not place_key(m.text):
             m.label, m.cued = "PERSON", True
 

@@ -16,6 +16,8 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Mapping, Optional
 
+import numpy as np
+
 from schemas.records import Story
 from transforms.text.ids import stable_id
 from transforms.nlp.lexicon import GAZETTEER_LABELS, PLACE_LABELS, SEPARATOR
@@ -178,8 +180,30 @@ def doc_tokens(doc) -> list:
     return tokens
 
 
+_CHILDREN = "wirestream_children"
+
+
+def children(token) -> tuple:
+    """`token.children`, from one table per Doc: spaCy makes new Token
+    objects for a token's children on every pass, and the rules walk the
+    children of the same verbs and nouns again and again (104 places). In
+    the same order as spaCy's (the Doc's order); kept until
+    `forget_tokens`."""
+    doc = token.doc
+    table = doc.user_data.get(_CHILDREN)
+    if table is None:
+        tokens = doc_tokens(doc)
+        found = [[] for _ in tokens]
+        for i, offset in enumerate(doc.to_array("HEAD").astype(np.int64).tolist()):
+            if offset:
+                found[i + offset].append(tokens[i])
+        table = doc.user_data[_CHILDREN] = [tuple(kids) for kids in found]
+    return table[token.i]
+
+
 def forget_tokens(doc) -> None:
     doc.user_data.pop(_DOC_TOKENS, None)
+    doc.user_data.pop(_CHILDREN, None)
 
 
 def field_of(story: Story, start: int, end: int) -> Optional[tuple[str, int]]:

@@ -10,7 +10,7 @@ from transforms.nlp.lexicon import (
     AGENT_LABELS, CONTINUATION_GAP, ORG_STANDIN_NOUNS, PRONOUNS, QUOTE_PAIRS, REPORTING_VERBS,
     SEPARATOR, TITLE_NOUNS)
 from transforms.nlp.mention import Mention
-from transforms.nlp.names import doc_text
+from transforms.nlp.names import children, doc_text
 from transforms.nlp.relations import mention_of_token
 
 
@@ -24,18 +24,18 @@ def _subject_mention(subject, by_token) -> Optional[Mention]:
         return entity
     if subject.pos_ in ("NOUN", "PROPN"):
         # "American academic and professor Marc Lamont Hill commented"
-        stack = [c for c in subject.children if c.dep_ in ("appos", "conj", "compound")]
+        stack = [c for c in children(subject) if c.dep_ in ("appos", "conj", "compound")]
         while stack:
             token = stack.pop(0)
             found = by_token.get(token.i)
             if found is not None and found.canonical_label == "PERSON":
                 return found
-            stack += [c for c in token.children if c.dep_ in ("appos", "conj", "compound")]
-    for child in subject.children:
+            stack += [c for c in children(token) if c.dep_ in ("appos", "conj", "compound")]
+    for child in children(subject):
         if child.dep_ == "poss":
             entity = mention_of_token(child, by_token)
         elif child.dep_ == "prep" and subject.lower_.rstrip(".") in TITLE_NOUNS:
-            entity = next((e for g in child.children if g.dep_ == "pobj"
+            entity = next((e for g in children(child) if g.dep_ == "pobj"
                            for e in [mention_of_token(g, by_token)] if e), None)
         if entity is not None:
             return entity
@@ -91,10 +91,10 @@ def _distance(token, span_start: int, span_end: int) -> int:
 def _quoted_as(token, span_start: int, span_end: int, by_token) -> list[_Candidate]:
     """"the source quoted Baker as saying, "..."": Baker said it."""
     if span_start <= token.idx < span_end or _past_paragraph(token, span_end) or not any(
-            c.dep_ == "prep" and c.lower_ == "as" for c in token.children):
+            c.dep_ == "prep" and c.lower_ == "as" for c in children(token)):
         return []
     distance = _distance(token, span_start, span_end)
-    speakers = (mention_of_token(c, by_token) for c in token.children if c.dep_ == "dobj")
+    speakers = (mention_of_token(c, by_token) for c in children(token) if c.dep_ == "dobj")
     return [_Candidate(distance, -1, speaker, "say") for speaker in speakers
             if speaker and speaker.canonical_label in AGENT_LABELS]
 
@@ -113,16 +113,16 @@ def _reporting_verb_speakers(verb, span_start: int, span_end: int, by_token,
     distance = _distance(verb, span_start, span_end)
     lemma = verb.lemma_.lower()
     found, nameless = [], []
-    for subject in (c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")):
+    for subject in (c for c in children(verb) if c.dep_ in ("nsubj", "nsubjpass")):
         speaker, rank, names_no_one = _subject_speaker(verb, subject, span_start, by_token,
                                                        person_before)
         if names_no_one:
             nameless.append(distance)
         if speaker and speaker.canonical_label in AGENT_LABELS:
             found.append(_Candidate(distance, rank, speaker, lemma))
-    if verb.idx >= span_end and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+    if verb.idx >= span_end and not any(c.dep_ in ("nsubj", "nsubjpass") for c in children(verb)):
         # '"...", added KCNA': the speaker parsed as the verb's object
-        for obj in (c for c in verb.children if c.dep_ in ("dobj", "attr") and c.i == verb.i + 1):
+        for obj in (c for c in children(verb) if c.dep_ in ("dobj", "attr") and c.i == verb.i + 1):
             speaker = mention_of_token(obj, by_token)
             if speaker and speaker.canonical_label in AGENT_LABELS:
                 found.append(_Candidate(distance, 0, speaker, lemma))
@@ -141,7 +141,7 @@ def _subject_speaker(verb, subject, span_start: int, by_token,
         return speaker, rank, False
     if _speaker_pronoun(subject):
         return person_before(span_start, subject.lower_ in ("it", "its")), rank, False
-    if subject.lower_ in ORG_STANDIN_NOUNS and any(c.lower_ == "the" for c in subject.children):
+    if subject.lower_ in ORG_STANDIN_NOUNS and any(c.lower_ == "the" for c in children(subject)):
         return person_before(span_start, True), rank, False
     # "the spokesman said", "one banker said": the text says who spoke, without
     # a name; no guess from other sentences
@@ -154,7 +154,7 @@ def _according_to(sentence, span_start: int, span_end: int, by_token) -> list[_C
     for token in sentence:
         if token.lower_ == "according" and token.i + 1 < len(token.doc) and \
                 token.nbor(1).lower_ == "to" and not _past_paragraph(token, span_end):
-            for t in token.nbor(1).children:
+            for t in children(token.nbor(1)):
                 speaker = mention_of_token(t, by_token)
                 if speaker:
                     found.append(_Candidate(abs(token.idx - span_start), 0, speaker,
@@ -230,7 +230,7 @@ def _sentence_subject(inside, span_start: int, by_token) -> tuple[Optional[Menti
         verb = verb.head
     if verb.idx >= span_start:
         return None, None
-    for subject in (c for c in verb.children if c.dep_ == "nsubj"):
+    for subject in (c for c in children(verb) if c.dep_ == "nsubj"):
         entity = mention_of_token(subject, by_token)
         if entity is not None and entity.canonical_label in ("PERSON", "ORG"):
             return entity, verb.lemma_.lower()

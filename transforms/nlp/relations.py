@@ -19,7 +19,7 @@ from transforms.nlp.lexicon import (
     VERB_TYPES, WORK_VERBS)
 from schemas.records import Relation, Story
 from transforms.nlp.mention import Mention
-from transforms.nlp.names import doc_tokens, field_of, place_key
+from transforms.nlp.names import children, doc_tokens, field_of, place_key
 from transforms.nlp.wire_layout import is_known_place
 
 
@@ -51,11 +51,11 @@ def mention_of_token(token, by_token, depth: int = 0) -> Optional[Mention]:
         return entity
     if token.lemma_.lower() in _VENUE_NOUNS:
         return None  # "at Buenos Aires' City Council hall": a hall, not the council
-    for child in token.children:
+    for child in children(token):
         if child.dep_ in ("compound", "flat") and child.i in by_token:
             return by_token[child.i]
     if depth == 0:
-        for child in token.children:
+        for child in children(token):
             if child.dep_ == "appos":
                 found = mention_of_token(child, by_token, 1)
                 if found:
@@ -94,10 +94,10 @@ def _relation_type(lemma: str, prep: str, subject: Mention, obj: Mention) -> Opt
 def _verb_subjects(verb):
     """A verb's subjects, or those of the verb it is coordinated with or
     depends on ("X met Y and praised Z", "X agreed to buy Y")."""
-    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    subjects = [c for c in children(verb) if c.dep_ in ("nsubj", "nsubjpass")]
     if not subjects and verb.dep_ in ("conj", "xcomp", "advcl") and \
             verb.head.pos_ in ("VERB", "AUX"):
-        subjects = [c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass")]
+        subjects = [c for c in children(verb.head) if c.dep_ in ("nsubj", "nsubjpass")]
     return subjects
 
 
@@ -148,11 +148,11 @@ def _came_to_stay(verb) -> bool:
     as a refugee" (a year, or the role the person came in)."""
     if verb.lemma_.lower() not in TRAVEL_VERBS:
         return False
-    for prep in (c for c in verb.children if c.dep_ == "prep"):
+    for prep in (c for c in children(verb) if c.dep_ == "prep"):
         if prep.lower_ == "as":
             return True
         if prep.lower_ == "in" and any(
-                g.like_num and len(g.text) == 4 and g.text.isdigit() for g in prep.children):
+                g.like_num and len(g.text) == 4 and g.text.isdigit() for g in children(prep)):
             return True
     return False
 
@@ -163,7 +163,7 @@ def _names_a_thing_of(token, by_token) -> bool:
     in apposition to ("his wife Nancy")."""
     if token.i in by_token or token.pos_ != "NOUN" or token.lower_ in _RULE_NOUNS:
         return False  # "slammed the BJP government": done to the BJP
-    return not any(c.dep_ == "appos" and c.i in by_token for c in token.children)
+    return not any(c.dep_ == "appos" and c.i in by_token for c in children(token))
 
 
 def _contact_relations(doc, by_token) -> Iterable[_RawRelation]:
@@ -179,10 +179,10 @@ def _contact_relations(doc, by_token) -> Iterable[_RawRelation]:
         if lemma in CONTACT_VERBS and lemma != "meet":
             heads.append((f"{lemma} with", verb))
         elif lemma in ("hold", "have", "conduct"):
-            for noun in (c for c in verb.children if c.dep_ == "dobj"):
+            for noun in (c for c in children(verb) if c.dep_ == "dobj"):
                 if noun.lower_ not in CONTACT_NOUNS:
                     continue
-                phone = any(c.lower_ in ("phone", "telephone", "video") for c in noun.children
+                phone = any(c.lower_ in ("phone", "telephone", "video") for c in children(noun)
                             if c.dep_ in ("compound", "amod"))
                 name = f"{'phone ' if phone else ''}{noun.lower_}" if noun.lower_ != "phone" \
                     else "phone call"
@@ -191,9 +191,9 @@ def _contact_relations(doc, by_token) -> Iterable[_RawRelation]:
                 heads += [(predicate, noun), (predicate, verb)]
         # "During a news conference with Y, X said": the contact is the
         # doer's, named in a phrase of the verb rather than as its object
-        heads += [(f"{noun.lower_} with", noun) for prep in verb.children
+        heads += [(f"{noun.lower_} with", noun) for prep in children(verb)
                   if prep.dep_ == "prep" and prep.lower_ in _CONTACT_TIME_PREPS
-                  for noun in prep.children
+                  for noun in children(prep)
                   if noun.dep_ == "pobj" and noun.lower_ in CONTACT_NOUNS]
         if lemma in _RECIPROCAL_VERBS and _took_place(verb):
             yield from _met_each_other(verb, lemma, by_token)
@@ -207,10 +207,10 @@ def _contact_relations(doc, by_token) -> Iterable[_RawRelation]:
             continue
         seen = set()
         for predicate, head in heads:
-            for prep in (c for c in head.children if c.dep_ == "prep" and
+            for prep in (c for c in children(head) if c.dep_ == "prep" and
                          c.lower_ in (("with", "to") if head is verb and lemma in CONTACT_VERBS
                                       else ("with",))):
-                for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+                for pobj in (g for g in children(prep) if g.dep_ == "pobj"):
                     for token in _with_conjuncts(pobj):
                         other = mention_of_token(token, by_token)
                         if other is None or not _is_person(other) or other.key in seen:
@@ -231,7 +231,7 @@ def _took_place(verb) -> bool:
     meet", "did not meet"."""
     return verb.dep_ != "xcomp" and not any(
         c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in _NOT_YET or c.lower_ == "to"
-        for c in verb.children)
+        for c in children(verb))
 
 
 # Verbs and words whose "to" clause is still to come: "plans to visit",
@@ -247,24 +247,24 @@ def _not_done(verb) -> bool:
     "planned to meet", "is due to visit", "a contract to buy". A purpose
     clause of something done was done: "left the White House to visit his
     wife"."""
-    if any(c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in _NOT_YET for c in verb.children):
+    if any(c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in _NOT_YET for c in children(verb)):
         return True
-    if not any(c.lower_ == "to" for c in verb.children):
+    if not any(c.lower_ == "to" for c in children(verb)):
         return False
     head = verb.head
     return verb.dep_ == "acl" or verb.dep_ in ("xcomp", "ccomp") and (
         head.lemma_.lower() in _INTENT_WORDS or head.lower_ in _INTENT_WORDS or
-        any(c.dep_ == "aux" and c.lower_ in _NOT_YET for c in head.children))
+        any(c.dep_ == "aux" and c.lower_ in _NOT_YET for c in children(head)))
 
 
 def _met_each_other(verb, lemma: str, by_token) -> Iterable[_RawRelation]:
     """"Weizman and Netanyahu met at the president's residence": meets,
     between every two of the people named as the subjects, when they met
     no one else ("X and Y met little Z", "X and Y met with Z")."""
-    if any(c.dep_ == "dobj" or c.dep_ == "prep" and c.lower_ == "with" for c in verb.children):
+    if any(c.dep_ == "dobj" or c.dep_ == "prep" and c.lower_ == "with" for c in children(verb)):
         return
     people = []
-    for subject in (c for c in verb.children if c.dep_ == "nsubj"):
+    for subject in (c for c in children(verb) if c.dep_ == "nsubj"):
         for token in _with_conjuncts(subject):
             mention = mention_of_token(token, by_token)
             if mention is not None and _is_person(mention) and \
@@ -299,9 +299,9 @@ def _result_relations(doc, by_token) -> Iterable[_RawRelation]:
         lemma = noun.lemma_.lower()
         if noun.pos_ != "NOUN" or lemma not in _WIN_NOUNS | _DEFEAT_NOUNS:
             continue
-        preps = {p.lower_: [g for g in p.children if g.dep_ == "pobj"]
-                 for p in noun.children if p.dep_ == "prep"}
-        owner = next((mention_of_token(c, by_token) for c in noun.children if c.dep_ == "poss"),
+        preps = {p.lower_: [g for g in children(p) if g.dep_ == "pobj"]
+                 for p in children(noun) if p.dep_ == "prep"}
+        owner = next((mention_of_token(c, by_token) for c in children(noun) if c.dep_ == "poss"),
                      None)
         if lemma in _DEFEAT_NOUNS and preps.get("by"):
             winners, losers, word = preps["by"], [owner] if owner else [], "by"
@@ -326,7 +326,7 @@ def _result_relations(doc, by_token) -> Iterable[_RawRelation]:
 
 def _has_score(noun) -> bool:
     """"a 3-1 win": a score, which makes "at Y" the beaten side's ground."""
-    return any(c.dep_ == "nummod" and c.like_num for c in noun.children)
+    return any(c.dep_ == "nummod" and c.like_num for c in children(noun))
 
 
 def _result_earner(noun, by_token) -> list:
@@ -336,11 +336,11 @@ def _result_earner(noun, by_token) -> list:
     if noun.dep_ == "pobj" and noun.head.lower_ in ("with", "to"):
         verb = noun.head.head
         if noun.head.lower_ == "to":
-            sides = [c for c in verb.children if c.dep_ == "dobj"]
+            sides = [c for c in children(verb) if c.dep_ == "dobj"]
         else:
-            sides = [c for c in verb.children if c.dep_ == "nsubj"]
+            sides = [c for c in children(verb) if c.dep_ == "nsubj"]
     elif noun.dep_ == "dobj" and noun.head.lemma_.lower() in _RESULT_VERBS:
-        sides = [c for c in noun.head.children if c.dep_ == "nsubj"]
+        sides = [c for c in children(noun.head) if c.dep_ == "nsubj"]
     else:
         return []
     # (through an apposition: "PSV's main rivals, Ajax, celebrated ...")
@@ -360,8 +360,8 @@ def _visit_relations(doc, by_token) -> Iterable[_RawRelation]:
         subjects = [mention_of_token(s, by_token) for s in _verb_subjects(verb)
                     if s.dep_ == "nsubj"]
         for subject in (s for s in subjects if s is not None and _is_person(s)):
-            for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ == "to"):
-                for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+            for prep in (c for c in children(noun) if c.dep_ == "prep" and c.lower_ == "to"):
+                for pobj in (g for g in children(prep) if g.dep_ == "pobj"):
                     for token in _with_conjuncts(pobj):
                         visited = mention_of_token(token, by_token)
                         if visited is not None and visited.key != subject.key and \
@@ -385,7 +385,7 @@ def _pronoun_speaker(pronoun, by_token) -> Optional[Mention]:
     reporting = clause.head
     if clause.dep_ != "ccomp" or reporting.lemma_.lower() not in REPORTING_VERBS:
         return None
-    for subject in (c for c in reporting.children if c.dep_ == "nsubj"):
+    for subject in (c for c in children(reporting) if c.dep_ == "nsubj"):
         found = mention_of_token(subject, by_token)
         if found is not None and _is_person(found):
             return found
@@ -397,9 +397,9 @@ def _verb_arguments(verb, by_token) -> tuple[list, list[tuple[str, object]], boo
     a passive that names no doer. Each coordinated noun takes part on its
     own; the doer of a passive with an agent is the agent."""
     subjects = _relative_antecedents(verb, _verb_subjects(verb), by_token)
-    agents = [g for c in verb.children if c.dep_ == "agent"
-              for g in c.children if g.dep_ == "pobj"]
-    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+    agents = [g for c in children(verb) if c.dep_ == "agent"
+              for g in children(c) if g.dep_ == "pobj"]
+    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in children(verb))
     objects = _verb_objects(verb)
     # "X and Y met Z", "taught at A and B": each conjunct takes part; not
     # those after a relative clause, which is the last name's ("Jack Ruby,
@@ -419,14 +419,14 @@ def _verb_arguments(verb, by_token) -> tuple[list, list[tuple[str, object]], boo
 def _verb_objects(verb) -> list[tuple[str, object]]:
     """(preposition, object) of each object of a verb: "" for a direct one,
     "at" for "works at Y", "in front of" through two prepositions."""
-    objects = [("", c) for c in verb.children if c.dep_ in ("dobj", "attr", "dative", "oprd")]
-    for p in verb.children:
+    objects = [("", c) for c in children(verb) if c.dep_ in ("dobj", "attr", "dative", "oprd")]
+    for p in children(verb):
         if p.dep_ == "prep" or (p.dep_ == "prt" and p.lower_ in ("in", "at")):
-            for g in p.children:
+            for g in children(p):
                 if g.dep_ == "pobj":
                     objects.append((p.lower_, g))
                 elif g.dep_ == "prep":  # "in front of", "out of"
-                    objects += [(f"{p.lower_} {g.lower_}", h) for h in g.children
+                    objects += [(f"{p.lower_} {g.lower_}", h) for h in children(g)
                                 if h.dep_ == "pobj"]
     return objects
 
@@ -455,7 +455,7 @@ def _where_clause_place(verb, by_token) -> list[tuple[str, object]]:
     """"Rolling Fork, where X was born": the place the clause hangs on, as
     an object "in" it."""
     if verb.lemma_.lower() in LIVE_VERBS and verb.dep_ == "relcl" and \
-            any(c.lower_ == "where" for c in verb.children):
+            any(c.lower_ == "where" for c in children(verb)):
         place = mention_of_token(verb.head, by_token)
         if place is not None and _is_place(place):
             return [("in", verb.head)]
@@ -488,10 +488,10 @@ def _office_taken(verb, person: Mention, by_token) -> Iterable[_RawRelation]:
     # an office as a direct object only of a verb of holding it ("X heads
     # the board of Y"), not "scrapping Chicago's school board"
     holds = verb.lemma_.lower() in WORK_VERBS | {"become", "remain", "assume"}
-    offices = [c for c in verb.children if c.dep_ in ("attr", "oprd") or
+    offices = [c for c in children(verb) if c.dep_ in ("attr", "oprd") or
                c.dep_ == "dobj" and holds]
-    offices += [g for p in verb.children if p.dep_ == "prep" and p.lower_ == "as"
-                for g in p.children if g.dep_ == "pobj" and g.lower_.rstrip(".") in TITLE_NOUNS]
+    offices += [g for p in children(verb) if p.dep_ == "prep" and p.lower_ == "as"
+                for g in children(p) if g.dep_ == "pobj" and g.lower_.rstrip(".") in TITLE_NOUNS]
     for attr in offices:
         if by_token.get(attr.i):
             continue
@@ -512,7 +512,7 @@ def _numbered_office(office) -> bool:
     they live."""
     return any(c.dep_ == "amod" and (c.lower_ in _ORDINAL_WORDS or c.lower_[:-2].isdigit()
                                      and c.lower_[-2:] in ("st", "nd", "rd", "th"))
-               for c in office.children)
+               for c in children(office))
 
 
 # Kin: "Paris's father, Albert Jaquier" says whose father he is, not where
@@ -553,8 +553,8 @@ def _victims_of(killer: Mention, noun, by_token) -> Iterable[_RawRelation]:
     """"Booth, assassin of Lincoln": the one "of" a killer noun is the
     victim (a person, though the model may call a lone surname an
     organisation)."""
-    for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"):
-        for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+    for prep in (c for c in children(noun) if c.dep_ == "prep" and c.lower_ == "of"):
+        for pobj in (g for g in children(prep) if g.dep_ == "pobj"):
             victim = mention_of_token(pobj, by_token)
             if victim is not None and victim is not killer and \
                     victim.canonical_label in ("PERSON", "ORG"):
@@ -580,16 +580,16 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
         # "the 23rd president of the United States": keep works_for (an
         # organisation's office), not lives_in (a place's)
         by_token = {i: e for i, e in by_token.items() if not _is_place(e)}
-    for prep in (c for c in office.children if c.dep_ == "prep"):
+    for prep in (c for c in children(office) if c.dep_ == "prep"):
         if prep.lower_ not in ("of", "for", "at", "with", "from", "in", "to") or \
                 word in _KIN_NOUNS and prep.lower_ != "from":
             continue  # "his wife, X, from Sydney" lives there; "Y's father" is Y's
-        for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+        for pobj in (g for g in children(prep) if g.dep_ == "pobj"):
             target = mention_of_token(pobj, by_token)
             if target is person:
                 # "CEO of the Refugee Council Enver Solomon": the parse folds
                 # the organisation into the name it is followed by
-                target = next((by_token[c.i] for c in pobj.children if c.dep_ == "compound"
+                target = next((by_token[c.i] for c in children(pobj) if c.dep_ == "compound"
                                and c.i < person.start and c.i in by_token
                                and by_token[c.i] is not person), None)
             if target is None or _is_place(target) and pobj.i not in by_token \
@@ -607,7 +607,7 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
                 pobj.lemma_.lower() in OFFICE_BODY_NOUNS
             yield from _office_target(person, "board member" if seat else word,
                                       f"{word} {prep.lower_}", target, office)
-    for child in office.children:
+    for child in children(office):
         if word in _KIN_NOUNS:
             break
         if child.dep_ in ("compound", "poss", "nmod", "amod") and child.i < office.i:
@@ -619,7 +619,7 @@ def _office_relations(person: Mention, office, by_token) -> Iterable[_RawRelatio
             elif child.lower_.rstrip(".") in TITLE_NOUNS:
                 # "former Air Force commander": the organisation hangs on the
                 # first of two office words
-                for grand in child.children:
+                for grand in children(child):
                     target = mention_of_token(grand, by_token) if grand.i < child.i else None
                     if target is not None and target is not person:
                         yield from _office_target(person, word, f"{word} of", target, child)
@@ -830,9 +830,9 @@ def _serves_an_org(noun, by_token) -> bool:
     """"(was) acting comptroller at the American University of Beirut": a
     role noun with an organisation after at / of / for / with."""
     return any(p.dep_ == "prep" and p.lower_ in ("at", "of", "for", "with") and
-               any(_is_org(e) for e in (by_token.get(g.i) for g in p.children
+               any(_is_org(e) for e in (by_token.get(g.i) for g in children(p)
                                         if g.dep_ == "pobj") if e is not None)
-               for p in noun.children)
+               for p in children(noun))
 
 
 def _can_describe_person(token) -> bool:
@@ -888,8 +888,8 @@ def _time_with_org(person: Mention, head, by_token) -> Iterable[_RawRelation]:
     noun = head.head
     if head.dep_ != "poss" or noun.lemma_.lower() not in _SERVICE_NOUNS:
         return
-    for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ in ("with", "at")):
-        for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+    for prep in (c for c in children(noun) if c.dep_ == "prep" and c.lower_ in ("with", "at")):
+        for pobj in (g for g in children(prep) if g.dep_ == "pobj"):
             target = mention_of_token(pobj, by_token)
             if target is not None and _is_org(target):
                 yield _RawRelation(person, f"{noun.lemma_.lower()} {prep.lower_}", target,
@@ -899,10 +899,10 @@ def _time_with_org(person: Mention, head, by_token) -> Iterable[_RawRelation]:
 def _one_of_the_others(person: Mention, head, by_token) -> Iterable[_RawRelation]:
     """"Gregoire and other Democrats", "X and other Kenyans": the person is
     one of the party or people named after "and other"."""
-    for conj in (c for c in head.children if c.dep_ == "conj"):
+    for conj in (c for c in children(head) if c.dep_ == "conj"):
         group = by_token.get(conj.i)
         if group is not None and group.canonical_label == "NORP" and \
-                any(c.dep_ == "amod" and c.lower_ == "other" for c in conj.children):
+                any(c.dep_ == "amod" and c.lower_ == "other" for c in children(conj)):
             yield _group_relation(person, group)
 
 
@@ -912,7 +912,7 @@ def _words_before_name(person: Mention, head, by_token) -> Iterable[_RawRelation
     "Microsoft's Bill Gates" (a possessor), "Kennedy assassin X" (a killer)."""
     # the parse may hang them on an inner word of the name: "Deputy U.S.
     # Ambassador Herbert S. Okun" puts the office under "S."
-    front = [c for t in head.doc[person.start:person.end] for c in t.children
+    front = [c for t in head.doc[person.start:person.end] for c in children(t)
              if c.i < person.start and c.dep_ in ("compound", "amod", "nmod", "poss", "appos")]
     for word in front:
         group = by_token.get(word.i)
@@ -939,7 +939,7 @@ def _title_of_place_then_name(person: Mention, head, by_token) -> Iterable[_RawR
     if head.dep_ != "pobj" or of.lower_ != "of" or \
             of.head.lower_.rstrip(".") not in TITLE_NOUNS:
         return
-    for word in (c for t in head.doc[person.start:person.end] for c in t.children
+    for word in (c for t in head.doc[person.start:person.end] for c in children(t)
                  if c.i < person.start):
         place = by_token.get(word.i)
         if place is not None and place is not person and _is_place(place):
@@ -950,7 +950,7 @@ def _title_of_place_then_name(person: Mention, head, by_token) -> Iterable[_RawR
 def _victims_before(killer: Mention, noun, front: list, by_token) -> Iterable[_RawRelation]:
     """"Kennedy assassin Lee Harvey Oswald", "the Kennedy assassin's lawyer":
     the person named before the killer noun is the victim."""
-    for word in front + [c for c in noun.children if c.i < noun.i]:
+    for word in front + [c for c in children(noun) if c.i < noun.i]:
         target = by_token.get(word.i)
         if target is not None and target is not killer and _is_person(target) \
                 and word.i < noun.i:
@@ -1033,7 +1033,7 @@ def _office_after_bracketed_acronym(person: Mention, head,
 
 def _born_in(person: Mention, head, by_token) -> Iterable[_RawRelation]:
     """"Illinois born X", "X, born in Fort Scott, Kan."."""
-    for clause in (c for c in head.children if c.dep_ in ("acl", "relcl", "amod")
+    for clause in (c for c in children(head) if c.dep_ in ("acl", "relcl", "amod")
                    and c.lemma_.lower() in LIVE_VERBS):
         for target in _mentions_under(clause, by_token, person):
             if _is_place(target):
@@ -1045,18 +1045,18 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
     chairman of Y", "X, one of the top strategists in Israel", "X, a lawyer
     and partner at Y"."""
     for appos in _appositions_of(head):
-        for prep in (c for c in appos.children if c.dep_ == "prep" and c.lower_ == "from"):
-            for place in (by_token.get(g.i) for g in prep.children if g.dep_ == "pobj"):
+        for prep in (c for c in children(appos) if c.dep_ == "prep" and c.lower_ == "from"):
+            for place in (by_token.get(g.i) for g in children(prep) if g.dep_ == "pobj"):
                 if place is not None and _is_place(place):
                     yield _RawRelation(person, "from", place, "lives_in")
         group = by_token.get(appos.i)
         if group is not None and group.canonical_label == "NORP" and group is not person \
-                and (any(c.lower_ in ("a", "an") for c in appos.children) or
+                and (any(c.lower_ in ("a", "an") for c in children(appos)) or
                      _is_group_name(group)):
             # "X, a Republican, ...", "X, a Kurd, ...", "X, Republican from
             # Texas": a party or a people
             yield _group_relation(person, group)
-            for place in (by_token.get(c.i) for c in appos.children
+            for place in (by_token.get(c.i) for c in children(appos)
                           if c.dep_ in ("compound", "nmod", "amod") and c.i < group.start):
                 if place is not None and _is_place(place):
                     # "Senator X, an Oklahoma Republican": of that state
@@ -1064,7 +1064,7 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
         if appos.lemma_.lower() in _ONE_OF_A_PEOPLE:
             # "X, an Australian woman", "X, a Kurdish farmer's son": the
             # people or group the noun is of
-            for word in (c for c in appos.children if c.dep_ in ("amod", "compound")):
+            for word in (c for c in children(appos) if c.dep_ in ("amod", "compound")):
                 group = by_token.get(word.i)
                 if group is not None and group is not person and \
                         group.canonical_label == "NORP":
@@ -1074,15 +1074,15 @@ def _person_appositions(person: Mention, head, by_token) -> Iterable[_RawRelatio
         yield from _office_relations(person, appos, by_token)
         # "X, wife of the Russian president": the office is the president's
         kin = appos.lemma_.lower() in _KIN_NOUNS
-        for of in (c for c in appos.children if c.dep_ == "prep" and c.lower_ == "of"
+        for of in (c for c in children(appos) if c.dep_ == "prep" and c.lower_ == "of"
                    and not kin):
             # "X, one of the top strategists in Israel": a group of people,
             # not "X, head of Sydney brokerage house Y"
-            for group in (g for g in of.children if g.dep_ == "pobj" and g.i not in by_token
+            for group in (g for g in children(of) if g.dep_ == "pobj" and g.i not in by_token
                           and (g.tag_ == "NNS" or g.lower_ in TITLE_NOUNS | RESIDENT_NOUNS
                                or g.lemma_.lower() in _UNIT_NOUNS)):
                 yield from _office_relations(person, group, by_token)
-        for conj in (c for c in appos.children if c.dep_ == "conj"):
+        for conj in (c for c in children(appos) if c.dep_ == "conj"):
             yield from _office_relations(person, conj, by_token)
 
 
@@ -1091,15 +1091,15 @@ def _appositions_of(head) -> list:
     Kogler, the Green Party leader" the parse hangs the apposition on the
     first name, but it is the last one's, which it follows."""
     def after_a_conjunct(appos, first) -> bool:
-        return any(first.i < c.i < appos.i for c in first.children if c.dep_ == "conj")
+        return any(first.i < c.i < appos.i for c in children(first) if c.dep_ == "conj")
 
-    own = [c for c in head.children if c.dep_ == "appos" and not after_a_conjunct(c, head)]
+    own = [c for c in children(head) if c.dep_ == "appos" and not after_a_conjunct(c, head)]
     first = head
     while first.dep_ == "conj" and first.head.i < first.i:
         first = first.head
-    if first is not head and not any(c.dep_ == "conj" and c.i > head.i for c in head.children):
-        own += [c for c in first.children if c.dep_ == "appos" and c.i > head.i
-                and not any(head.i < c2.i < c.i for c2 in first.children if c2.dep_ == "conj")]
+    if first is not head and not any(c.dep_ == "conj" and c.i > head.i for c in children(head)):
+        own += [c for c in children(first) if c.dep_ == "appos" and c.i > head.i
+                and not any(head.i < c2.i < c.i for c2 in children(first) if c2.dep_ == "conj")]
     return own
 
 
@@ -1125,11 +1125,11 @@ def _home_of(person: Mention, head, by_token) -> Iterable[_RawRelation]:
     Carolina": the place of a person's home."""
     home = head.head
     if head.dep_ != "poss" or home.lemma_.lower() not in _HOME_NOUNS and not any(
-            c.dep_ == "compound" and c.lower_ == "home" for c in home.children):
+            c.dep_ == "compound" and c.lower_ == "home" for c in children(home)):
         return  # "X's home", "X's hometown", "X's home state"
-    places = [by_token.get(c.i) for c in home.children if c.dep_ in ("compound", "nmod")]
+    places = [by_token.get(c.i) for c in children(home) if c.dep_ in ("compound", "nmod")]
     if home.head.lemma_.lower() == "be" or home.dep_ in ("attr", "appos"):
-        places += [by_token.get(c.i) for c in home.head.children
+        places += [by_token.get(c.i) for c in children(home.head)
                    if c.dep_ in ("nsubj", "attr") and c.i != home.i]
     for place in places:
         if place is not None and _is_place(place):
@@ -1138,8 +1138,8 @@ def _home_of(person: Mention, head, by_token) -> Iterable[_RawRelation]:
 
 def _person_of(person: Mention, head, by_token) -> Iterable[_RawRelation]:
     """"X of Chicago" lives there; "X of Acme", "X at Acme" works there."""
-    for prep in (c for c in head.children if c.dep_ == "prep"):
-        for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+    for prep in (c for c in children(head) if c.dep_ == "prep"):
+        for pobj in (g for g in children(prep) if g.dep_ == "pobj"):
             target = mention_of_token(pobj, by_token) or _owner_of_unit(pobj, by_token)
             if target is None:
                 continue
@@ -1164,7 +1164,7 @@ def _owner_of_unit(noun, by_token) -> Optional[Mention]:
     organisation owning the unit a person is of."""
     if noun.lemma_.lower() not in _UNIT_NOUNS:
         return None
-    for owner in (c for c in noun.children if c.dep_ in ("poss", "compound")):
+    for owner in (c for c in children(noun) if c.dep_ in ("poss", "compound")):
         found = mention_of_token(owner, by_token)
         if found is not None and _is_org(found):
             return found
@@ -1236,9 +1236,9 @@ def _place_in_place(place: Mention, head, by_token) -> Iterable[_RawRelation]:
     if head.dep_ == "compound" and head.head.lemma_.lower() in PLACE_NOUNS \
             and head.head.i not in by_token:
         holders.append(head.head)
-    for prep in (c for holder in holders for c in holder.children
+    for prep in (c for holder in holders for c in children(holder)
                  if c.dep_ == "prep" and c.lower_ in ("in", "of")):
-        for pobj in (g for g in prep.children if g.dep_ == "pobj"):
+        for pobj in (g for g in children(prep) if g.dep_ == "pobj"):
             target = mention_of_token(pobj, by_token)
             if target is not None and _is_place(target) and target.key != place.key:
                 yield _RawRelation(place, prep.lower_, target, "located_in")
@@ -1246,7 +1246,7 @@ def _place_in_place(place: Mention, head, by_token) -> Iterable[_RawRelation]:
 
 def _possessor_place(place: Mention, head, by_token) -> Iterable[_RawRelation]:
     """"Chicago's O'Hare"."""
-    for child in head.children:
+    for child in children(head):
         target = by_token.get(child.i)
         if child.dep_ == "poss" and target is not None and _is_place(target) \
                 and target.key != place.key:
@@ -1259,7 +1259,7 @@ def _owner_of_place_noun(place: Mention, head, by_token) -> Iterable[_RawRelatio
     noun = head.head
     if head.dep_ != "appos" or noun.lemma_.lower() not in PLACE_NOUNS:
         return
-    for owner in (c for c in noun.children if c.dep_ == "poss"):
+    for owner in (c for c in children(noun) if c.dep_ == "poss"):
         target = by_token.get(owner.i)
         if target is not None and _is_place(target) and target.key != place.key:
             yield _RawRelation(place, f"{noun.lemma_.lower()} of", target, "located_in")
@@ -1267,7 +1267,7 @@ def _owner_of_place_noun(place: Mention, head, by_token) -> Iterable[_RawRelatio
 
 def _apposed_place_noun(place: Mention, head, by_token) -> Iterable[_RawRelation]:
     """"X, a town in Y", "X, a Y province"."""
-    for appos in (c for c in head.children if c.dep_ == "appos" and c.i not in by_token):
+    for appos in (c for c in children(head) if c.dep_ == "appos" and c.i not in by_token):
         if appos.lemma_.lower() in PLACE_NOUNS:
             for larger in _places_in(appos, by_token, place):
                 yield _RawRelation(place, "in", larger, "located_in")
@@ -1278,7 +1278,7 @@ def _apposed_place_noun(place: Mention, head, by_token) -> Iterable[_RawRelation
 def _org_relations(doc, org: Mention, by_token) -> Iterable[_RawRelation]:
     """Where an organisation is based."""
     for head in _heads_of(doc, org):
-        for child in head.children:
+        for child in children(head):
             if not org.start <= child.i < org.end or child.i < org.start:
                 yield from _base_under_name(org, child, by_token)
         yield from _owner_of_org_noun(org, head, by_token)
@@ -1301,7 +1301,7 @@ def _owner_of_org_noun(org: Mention, head, by_token) -> Iterable[_RawRelation]:
     noun = head.head
     if head.dep_ != "appos" or noun.i in by_token or noun.pos_ != "NOUN":
         return
-    for owner in (c for c in noun.children if c.dep_ == "poss"):
+    for owner in (c for c in children(noun) if c.dep_ == "poss"):
         target = mention_of_token(owner, by_token)
         if target is not None and _is_place(target):
             yield _RawRelation(org, f"{noun.lemma_.lower()} of", target, "based_in")
@@ -1321,7 +1321,7 @@ def _base_under_name(org: Mention, child, by_token) -> Iterable[_RawRelation]:
     elif child.dep_ == "prep" and child.lower_ in ("in", "of", "at", "from"):
         if child.lower_ == "at" and child.i == org.end and _campus_name(org):
             return  # "the University of Colorado at Boulder": the place is the name's
-        for pobj in (g for g in child.children if g.dep_ == "pobj"):
+        for pobj in (g for g in children(child) if g.dep_ == "pobj"):
             target = mention_of_token(pobj, by_token)
             if target is not None and _is_place(target):
                 yield _RawRelation(org, child.lower_, target, "based_in")
@@ -1515,7 +1515,7 @@ def _kill_relations(doc, ents: list[Mention], found: list[_RawRelation]) -> Iter
                                   (doc[left[-1].end].tag_ == "POS" or left[-1].end == token.i)):
                 continue
             if token.pos_ == "VERB" and left and right:
-                passive = any(c.dep_ in ("auxpass", "agent") for c in token.children) or \
+                passive = any(c.dep_ in ("auxpass", "agent") for c in children(token)) or \
                     (token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "by")
                 a, b = left[-1], right[0]
                 if _killer_is_a_noun(token, a):
