@@ -97,10 +97,16 @@ def key_blocks(story_ids: Sequence[str], is_new: Sequence[bool], signatures: np.
     for story, keys in enumerate(exact_keys):
         for key in keys:
             exact.setdefault(exact_key_shard(key, shards), []).append((key, story))
+    # One sort splits the keys by shard: a mask per shard would cost keys x
+    # shards per batch, and a large run has hundreds of shards. Stable, so a
+    # shard's keys keep the batch's order.
+    by_shard = np.argsort(shard_of_key, kind="stable")
+    shard_ids, firsts = np.unique(shard_of_key[by_shard], return_index=True)
+    band_rows = dict(zip(shard_ids.tolist(), np.split(by_shard, firsts[1:])))
     flags = np.asarray(is_new, dtype=bool)
     blocks = {}
-    for shard in sorted(set(np.unique(shard_of_key).tolist()) | set(exact)):
-        mine = shard_of_key == shard
+    for shard in sorted(set(band_rows) | set(exact)):
+        mine = band_rows.get(shard, np.empty(0, dtype=np.int64))
         shard_exact = exact.get(shard, [])
         stories = np.unique(np.concatenate(
             [owners[mine], np.array([s for _, s in shard_exact], dtype=np.int64)]))

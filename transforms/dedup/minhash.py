@@ -225,7 +225,7 @@ def candidate_pairs(signatures: np.ndarray, bands: int = BANDS, rows: int = ROWS
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
     sig = np.ascontiguousarray(signatures[:, :bands * rows], dtype=np.uint32)
-    empty = (sig == _EMPTY).all(axis=1)
+    empty = is_empty(sig)
     found = []
     for band in range(bands):
         cols = sig[:, band * rows:(band + 1) * rows]
